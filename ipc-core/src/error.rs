@@ -1,0 +1,241 @@
+//! Error codes and the two error types: [`CallError`], which travels to the renderer inside an answer, and [`Error`],
+//! which the Rust-side host API returns.
+//!
+//! Every failure a renderer can cause has a stable numeric code and a stable upper-case kind. Codes 7000 to 7003 are
+//! kept from the seed API; the rest extend that range. Codes are never reused for another meaning.
+//!
+//! | code | kind | when |
+//! |---|---|---|
+//! | 7000 | `CHANNEL_SEND` | a message could not be handed to a window's delivery queue |
+//! | 7001 | `CHANNEL_RECV` | a receiver was closed before the message arrived |
+//! | 7002 | `WINDOW_NOT_FOUND` | the target window does not exist or was closed |
+//! | 7003 | `SERIALIZATION` | a value could not be turned into JSON (a handler's answer, or a call's arguments in the renderer) |
+//! | 7004 | `UNKNOWN_CHANNEL` | no service method answers on the requested channel |
+//! | 7005 | `INVALID_REQUEST` | the request is not JSON, or not a request envelope |
+//! | 7006 | `INVALID_ARGUMENTS` | the arguments do not decode: missing, unknown, or of the wrong type; the message names the path |
+//! | 7009 | `HANDLER` | the handler returned `Err(e)`; `data` holds `e` as JSON |
+//! | 7010 | `PANICKED` | the handler panicked; the panic is logged on the host and its text is not sent |
+//! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`) |
+//!
+//! Codes 7007 (`VALIDATION`) and 7008 (`FORBIDDEN`) are reserved for argument validation and channel capabilities.
+
+use std::fmt;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::context::WindowId;
+
+/// The stable code of a failure, as the renderer sees it in `error.code` (number) and `error.kind` (name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// 7000: a message could not be handed to a window's delivery queue.
+    ChannelSend,
+    /// 7001: a receiver was closed before the message arrived.
+    ChannelRecv,
+    /// 7002: the target window does not exist or was closed.
+    WindowNotFound,
+    /// 7003: a value could not be serialized to JSON.
+    Serialization,
+    /// 7004: no service method answers on the requested channel.
+    UnknownChannel,
+    /// 7005: the request is not JSON, or not a request envelope.
+    InvalidRequest,
+    /// 7006: the arguments do not decode (missing, unknown or mistyped); the message names the path.
+    InvalidArguments,
+    /// 7009: the handler returned an error value, carried in `data`.
+    Handler,
+    /// 7010: the handler panicked.
+    Panicked,
+    /// 7011: the renderer stopped waiting for the answer.
+    Timeout,
+}
+
+impl ErrorCode {
+    /// Every code, in numeric order. The renderer runtime and the docs are checked against this list.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::ChannelSend,
+        ErrorCode::ChannelRecv,
+        ErrorCode::WindowNotFound,
+        ErrorCode::Serialization,
+        ErrorCode::UnknownChannel,
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidArguments,
+        ErrorCode::Handler,
+        ErrorCode::Panicked,
+        ErrorCode::Timeout,
+    ];
+
+    /// The numeric code sent as `error.code`.
+    pub const fn code(self) -> u16 {
+        match self {
+            ErrorCode::ChannelSend => 7000,
+            ErrorCode::ChannelRecv => 7001,
+            ErrorCode::WindowNotFound => 7002,
+            ErrorCode::Serialization => 7003,
+            ErrorCode::UnknownChannel => 7004,
+            ErrorCode::InvalidRequest => 7005,
+            ErrorCode::InvalidArguments => 7006,
+            ErrorCode::Handler => 7009,
+            ErrorCode::Panicked => 7010,
+            ErrorCode::Timeout => 7011,
+        }
+    }
+
+    /// The name sent as `error.kind`, in upper snake case.
+    pub const fn kind(self) -> &'static str {
+        match self {
+            ErrorCode::ChannelSend => "CHANNEL_SEND",
+            ErrorCode::ChannelRecv => "CHANNEL_RECV",
+            ErrorCode::WindowNotFound => "WINDOW_NOT_FOUND",
+            ErrorCode::Serialization => "SERIALIZATION",
+            ErrorCode::UnknownChannel => "UNKNOWN_CHANNEL",
+            ErrorCode::InvalidRequest => "INVALID_REQUEST",
+            ErrorCode::InvalidArguments => "INVALID_ARGUMENTS",
+            ErrorCode::Handler => "HANDLER",
+            ErrorCode::Panicked => "PANICKED",
+            ErrorCode::Timeout => "TIMEOUT",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.kind(), self.code())
+    }
+}
+
+/// A failed call, as sent to the renderer in the `error` field of an answer.
+///
+/// Serializes as `{"code": 7006, "kind": "INVALID_ARGUMENTS", "message": "...", "data": null}`. `data` carries the
+/// handler's own error value for [`ErrorCode::Handler`] and is `null` otherwise.
+#[derive(Debug)]
+pub struct CallError {
+    code: ErrorCode,
+    message: String,
+    data: Option<Box<RawValue>>,
+}
+
+impl CallError {
+    /// A call error with a code and a message (lower case, naming the value at fault).
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        CallError {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Attaches a JSON value, sent as `error.data`.
+    pub fn with_data(mut self, data: Box<RawValue>) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// The code of this error.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The message sent to the renderer.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The JSON sent as `error.data`, if any.
+    pub fn data(&self) -> Option<&RawValue> {
+        self.data.as_deref()
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for CallError {}
+
+impl Serialize for CallError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("CallError", 4)?;
+        s.serialize_field("code", &self.code.code())?;
+        s.serialize_field("kind", self.code.kind())?;
+        s.serialize_field("message", &self.message)?;
+        s.serialize_field("data", &self.data)?;
+        s.end()
+    }
+}
+
+/// An error of the Rust-side host API (building a hub, sending to windows).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two registered service methods answer on the same channel.
+    #[error("channel `{channel}` is registered twice (by `{first}` and by `{second}`)")]
+    DuplicateChannel {
+        /// The channel both methods claim.
+        channel: String,
+        /// The service that registered it first.
+        first: &'static str,
+        /// The service that registered it again.
+        second: &'static str,
+    },
+    /// The target window does not exist or was closed.
+    #[error("{0} does not exist or was closed")]
+    WindowNotFound(WindowId),
+    /// A value could not be serialized to JSON.
+    #[error("could not serialize the payload: {0}")]
+    Serialization(#[from] serde_json::Error),
+    /// The hub was built outside a tokio runtime and was not given one.
+    #[error("no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`")]
+    NoRuntime,
+}
+
+impl Error {
+    /// The stable code of this error, where it has one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::WindowNotFound(_) => Some(ErrorCode::WindowNotFound),
+            Error::Serialization(_) => Some(ErrorCode::Serialization),
+            Error::DuplicateChannel { .. } | Error::NoRuntime => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_codes_keep_their_numbers() {
+        assert_eq!(ErrorCode::ChannelSend.code(), 7000);
+        assert_eq!(ErrorCode::ChannelRecv.code(), 7001);
+        assert_eq!(ErrorCode::WindowNotFound.code(), 7002);
+        assert_eq!(ErrorCode::Serialization.code(), 7003);
+    }
+
+    #[test]
+    fn codes_and_kinds_are_unique() {
+        let mut codes: Vec<u16> = ErrorCode::ALL.iter().map(|c| c.code()).collect();
+        let mut kinds: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.kind()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(codes.len(), ErrorCode::ALL.len());
+        assert_eq!(kinds.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn call_error_serializes_code_kind_message_and_data() {
+        let data = serde_json::value::to_raw_value(&"out of milk").unwrap();
+        let err = CallError::new(ErrorCode::Handler, "handler failed").with_data(data);
+        assert_eq!(
+            serde_json::to_string(&err).unwrap(),
+            r#"{"code":7009,"kind":"HANDLER","message":"handler failed","data":"out of milk"}"#
+        );
+    }
+}

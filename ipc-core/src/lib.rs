@@ -1,0 +1,85 @@
+//! Typed IPC services for WebViews: write a Rust trait, call it from JavaScript.
+//!
+//! ```
+//! use ipc_core::{ipc_service, testing::TestClient, Hub};
+//!
+//! /// Greets people.
+//! #[ipc_service]
+//! trait Greeter {
+//!     /// Says hello.
+//!     fn greet(&self, name: String) -> String;
+//!     /// Says hello later, or refuses an empty name.
+//!     async fn greet_later(&self, name: String) -> Result<String, String>;
+//! }
+//!
+//! struct Polite;
+//!
+//! impl Greeter for Polite {
+//!     fn greet(&self, name: String) -> String {
+//!         format!("Hello, {name}!")
+//!     }
+//!     async fn greet_later(&self, name: String) -> Result<String, String> {
+//!         if name.is_empty() {
+//!             return Err("who is there?".to_owned());
+//!         }
+//!         Ok(format!("Hello again, {name}!"))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let hub = Hub::builder().service(Polite.into_service()).build().unwrap();
+//!
+//! // A renderer calls `await host.services.greeter.greetLater("")`; this is what it sends and receives.
+//! let mut page = TestClient::new(&hub);
+//! let answer = page.invoke("greeter.greet_later", r#"{"name": ""}"#).await;
+//! assert_eq!(
+//!     answer,
+//!     r#"{"type":"answer","id":1,"success":false,"data":null,"error":{"code":7009,"kind":"HANDLER","message":"who is there?","data":"who is there?"}}"#
+//! );
+//! # }
+//! ```
+//!
+//! - [`ipc_service`] turns the trait into a [`Service`]: one channel per method (`greeter.greet`), arguments decoded by
+//!   name straight from the request text, and an answer `{success, data, error}` for every call.
+//! - [`Hub`] holds services and windows; a transport such as `ipc-wry` feeds it requests and delivers its answers.
+//! - [`client`] renders the renderer runtime (`window.host`) and the JavaScript clients.
+//! - [`protocol`] documents the wire format; [`error`] lists every error code.
+//! - [`testing::TestClient`] calls services exactly as a page would, without a WebView.
+#![warn(missing_docs)]
+
+// Lets the generated code's `::ipc_core::...` paths resolve inside this crate's own tests.
+extern crate self as ipc_core;
+
+pub mod client;
+mod context;
+pub mod error;
+mod hub;
+pub mod protocol;
+mod router;
+mod service;
+pub mod testing;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use context::{CallContext, WindowId};
+pub use error::{CallError, Error, ErrorCode};
+pub use hub::{Endpoint, Hub, HubBuilder};
+pub use service::{ArgDescriptor, Call, MethodDescriptor, Service, ServiceDescriptor};
+
+/// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
+///
+/// On a trait of `&self` methods (sync or `async fn`) with owned arguments that implement `serde::Deserialize` and a
+/// return type of `T` or `Result<T, E>` (both `serde::Serialize`), it keeps the trait and adds two provided methods:
+///
+/// - `fn into_service(self) -> impl Service`: the value as a service to register with [`HubBuilder::service`];
+/// - `fn service_descriptor() -> &'static ServiceDescriptor`: the service as data, for rendering clients without a hub.
+///
+/// The trait gains the supertraits `Send + Sync + 'static`, and each `async fn` becomes
+/// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.
+///
+/// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the
+/// first part of every channel and the property of `host.services` in JavaScript.
+pub use ipc_macros::ipc_service;

@@ -1,0 +1,98 @@
+//! An in-process renderer for tests: send the JSON text a page would send, get back the JSON text it would receive.
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::context::{CallContext, WindowId};
+use crate::hub::Hub;
+
+/// A renderer without a WebView. It attaches itself to the hub as a window and goes through the same path as a real
+/// page: [`Hub::handle_request`] in, the window's endpoint out.
+///
+/// ```
+/// use ipc_core::{ipc_service, testing::TestClient, Hub};
+///
+/// #[ipc_service]
+/// trait Counter {
+///     fn double(&self, n: i32) -> i32;
+/// }
+///
+/// struct Impl;
+/// impl Counter for Impl {
+///     fn double(&self, n: i32) -> i32 {
+///         n * 2
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let hub = Hub::builder().service(Impl.into_service()).build().unwrap();
+/// let mut page = TestClient::new(&hub);
+/// let answer = page.invoke("counter.double", r#"{"n": 21}"#).await;
+/// assert_eq!(answer, r#"{"type":"answer","id":1,"success":true,"data":42,"error":null}"#);
+/// # }
+/// ```
+pub struct TestClient {
+    hub: Hub,
+    window: WindowId,
+    origin: String,
+    inbox: mpsc::UnboundedReceiver<String>,
+    next_id: u64,
+}
+
+impl TestClient {
+    /// The origin test clients report unless told otherwise.
+    pub const DEFAULT_ORIGIN: &'static str = "app://localhost";
+
+    /// Attaches a new window to `hub`, with origin [`Self::DEFAULT_ORIGIN`].
+    pub fn new(hub: &Hub) -> Self {
+        let (tx, inbox) = mpsc::unbounded_channel();
+        let window = hub.attach_window(move |message: String| {
+            // The receiver lives as long as the client; after that, messages have nobody to go to.
+            let _ = tx.send(message);
+        });
+        TestClient {
+            hub: hub.clone(),
+            window,
+            origin: Self::DEFAULT_ORIGIN.to_owned(),
+            inbox,
+            next_id: 1,
+        }
+    }
+
+    /// The window id this client has in the hub.
+    pub fn window(&self) -> WindowId {
+        self.window
+    }
+
+    /// Sends `request` exactly as given and returns the next message the window receives.
+    ///
+    /// # Panics
+    ///
+    /// If the hub drops the window's endpoint before answering.
+    pub async fn request(&mut self, request: &str) -> String {
+        let context = CallContext::new(self.window, self.origin.as_str());
+        self.hub.handle_request(context, request.to_owned());
+        self.inbox.recv().await.expect("the hub answers every request while the window is attached")
+    }
+
+    /// Calls `channel` with `args` (the JSON text of the arguments object) in a well-formed envelope, as the generated
+    /// client does, and returns the answer text. Ids count up from 1.
+    ///
+    /// # Panics
+    ///
+    /// If `args` is not valid JSON: a malformed payload is sent with [`request`](Self::request) instead.
+    pub async fn invoke(&mut self, channel: &str, args: &str) -> String {
+        let args: serde_json::Value = serde_json::from_str(args).expect("`args` is valid JSON");
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = json!({"type": "invoke", "id": id, "channel": channel, "args": args});
+        self.request(&request.to_string()).await
+    }
+}
+
+impl Drop for TestClient {
+    fn drop(&mut self) {
+        self.hub.detach_window(self.window);
+    }
+}

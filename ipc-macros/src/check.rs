@@ -1,0 +1,270 @@
+//! Every semantic rule a service must follow, one function each. Errors point at the user's own token and say what to
+//! write instead; all of them are collected, none stops the others.
+
+use std::collections::HashMap;
+
+use syn::{GenericArgument, PathArguments, ReturnType, Type};
+
+use crate::ctxt::Ctxt;
+use crate::model::{Arg, Method, Output, Receiver, Service};
+use crate::names::JS_RESERVED;
+
+/// Names the macro adds to the trait; a method of the same name would collide with them.
+const GENERATED_METHODS: &[&str] = &["into_service", "service_descriptor"];
+
+pub fn run(cx: &Ctxt, service: &Service) {
+    check_service_name(cx, service);
+    check_trait_generics(cx, service);
+    check_only_methods(cx, service);
+    for method in &service.methods {
+        check_receiver(cx, method);
+        check_qualifiers(cx, method);
+        check_method_generics(cx, method);
+        check_no_default_body(cx, method);
+        check_generated_name_collision(cx, method);
+        for arg in &method.args {
+            check_arg(cx, arg);
+        }
+        check_output(cx, method);
+    }
+    check_duplicate_names(cx, service);
+}
+
+fn check_service_name(cx: &Ctxt, service: &Service) {
+    let name = &service.name;
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        cx.syn_error(syn::Error::new(
+            service.name_span,
+            format!("invalid service name `{name}`: use letters, digits and `_`, starting with a letter, such as `todos`"),
+        ));
+    }
+}
+
+fn check_trait_generics(cx: &Ctxt, service: &Service) {
+    let generics = &service.original.generics;
+    if !generics.params.is_empty() {
+        cx.error_at(
+            &generics.params,
+            "an IPC service trait cannot be generic: the renderer calls one concrete service; use concrete types",
+        );
+    } else if let Some(where_clause) = &generics.where_clause {
+        cx.error_at(where_clause, "an IPC service trait cannot have a where clause");
+    }
+    if service.original.colon_token.is_some() {
+        cx.error_at(
+            &service.original.supertraits,
+            "an IPC service trait cannot declare supertraits; the macro adds `Send + Sync + 'static` itself",
+        );
+    }
+}
+
+fn check_only_methods(cx: &Ctxt, service: &Service) {
+    for item in &service.other_items {
+        let what = match item {
+            syn::TraitItem::Type(_) => "associated types",
+            syn::TraitItem::Const(_) => "associated consts",
+            _ => "items other than methods",
+        };
+        cx.error_at(item, format!("an IPC service trait cannot have {what}; it may only declare methods"));
+    }
+}
+
+fn check_receiver(cx: &Ctxt, method: &Method) {
+    match &method.receiver {
+        Receiver::SharedRef => {}
+        Receiver::Other(receiver) => {
+            let found = if receiver.colon_token.is_some() {
+                "a typed receiver"
+            } else if receiver.mutability.is_some() && receiver.reference.is_some() {
+                "`&mut self`"
+            } else if receiver.reference.is_some() {
+                "a receiver with a lifetime"
+            } else {
+                "`self` by value"
+            };
+            cx.error_at(
+                receiver,
+                format!(
+                    "IPC methods take `&self`, found {found}: calls run concurrently on a shared service; \
+                     keep mutable state behind a `Mutex` or `RwLock`"
+                ),
+            );
+        }
+        Receiver::Missing => cx.error_at(
+            &method.original.sig.ident,
+            "IPC methods take `&self` as their first parameter, such as `fn list(&self) -> Vec<Todo>`",
+        ),
+    }
+}
+
+fn check_qualifiers(cx: &Ctxt, method: &Method) {
+    let sig = &method.original.sig;
+    if let Some(token) = &sig.constness {
+        cx.error_at(token, "IPC methods cannot be `const`; remove `const`");
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_at(token, "IPC methods cannot be `unsafe`: the renderer cannot uphold a safety contract; remove `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_at(abi, "IPC methods cannot be `extern`; remove the ABI");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_at(variadic, "IPC methods cannot be variadic");
+    }
+}
+
+fn check_method_generics(cx: &Ctxt, method: &Method) {
+    let generics = &method.original.sig.generics;
+    if !generics.params.is_empty() {
+        cx.error_at(
+            &generics.params,
+            "IPC methods cannot be generic: the renderer sends JSON for one concrete type; use a concrete type or an enum",
+        );
+    } else if let Some(where_clause) = &generics.where_clause {
+        cx.error_at(where_clause, "IPC methods cannot have a where clause");
+    }
+}
+
+fn check_no_default_body(cx: &Ctxt, method: &Method) {
+    if let Some(body) = &method.original.default {
+        cx.error_at(
+            body,
+            "IPC methods cannot have a default body; declare the method with `;` and implement it in the `impl`",
+        );
+    }
+}
+
+fn check_generated_name_collision(cx: &Ctxt, method: &Method) {
+    if GENERATED_METHODS.contains(&method.rust_name.as_str()) {
+        cx.error_at(
+            method.ident,
+            format!("`{}` is a method the macro adds to the trait; rename this method", method.rust_name),
+        );
+    }
+}
+
+fn check_arg(cx: &Ctxt, arg: &Arg) {
+    match arg.ident {
+        None => cx.error_at(
+            &arg.original.pat,
+            "IPC arguments must be plain names, such as `title: String`: the name is the key the renderer sends",
+        ),
+        Some(ident) if JS_RESERVED.contains(&arg.js_name.as_str()) => cx.error_at(
+            ident,
+            format!("`{}` is a reserved word in JavaScript and cannot name an argument; rename it", arg.js_name),
+        ),
+        Some(_) => {}
+    }
+    check_owned(cx, arg.ty, "argument");
+}
+
+fn check_output(cx: &Ctxt, method: &Method) {
+    match method.output {
+        Output::Unit => {}
+        Output::Value(ty) => check_owned(cx, ty, "return type"),
+        Output::Result { ok, err } => {
+            check_owned(cx, ok, "return type");
+            check_owned(cx, err, "error type");
+        }
+    }
+    if let ReturnType::Type(_, ty) = &method.original.sig.output {
+        if let Type::ImplTrait(_) = &**ty {
+            if !method.is_async {
+                cx.error_at(
+                    ty,
+                    "write `async fn` instead of returning `impl Future`; other `impl Trait` returns cannot be sent",
+                );
+            }
+        }
+    }
+}
+
+/// Refuses references, lifetimes and `impl Trait` anywhere inside a type that crosses the IPC boundary.
+fn check_owned(cx: &Ctxt, ty: &Type, role: &str) {
+    match ty {
+        Type::Reference(reference) => {
+            let suggestion = owned_suggestion(&reference.elem);
+            cx.error_at(
+                reference,
+                format!("an IPC {role} must be owned: it is decoded from JSON that does not outlive the call; {suggestion}"),
+            );
+        }
+        Type::ImplTrait(_) if role == "argument" => cx.error_at(
+            ty,
+            "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into",
+        ),
+        Type::TraitObject(_) => cx.error_at(ty, format!("an IPC {role} cannot be a trait object; use a concrete type")),
+        Type::Paren(inner) => check_owned(cx, &inner.elem, role),
+        Type::Group(inner) => check_owned(cx, &inner.elem, role),
+        Type::Array(array) => check_owned(cx, &array.elem, role),
+        Type::Slice(slice) => check_owned(cx, &slice.elem, role),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role)),
+        Type::Path(path) => {
+            for segment in &path.path.segments {
+                if let PathArguments::AngleBracketed(generics) = &segment.arguments {
+                    for argument in &generics.args {
+                        match argument {
+                            GenericArgument::Type(t) => check_owned(cx, t, role),
+                            GenericArgument::Lifetime(lifetime) => cx.error_at(
+                                lifetime,
+                                format!("an IPC {role} cannot borrow (lifetime `{lifetime}`); use an owned type"),
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What to write instead of `&T`.
+fn owned_suggestion(elem: &Type) -> String {
+    let text = quote::quote!(#elem).to_string().replace(' ', "");
+    match text.as_str() {
+        "str" => "use `String` instead of `&str`".to_owned(),
+        "[u8]" => "use `Vec<u8>` instead of `&[u8]`".to_owned(),
+        "Path" | "std::path::Path" => "use `PathBuf` instead of `&Path`".to_owned(),
+        t if t.starts_with('[') && t.ends_with(']') => format!("use `Vec<{}>` instead of `&{t}`", &t[1..t.len() - 1]),
+        t => format!("use `{t}` instead of `&{t}`"),
+    }
+}
+
+/// Two methods may not share a channel, nor a JavaScript name (`get_item` and `getItem` both become `getItem`).
+fn check_duplicate_names(cx: &Ctxt, service: &Service) {
+    let mut channels: HashMap<&str, &Method> = HashMap::new();
+    let mut js_names: HashMap<&str, &Method> = HashMap::new();
+    for method in &service.methods {
+        if let Some(first) = channels.insert(&method.channel, method) {
+            cx.error_at(
+                method.ident,
+                format!("duplicate channel `{}`: `{}` already uses it", method.channel, first.rust_name),
+            );
+        } else if let Some(first) = js_names.insert(&method.js_name, method) {
+            cx.error_at(
+                method.ident,
+                format!(
+                    "`{}` and `{}` both become `{}` in JavaScript; rename one of them",
+                    first.rust_name, method.rust_name, method.js_name
+                ),
+            );
+        }
+    }
+    for method in &service.methods {
+        let mut seen: HashMap<&str, &Arg> = HashMap::new();
+        for arg in method.args.iter().filter(|a| a.ident.is_some()) {
+            if let Some(first) = seen.insert(&arg.js_name, arg) {
+                cx.error_at(
+                    &arg.original.pat,
+                    format!(
+                        "`{}` and `{}` both become `{}` in JavaScript; rename one of them",
+                        first.rust_name, arg.rust_name, arg.js_name
+                    ),
+                );
+            }
+        }
+    }
+}

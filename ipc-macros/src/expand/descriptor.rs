@@ -1,0 +1,45 @@
+//! The service descriptor: the data both the router and the JavaScript client are built from.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::krate;
+use crate::model::Service;
+
+/// A `static` expression of type `ipc_core::ServiceDescriptor`.
+pub fn render(service: &Service) -> TokenStream {
+    let krate = krate();
+    let name = &service.name;
+    let js_name = &service.js_name;
+    let rust_name = service.original.ident.to_string();
+    let docs = &service.docs;
+    let methods = service.methods.iter().map(|method| {
+        let rust_name = &method.rust_name;
+        let js_name = &method.js_name;
+        let channel = &method.channel;
+        let docs = &method.docs;
+        let args = method.args.iter().map(|arg| {
+            let rust_name = &arg.rust_name;
+            let js_name = &arg.js_name;
+            quote!(#krate::ArgDescriptor { rust_name: #rust_name, js_name: #js_name })
+        });
+        quote! {
+            #krate::MethodDescriptor {
+                rust_name: #rust_name,
+                js_name: #js_name,
+                channel: #channel,
+                docs: #docs,
+                args: &[#(#args),*],
+            }
+        }
+    });
+    quote! {
+        #krate::ServiceDescriptor {
+            name: #name,
+            js_name: #js_name,
+            rust_name: #rust_name,
+            docs: #docs,
+            methods: &[#(#methods),*],
+        }
+    }
+}

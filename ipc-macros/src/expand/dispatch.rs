@@ -1,0 +1,80 @@
+//! The dispatcher: decodes one call's arguments into a generated struct, runs the method, encodes the answer.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::krate;
+use crate::model::{Method, Output, Service};
+
+/// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
+pub fn render(service: &Service) -> TokenStream {
+    let krate = krate();
+    let trait_ident = &service.original.ident;
+    let arms = service.methods.iter().enumerate().map(|(index, method)| {
+        let body = method_body(service, method);
+        quote!(#index => ::std::boxed::Box::pin(async move { #body }))
+    });
+    quote! {
+        struct __IpcDispatch<T>(T);
+
+        #[automatically_derived]
+        impl<T: #trait_ident> #krate::Service for __IpcDispatch<T> {
+            fn descriptor(&self) -> &'static #krate::ServiceDescriptor {
+                <T as #trait_ident>::service_descriptor()
+            }
+
+            fn call<'a>(
+                &'a self,
+                method: usize,
+                call: #krate::Call<'a>,
+            ) -> #krate::__private::BoxFuture<
+                'a,
+                ::core::result::Result<::std::boxed::Box<#krate::__private::RawValue>, #krate::CallError>,
+            > {
+                match method {
+                    #(#arms,)*
+                    _ => ::std::boxed::Box::pin(async move { #krate::__private::unknown_method(self.descriptor(), method) }),
+                }
+            }
+        }
+
+        __IpcDispatch(self)
+    }
+}
+
+/// Decode, call, encode, for one method. Runs inside the call's future, on tokio.
+fn method_body(service: &Service, method: &Method) -> TokenStream {
+    let krate = krate();
+    let trait_ident = &service.original.ident;
+    let method_ident = method.ident;
+    let channel = &method.channel;
+    let serde_path = format!("{krate}::__private::serde").replace(' ', "");
+    let fields = method.args.iter().map(|arg| {
+        let ident = arg.ident;
+        let ty = arg.ty;
+        let js_name = &arg.js_name;
+        quote!(#[serde(rename = #js_name)] #ident: #ty)
+    });
+    let values = method.args.iter().map(|arg| {
+        let ident = arg.ident;
+        quote!(args.#ident)
+    });
+    let mut call = quote!(<T as #trait_ident>::#method_ident(&self.0, #(#values),*));
+    if method.is_async {
+        call = quote!(#call.await);
+    }
+    let encode = match method.output {
+        Output::Result { .. } => quote!(#krate::__private::encode_result(#channel, output)),
+        Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &output)),
+    };
+    quote! {
+        #[derive(#krate::__private::serde::Deserialize)]
+        #[serde(crate = #serde_path, deny_unknown_fields)]
+        struct Args { #(#fields,)* }
+
+        let args: Args = #krate::__private::decode_args(#channel, call.args)?;
+        #[allow(clippy::let_unit_value)]
+        let output = #call;
+        #encode
+    }
+}

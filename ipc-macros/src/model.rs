@@ -1,0 +1,65 @@
+//! The service as plain data. Every node keeps the syn node it came from, so checks can point at the user's tokens;
+//! every name is resolved here once and shared by the router and the JavaScript client.
+
+use proc_macro2::Span;
+use syn::{Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
+
+/// A trait annotated with `#[ipc_service]`.
+pub struct Service<'a> {
+    pub original: &'a ItemTrait,
+    /// The service name: first part of each channel.
+    pub name: String,
+    /// Where the name came from (the `name = "..."` literal, or the trait's ident).
+    pub name_span: Span,
+    /// The property of `host.services` in JavaScript.
+    pub js_name: String,
+    pub docs: String,
+    pub methods: Vec<Method<'a>>,
+    /// Trait items that are not methods (associated types, consts, macros): all refused by the checks.
+    pub other_items: Vec<&'a TraitItem>,
+}
+
+/// One trait method.
+pub struct Method<'a> {
+    pub original: &'a TraitItemFn,
+    pub ident: &'a Ident,
+    pub rust_name: String,
+    pub js_name: String,
+    pub channel: String,
+    pub docs: String,
+    pub is_async: bool,
+    pub receiver: Receiver<'a>,
+    pub args: Vec<Arg<'a>>,
+    pub output: Output<'a>,
+}
+
+/// How a method takes `self`.
+pub enum Receiver<'a> {
+    /// `&self`: the only form a shared service can serve.
+    SharedRef,
+    /// Any other receiver (`&mut self`, `self`, `&'a self`, `self: Box<Self>`), kept for the error span.
+    Other(&'a syn::Receiver),
+    /// No receiver at all.
+    Missing,
+}
+
+/// One argument the renderer passes.
+pub struct Arg<'a> {
+    pub original: &'a PatType,
+    /// The parameter's name, or `None` when it is a pattern (refused by the checks).
+    pub ident: Option<&'a Ident>,
+    pub rust_name: String,
+    /// The key in the request's `args` object and the JavaScript parameter name.
+    pub js_name: String,
+    pub ty: &'a Type,
+}
+
+/// What a method returns, as the answer sees it.
+pub enum Output<'a> {
+    /// No return type: the answer's data is `null`.
+    Unit,
+    /// `T`: the answer's data.
+    Value(&'a Type),
+    /// `Result<T, E>`: `Ok` is the data, `Err` a HANDLER error carrying `E`.
+    Result { ok: &'a Type, err: &'a Type },
+}

@@ -1,0 +1,143 @@
+//! syn → [`model`](crate::model): reads the trait, resolves every name once, and records what is not a method.
+
+use syn::ext::IdentExt;
+use syn::{Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments, ReturnType, TraitItem, Type};
+
+use crate::attr::ServiceSettings;
+use crate::ctxt::Ctxt;
+use crate::model::{Arg, Method, Output, Receiver, Service};
+use crate::names;
+
+impl<'a> Service<'a> {
+    pub fn from_syn(_cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
+        let (name, name_span) = match &settings.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (names::service_name(&item.ident.unraw().to_string()), item.ident.span()),
+        };
+        let mut methods = Vec::new();
+        let mut other_items = Vec::new();
+        for trait_item in &item.items {
+            match trait_item {
+                TraitItem::Fn(method) => methods.push(Method::from_syn(&name, method)),
+                other => other_items.push(other),
+            }
+        }
+        Service {
+            original: item,
+            js_name: names::js_name(&name),
+            name,
+            name_span,
+            docs: docs(&item.attrs),
+            methods,
+            other_items,
+        }
+    }
+}
+
+impl<'a> Method<'a> {
+    fn from_syn(service: &str, method: &'a syn::TraitItemFn) -> Self {
+        let sig = &method.sig;
+        let rust_name = sig.ident.unraw().to_string();
+        let receiver = match sig.receiver() {
+            Some(r) if r.reference.as_ref().is_some_and(|(_, lifetime)| lifetime.is_none())
+                && r.mutability.is_none()
+                && r.colon_token.is_none() =>
+            {
+                Receiver::SharedRef
+            }
+            Some(r) => Receiver::Other(r),
+            None => Receiver::Missing,
+        };
+        let args = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Typed(pat_type) => Some(Arg::from_syn(pat_type)),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
+        Method {
+            original: method,
+            ident: &sig.ident,
+            js_name: names::js_name(&rust_name),
+            channel: names::channel(service, &rust_name),
+            rust_name,
+            docs: docs(&method.attrs),
+            is_async: sig.asyncness.is_some(),
+            receiver,
+            args,
+            output: Output::from_syn(&sig.output),
+        }
+    }
+}
+
+impl<'a> Arg<'a> {
+    fn from_syn(pat_type: &'a syn::PatType) -> Self {
+        let ident = match &*pat_type.pat {
+            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Some(&p.ident),
+            _ => None,
+        };
+        // A pattern has no name; the checks refuse it, so this placeholder never reaches the output.
+        let rust_name = ident.map_or_else(|| "_".to_owned(), |i| i.unraw().to_string());
+        Arg {
+            original: pat_type,
+            ident,
+            js_name: names::js_name(&rust_name),
+            rust_name,
+            ty: &pat_type.ty,
+        }
+    }
+}
+
+impl<'a> Output<'a> {
+    fn from_syn(output: &'a ReturnType) -> Self {
+        let ty = match output {
+            ReturnType::Default => return Output::Unit,
+            ReturnType::Type(_, ty) => &**ty,
+        };
+        if let Type::Tuple(tuple) = ty {
+            if tuple.elems.is_empty() {
+                return Output::Unit;
+            }
+        }
+        // `Result<T, E>` is recognised by its last path segment and two type arguments, so `std::result::Result` and
+        // a re-exported `Result` both count. A one-argument alias such as `io::Result<T>` is a plain value.
+        if let Type::Path(path) = ty {
+            if let Some(last) = path.path.segments.last() {
+                if last.ident == "Result" {
+                    if let PathArguments::AngleBracketed(generics) = &last.arguments {
+                        let types: Vec<&Type> = generics
+                            .args
+                            .iter()
+                            .filter_map(|a| match a {
+                                GenericArgument::Type(t) => Some(t),
+                                _ => None,
+                            })
+                            .collect();
+                        if let [ok, err] = types[..] {
+                            return Output::Result { ok, err };
+                        }
+                    }
+                }
+            }
+        }
+        Output::Value(ty)
+    }
+}
+
+/// A doc comment's text: the `#[doc = "..."]` lines, each without its first space.
+fn docs(attrs: &[Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    lines.join("\n").trim().to_owned()
+}
