@@ -27,12 +27,22 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
     let mut out = String::from("(function (host) {\n  \"use strict\";\n");
     for service in services {
         write_docs(&mut out, "  ", service.docs, &[]);
-        let _ = writeln!(out, "  host.services[{}] = Object.freeze({{", js_string(service.js_name));
+        let _ = writeln!(
+            out,
+            "  host.services[{}] = Object.freeze({{",
+            js_string(service.js_name)
+        );
         for method in service.methods {
             let params: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
-            let tags: Vec<String> = params.iter().map(|p| format!("@param {{unknown}} {p}")).collect();
+            let tags: Vec<String> = params
+                .iter()
+                .map(|p| format!("@param {{unknown}} {p}"))
+                .collect();
             write_docs(&mut out, "    ", method.docs, &tags);
-            let fields: Vec<String> = params.iter().map(|p| format!("{}: {p}", js_string(p))).collect();
+            let fields: Vec<String> = params
+                .iter()
+                .map(|p| format!("{}: {p}", js_string(p)))
+                .collect();
             let _ = writeln!(
                 out,
                 "    {}({}) {{\n      return host.invoke({}, {{ {} }});\n    }},",
@@ -55,7 +65,11 @@ fn write_docs(out: &mut String, indent: &str, docs: &str, tags: &[String]) {
         return;
     }
     let _ = writeln!(out, "{indent}/**");
-    for line in docs.lines().map(str::trim_end).chain(tags.iter().map(String::as_str)) {
+    for line in docs
+        .lines()
+        .map(str::trim_end)
+        .chain(tags.iter().map(String::as_str))
+    {
         // `*/` would end the comment early.
         let _ = writeln!(out, "{indent} * {}", line.replace("*/", "*\\/"));
     }
@@ -97,7 +111,10 @@ mod tests {
     #[test]
     fn client_passes_positional_arguments_by_name_on_the_descriptor_channel() {
         let js = global_client_script(&[&GREETER]);
-        assert!(js.contains("host.services[\"greeter\"] = Object.freeze({"), "{js}");
+        assert!(
+            js.contains("host.services[\"greeter\"] = Object.freeze({"),
+            "{js}"
+        );
         assert!(js.contains("greetTwice(firstName, loud) {"), "{js}");
         assert!(js.contains(r#"return host.invoke("greeter.greet_twice", { "firstName": firstName, "loud": loud });"#), "{js}");
     }
@@ -114,7 +131,11 @@ mod tests {
     fn runtime_is_called_with_every_error_code() {
         let js = runtime_script();
         for code in ErrorCode::ALL {
-            assert!(js.contains(&format!("\"{}\":{}", code.kind(), code.code())), "{}", code.kind());
+            assert!(
+                js.contains(&format!("\"{}\":{}", code.kind(), code.code())),
+                "{}",
+                code.kind()
+            );
         }
         assert!(js.trim_end().ends_with("});"));
     }

@@ -190,7 +190,9 @@ pub enum Error {
     #[error("could not serialize the payload: {0}")]
     Serialization(#[from] serde_json::Error),
     /// The hub was built outside a tokio runtime and was not given one.
-    #[error("no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`")]
+    #[error(
+        "no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`"
+    )]
     NoRuntime,
 }
 

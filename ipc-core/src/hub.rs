@@ -139,19 +139,41 @@ impl Hub {
 
     /// Attaches a window and returns its id; answers to its requests are given to `endpoint`.
     pub fn attach_window(&self, endpoint: impl Endpoint) -> WindowId {
+        self.attach_window_with(|_| endpoint)
+    }
+
+    /// Attaches a window whose endpoint needs to know its own id (to address the window in a shared event queue).
+    pub fn attach_window_with<E: Endpoint>(
+        &self,
+        endpoint: impl FnOnce(WindowId) -> E,
+    ) -> WindowId {
         let id = WindowId(self.inner.next_window.fetch_add(1, Ordering::Relaxed));
-        self.inner.windows.write().unwrap_or_else(|e| e.into_inner()).insert(id, Arc::new(endpoint));
+        let endpoint = Arc::new(endpoint(id));
+        self.inner
+            .windows
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, endpoint);
         id
     }
 
     /// Detaches a window; answers still in flight for it are dropped. Returns whether the window was attached.
     pub fn detach_window(&self, window: WindowId) -> bool {
-        self.inner.windows.write().unwrap_or_else(|e| e.into_inner()).remove(&window).is_some()
+        self.inner
+            .windows
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&window)
+            .is_some()
     }
 
     /// Whether `window` is attached.
     pub fn has_window(&self, window: WindowId) -> bool {
-        self.inner.windows.read().unwrap_or_else(|e| e.into_inner()).contains_key(&window)
+        self.inner
+            .windows
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&window)
     }
 
     /// The descriptors of the registered services, in registration order (what the JavaScript client is rendered from).
@@ -189,7 +211,11 @@ impl Hub {
         encode_answer(id, &outcome)
     }
 
-    async fn call(&self, context: &CallContext, request: &Request<'_>) -> Result<Box<RawValue>, CallError> {
+    async fn call(
+        &self,
+        context: &CallContext,
+        request: &Request<'_>,
+    ) -> Result<Box<RawValue>, CallError> {
         let Some(route) = self.inner.router.route(&request.channel) else {
             return Err(CallError::new(
                 ErrorCode::UnknownChannel,
@@ -200,7 +226,10 @@ impl Hub {
             args: request.args,
             context,
         };
-        match AssertUnwindSafe(route.service.call(route.method, call)).catch_unwind().await {
+        match AssertUnwindSafe(route.service.call(route.method, call))
+            .catch_unwind()
+            .await
+        {
             Ok(outcome) => outcome,
             Err(panic) => {
                 let detail = panic
@@ -218,7 +247,13 @@ impl Hub {
     }
 
     fn deliver(&self, window: WindowId, message: String) {
-        let endpoint = self.inner.windows.read().unwrap_or_else(|e| e.into_inner()).get(&window).cloned();
+        let endpoint = self
+            .inner
+            .windows
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&window)
+            .cloned();
         match endpoint {
             Some(endpoint) => endpoint.deliver(message),
             None => tracing::debug!(%window, "answer dropped: the window is gone"),

@@ -11,7 +11,10 @@ use crate::service::ServiceDescriptor;
 
 /// The answer for a method index the descriptor does not have. The router only hands out valid indices, so this is
 /// reached only by a hand-made call.
-pub fn unknown_method(service: &ServiceDescriptor, method: usize) -> Result<Box<RawValue>, CallError> {
+pub fn unknown_method(
+    service: &ServiceDescriptor,
+    method: usize,
+) -> Result<Box<RawValue>, CallError> {
     Err(CallError::new(
         ErrorCode::UnknownChannel,
         format!("service `{}` has no method number {method}", service.name),
@@ -21,7 +24,10 @@ pub fn unknown_method(service: &ServiceDescriptor, method: usize) -> Result<Box<
 /// Decodes a call's `args` object into the generated argument struct, naming the path of any failure.
 ///
 /// A missing `args` counts as `{}`. Anything but an object is refused, so arguments are always passed by name.
-pub fn decode_args<'de, T: Deserialize<'de>>(channel: &str, args: Option<&'de RawValue>) -> Result<T, CallError> {
+pub fn decode_args<'de, T: Deserialize<'de>>(
+    channel: &str,
+    args: Option<&'de RawValue>,
+) -> Result<T, CallError> {
     let text = args.map_or("{}", RawValue::get);
     if !text.starts_with('{') {
         return Err(CallError::new(
@@ -63,7 +69,10 @@ pub fn encode<T: Serialize + ?Sized>(channel: &str, value: &T) -> Result<Box<Raw
 /// Encodes a handler's `Result`: `Ok` becomes `data`, `Err(e)` a [`ErrorCode::Handler`] error carrying `e`.
 ///
 /// The error's message is `e` itself when `e` serializes to a string, and a generic sentence otherwise.
-pub fn encode_result<T: Serialize, E: Serialize>(channel: &str, result: Result<T, E>) -> Result<Box<RawValue>, CallError> {
+pub fn encode_result<T: Serialize, E: Serialize>(
+    channel: &str,
+    result: Result<T, E>,
+) -> Result<Box<RawValue>, CallError> {
     match result {
         Ok(value) => encode(channel, &value),
         Err(error) => {

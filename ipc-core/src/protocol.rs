@@ -121,20 +121,33 @@ mod tests {
         let (id, err) = Request::parse("{not json").unwrap_err();
         assert_eq!(id, None);
         assert_eq!(err.code(), ErrorCode::InvalidRequest);
-        assert!(err.message().starts_with("request is not valid JSON"), "{}", err.message());
+        assert!(
+            err.message().starts_with("request is not valid JSON"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]
     fn envelope_without_channel_keeps_its_id() {
         let (id, err) = Request::parse(r#"{"type":"invoke","id":9}"#).unwrap_err();
         assert_eq!(id, Some(9));
-        assert!(err.message().contains("missing field `channel`"), "{}", err.message());
+        assert!(
+            err.message().contains("missing field `channel`"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]
     fn unknown_envelope_field_is_refused() {
-        let (_, err) = Request::parse(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#).unwrap_err();
-        assert!(err.message().contains("unknown field `extra`"), "{}", err.message());
+        let (_, err) =
+            Request::parse(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#).unwrap_err();
+        assert!(
+            err.message().contains("unknown field `extra`"),
+            "{}",
+            err.message()
+        );
     }
 
     #[test]

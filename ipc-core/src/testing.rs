@@ -73,7 +73,10 @@ impl TestClient {
     pub async fn request(&mut self, request: &str) -> String {
         let context = CallContext::new(self.window, self.origin.as_str());
         self.hub.handle_request(context, request.to_owned());
-        self.inbox.recv().await.expect("the hub answers every request while the window is attached")
+        self.inbox
+            .recv()
+            .await
+            .expect("the hub answers every request while the window is attached")
     }
 
     /// Calls `channel` with `args` (the JSON text of the arguments object) in a well-formed envelope, as the generated

@@ -32,7 +32,10 @@ pub fn run(cx: &Ctxt, service: &Service) {
 
 fn check_service_name(cx: &Ctxt, service: &Service) {
     let name = &service.name;
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         cx.syn_error(syn::Error::new(
@@ -50,7 +53,10 @@ fn check_trait_generics(cx: &Ctxt, service: &Service) {
             "an IPC service trait cannot be generic: the renderer calls one concrete service; use concrete types",
         );
     } else if let Some(where_clause) = &generics.where_clause {
-        cx.error_at(where_clause, "an IPC service trait cannot have a where clause");
+        cx.error_at(
+            where_clause,
+            "an IPC service trait cannot have a where clause",
+        );
     }
     if service.original.colon_token.is_some() {
         cx.error_at(
@@ -67,7 +73,10 @@ fn check_only_methods(cx: &Ctxt, service: &Service) {
             syn::TraitItem::Const(_) => "associated consts",
             _ => "items other than methods",
         };
-        cx.error_at(item, format!("an IPC service trait cannot have {what}; it may only declare methods"));
+        cx.error_at(
+            item,
+            format!("an IPC service trait cannot have {what}; it may only declare methods"),
+        );
     }
 }
 
@@ -140,7 +149,10 @@ fn check_generated_name_collision(cx: &Ctxt, method: &Method) {
     if GENERATED_METHODS.contains(&method.rust_name.as_str()) {
         cx.error_at(
             method.ident,
-            format!("`{}` is a method the macro adds to the trait; rename this method", method.rust_name),
+            format!(
+                "`{}` is a method the macro adds to the trait; rename this method",
+                method.rust_name
+            ),
         );
     }
 }
@@ -228,7 +240,9 @@ fn owned_suggestion(elem: &Type) -> String {
         "str" => "use `String` instead of `&str`".to_owned(),
         "[u8]" => "use `Vec<u8>` instead of `&[u8]`".to_owned(),
         "Path" | "std::path::Path" => "use `PathBuf` instead of `&Path`".to_owned(),
-        t if t.starts_with('[') && t.ends_with(']') => format!("use `Vec<{}>` instead of `&{t}`", &t[1..t.len() - 1]),
+        t if t.starts_with('[') && t.ends_with(']') => {
+            format!("use `Vec<{}>` instead of `&{t}`", &t[1..t.len() - 1])
+        }
         t => format!("use `{t}` instead of `&{t}`"),
     }
 }
@@ -241,7 +255,10 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service) {
         if let Some(first) = channels.insert(&method.channel, method) {
             cx.error_at(
                 method.ident,
-                format!("duplicate channel `{}`: `{}` already uses it", method.channel, first.rust_name),
+                format!(
+                    "duplicate channel `{}`: `{}` already uses it",
+                    method.channel, first.rust_name
+                ),
             );
         } else if let Some(first) = js_names.insert(&method.js_name, method) {
             cx.error_at(

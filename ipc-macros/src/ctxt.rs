@@ -19,7 +19,9 @@ impl Ctxt {
 
     /// Records an error spanning the tokens of `at` (the user's own token at fault).
     pub fn error_at(&self, at: impl ToTokens, message: impl Display) {
-        self.errors.borrow_mut().push(syn::Error::new_spanned(at.into_token_stream(), message));
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new_spanned(at.into_token_stream(), message));
     }
 
     /// Records an error already built, such as a parse error of an attribute.

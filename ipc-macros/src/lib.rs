@@ -20,7 +20,10 @@ pub fn ipc_service(args: TokenStream, input: TokenStream) -> TokenStream {
     expand_attribute(args.into(), input.into()).into()
 }
 
-fn expand_attribute(args: proc_macro2::TokenStream, input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+fn expand_attribute(
+    args: proc_macro2::TokenStream,
+    input: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let item: syn::ItemTrait = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => return not_a_trait(input),
@@ -37,8 +40,15 @@ fn expand_attribute(args: proc_macro2::TokenStream, input: proc_macro2::TokenStr
 
 /// The attribute was put on something else: point at that item's first tokens and keep it as it was.
 fn not_a_trait(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    let span = input.clone().into_iter().next().map_or_else(proc_macro2::Span::call_site, |t| t.span());
-    let error = syn::Error::new(span, "#[ipc_service] goes on a trait, such as `trait Todos { fn list(&self) -> Vec<Todo>; }`")
-        .to_compile_error();
+    let span = input
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(proc_macro2::Span::call_site, |t| t.span());
+    let error = syn::Error::new(
+        span,
+        "#[ipc_service] goes on a trait, such as `trait Todos { fn list(&self) -> Vec<Todo>; }`",
+    )
+    .to_compile_error();
     quote::quote!(#error #input)
 }

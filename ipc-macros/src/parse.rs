@@ -1,7 +1,10 @@
 //! syn → [`model`](crate::model): reads the trait, resolves every name once, and records what is not a method.
 
 use syn::ext::IdentExt;
-use syn::{Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments, ReturnType, TraitItem, Type};
+use syn::{
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments,
+    ReturnType, TraitItem, Type,
+};
 
 use crate::attr::ServiceSettings;
 use crate::ctxt::Ctxt;
@@ -12,7 +15,10 @@ impl<'a> Service<'a> {
     pub fn from_syn(_cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
         let (name, name_span) = match &settings.name {
             Some(lit) => (lit.value(), lit.span()),
-            None => (names::service_name(&item.ident.unraw().to_string()), item.ident.span()),
+            None => (
+                names::service_name(&item.ident.unraw().to_string()),
+                item.ident.span(),
+            ),
         };
         let mut methods = Vec::new();
         let mut other_items = Vec::new();
@@ -39,9 +45,12 @@ impl<'a> Method<'a> {
         let sig = &method.sig;
         let rust_name = sig.ident.unraw().to_string();
         let receiver = match sig.receiver() {
-            Some(r) if r.reference.as_ref().is_some_and(|(_, lifetime)| lifetime.is_none())
-                && r.mutability.is_none()
-                && r.colon_token.is_none() =>
+            Some(r)
+                if r.reference
+                    .as_ref()
+                    .is_some_and(|(_, lifetime)| lifetime.is_none())
+                    && r.mutability.is_none()
+                    && r.colon_token.is_none() =>
             {
                 Receiver::SharedRef
             }
@@ -132,7 +141,9 @@ fn docs(attrs: &[Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,

@@ -1,1 +1,54 @@
+//! Typed IPC services in wry WebViews on tao windows.
+//!
+//! ```no_run
+//! use ipc_core::ipc_service;
+//! use ipc_wry::{App, WindowSpec};
+//!
+//! /// Greets people.
+//! #[ipc_service]
+//! trait Greeter {
+//!     /// Says hello, or refuses an empty name.
+//!     async fn greet(&self, name: String) -> Result<String, String>;
+//! }
+//!
+//! struct Polite;
+//!
+//! impl Greeter for Polite {
+//!     async fn greet(&self, name: String) -> Result<String, String> {
+//!         if name.is_empty() {
+//!             return Err("who is there?".to_owned());
+//!         }
+//!         Ok(format!("Hello, {name}!"))
+//!     }
+//! }
+//!
+//! let page = r#"<p id="out"></p><script>
+//!     host.services.greeter.greet("Ada")
+//!         .then((text) => { document.getElementById("out").textContent = text; })
+//!         .catch((error) => { document.getElementById("out").textContent = `${error.kind}: ${error.message}`; });
+//! </script>"#;
+//!
+//! let code = App::new()
+//!     .service(Polite.into_service())
+//!     .window(WindowSpec::html("Hello", page))
+//!     .run()
+//!     .expect("the app starts");
+//! std::process::exit(code);
+//! ```
+//!
+//! Each page gets `window.host` (the runtime from `ipc_core::client`) and `host.services.<service>.<method>(...)` for
+//! every registered service, injected before the page's own scripts: no bundler needed.
+//!
+//! How a call travels: the page's `window.ipc.postMessage` reaches the WebView's IPC handler on the UI thread, which
+//! stamps the window and page origin and hands the text to the [`Hub`](ipc_core::Hub) without waiting. The handler runs
+//! on a tokio worker; the answer comes back through the event loop proxy and is evaluated in the calling window only.
+#![warn(missing_docs)]
 
+mod app;
+mod error;
+mod snapshot;
+mod window;
+
+pub use app::{App, AppHandle};
+pub use error::Error;
+pub use window::{WindowSpec, APP_ORIGIN, APP_SCHEME};

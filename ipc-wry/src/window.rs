@@ -1,0 +1,159 @@
+//! What a window shows, and how a WebView is wired to the hub.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use ipc_core::{client, CallContext, Hub, WindowId};
+use wry::http::{header, Request, Response, StatusCode};
+use wry::WebViewBuilder;
+
+/// The scheme of the app's own content: a page given with [`WindowSpec::html`] is served at `app://localhost/`.
+pub const APP_SCHEME: &str = "app";
+/// The origin of the app's own content.
+pub const APP_ORIGIN: &str = "app://localhost";
+
+/// One window to open: title, size and content.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    pub(crate) title: String,
+    pub(crate) size: (u32, u32),
+    pub(crate) content: Content,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Content {
+    /// A page served at `app://localhost/`.
+    Html(Arc<str>),
+    /// Any URL.
+    Url(String),
+}
+
+impl WindowSpec {
+    /// A window showing `html`, served at `app://localhost/` (so the page has a real origin and may use relative
+    /// `fetch`es to that scheme later).
+    pub fn html(title: impl Into<String>, html: impl Into<String>) -> Self {
+        WindowSpec {
+            title: title.into(),
+            size: (800, 600),
+            content: Content::Html(Arc::from(html.into())),
+        }
+    }
+
+    /// A window showing the page at `url`.
+    pub fn url(title: impl Into<String>, url: impl Into<String>) -> Self {
+        WindowSpec {
+            title: title.into(),
+            size: (800, 600),
+            content: Content::Url(url.into()),
+        }
+    }
+
+    /// Sets the inner size in logical pixels (default 800 × 600).
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = (width, height);
+        self
+    }
+
+    /// The window's title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+}
+
+/// Wires a WebView builder to the hub as `window`: injects the renderer runtime and the service clients before any
+/// page script, forwards every `window.ipc.postMessage` to the hub stamped with the window and page origin, and serves
+/// the spec's HTML on the app scheme.
+pub(crate) fn mount<'a>(
+    builder: WebViewBuilder<'a>,
+    hub: &Hub,
+    window: WindowId,
+    spec: &WindowSpec,
+) -> WebViewBuilder<'a> {
+    let script = format!(
+        "{}{}",
+        client::runtime_script(),
+        client::global_client_script(hub.services())
+    );
+    let hub = hub.clone();
+    let builder = builder
+        .with_initialization_script_for_main_only(script, true)
+        .with_ipc_handler(move |request: Request<String>| {
+            // On the UI thread: stamp the caller and hand over; the call itself runs on tokio.
+            let origin = origin_of(request.uri());
+            hub.handle_request(CallContext::new(window, origin), request.into_body());
+        });
+    match &spec.content {
+        Content::Html(html) => {
+            let html = Arc::clone(html);
+            builder
+                .with_custom_protocol(APP_SCHEME.to_owned(), move |_id, request| {
+                    serve_page(&html, &request)
+                })
+                .with_url(format!("{APP_ORIGIN}/"))
+        }
+        Content::Url(url) => builder.with_url(url),
+    }
+}
+
+/// `scheme://host[:port]` of a page URL.
+pub(crate) fn origin_of(uri: &wry::http::Uri) -> String {
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
+        (Some(scheme), None) => format!("{scheme}://"),
+        _ => String::new(),
+    }
+}
+
+fn serve_page(html: &str, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+    let path = request.uri().path();
+    let (status, body, content_type) = if path == "/" || path == "/index.html" {
+        (
+            StatusCode::OK,
+            Cow::Owned(html.as_bytes().to_vec()),
+            "text/html; charset=utf-8",
+        )
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Cow::Borrowed(&b"not found"[..]),
+            "text/plain",
+        )
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body)
+        .expect("a response from a status, one header and a body always builds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_is_scheme_and_authority() {
+        let uri: wry::http::Uri = "app://localhost/index.html?x=1".parse().unwrap();
+        assert_eq!(origin_of(&uri), "app://localhost");
+        let uri: wry::http::Uri = "http://127.0.0.1:8080/a/b".parse().unwrap();
+        assert_eq!(origin_of(&uri), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn app_scheme_serves_the_page_at_root_only() {
+        let request = Request::builder()
+            .uri("app://localhost/")
+            .body(Vec::new())
+            .unwrap();
+        let response = serve_page("<p>hi</p>", &request);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(&response.body()[..], b"<p>hi</p>");
+        let request = Request::builder()
+            .uri("app://localhost/secret")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            serve_page("<p>hi</p>", &request).status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
