@@ -79,6 +79,13 @@ impl TestClient {
             .expect("the hub answers every request while the window is attached")
     }
 
+    /// Waits for the next message delivered to this window (an answer, or later a push from the host).
+    ///
+    /// Returns `None` if the hub dropped the window's endpoint.
+    pub async fn next_message(&mut self) -> Option<String> {
+        self.inbox.recv().await
+    }
+
     /// Calls `channel` with `args` (the JSON text of the arguments object) in a well-formed envelope, as the generated
     /// client does, and returns the answer text. Ids count up from 1.
     ///

@@ -1,1 +1,361 @@
+//! Services and cases shared by the in-process tests (`tests/in_process.rs`) and the WebView end-to-end tests
+//! (`e2e/webview.rs`), so both suites check the same behaviour the same way.
 
+use std::time::Duration;
+
+use ipc_core::ipc_service;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Why a division failed: a structured error value, sent to the renderer in `error.data`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MathError {
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// A service with one method per behaviour under test.
+#[ipc_service]
+pub trait Fixture {
+    /// Sync: adds two numbers.
+    fn add(&self, a: i64, b: i64) -> i64;
+    /// Async: answers `text` after `delay_ms` milliseconds.
+    async fn echo_later(&self, text: String, delay_ms: u64) -> String;
+    /// `Err` with a structured error when `divisor` is zero.
+    fn divide(&self, dividend: f64, divisor: f64) -> Result<f64, MathError>;
+    /// `Err` with a plain string.
+    async fn refuse(&self) -> Result<(), String>;
+    /// Returns nothing.
+    fn touch(&self);
+    /// Panics.
+    fn explode(&self) -> String;
+}
+
+/// The implementation under test.
+pub struct FixtureImpl;
+
+impl Fixture for FixtureImpl {
+    fn add(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+
+    async fn echo_later(&self, text: String, delay_ms: u64) -> String {
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        text
+    }
+
+    fn divide(&self, dividend: f64, divisor: f64) -> Result<f64, MathError> {
+        if divisor == 0.0 {
+            return Err(MathError {
+                reason: "division by zero".to_owned(),
+            });
+        }
+        Ok(dividend / divisor)
+    }
+
+    async fn refuse(&self) -> Result<(), String> {
+        Err("not today".to_owned())
+    }
+
+    fn touch(&self) {}
+
+    fn explode(&self) -> String {
+        panic!("the fixture exploded on purpose")
+    }
+}
+
+/// The outcome of one call, in the shape of an answer envelope: `{success, data, error}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Outcome {
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The answer's data (`null` on failure).
+    pub data: Value,
+    /// The error (`null` on success).
+    pub error: Option<ErrorOutcome>,
+}
+
+/// The `error` of a failed call.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErrorOutcome {
+    /// Numeric code.
+    pub code: u16,
+    /// Name of the code.
+    pub kind: String,
+    /// Human-readable message.
+    pub message: String,
+    /// The handler's error value, or `null`.
+    pub data: Value,
+}
+
+impl Outcome {
+    /// Parses an answer envelope or a page-reported outcome.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|err| format!("not an outcome ({err}): {json}"))
+    }
+
+    /// Checks that the call succeeded with exactly `data`.
+    pub fn expect_data(&self, data: Value) -> Result<(), String> {
+        match &self.error {
+            None if self.success && self.data == data => Ok(()),
+            None if self.success => Err(format!("expected data {data}, got {}", self.data)),
+            _ => Err(format!(
+                "expected data {data}, got the error {:?}",
+                self.error
+            )),
+        }
+    }
+
+    /// Checks that the call failed with `code` and `kind` and a message containing `message`; returns the error.
+    pub fn expect_error(
+        &self,
+        code: u16,
+        kind: &str,
+        message: &str,
+    ) -> Result<&ErrorOutcome, String> {
+        let error = match (&self.error, self.success) {
+            (Some(error), false) => error,
+            _ => {
+                return Err(format!(
+                    "expected error {kind}, got success with data {}",
+                    self.data
+                ))
+            }
+        };
+        if error.code != code || error.kind != kind {
+            return Err(format!(
+                "expected error {kind} ({code}), got {} ({}): {}",
+                error.kind, error.code, error.message
+            ));
+        }
+        if !error.message.contains(message) {
+            return Err(format!(
+                "expected a message containing {message:?}, got {:?}",
+                error.message
+            ));
+        }
+        if self.data != Value::Null {
+            return Err(format!(
+                "a failed call must have null data, got {}",
+                self.data
+            ));
+        }
+        Ok(error)
+    }
+}
+
+/// How a page makes a case's call.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    /// A JavaScript expression that returns the call's promise, such as `host.services.fixture.add(2, 3)`.
+    Js(&'static str),
+    /// Post this exact text with `window.ipc.postMessage`, and take the answer whose `id` is `id` (`None`: `null`).
+    Raw {
+        /// The request text.
+        text: &'static str,
+        /// The id the answer will carry.
+        id: Option<u64>,
+    },
+}
+
+/// One behaviour, checked the same way in-process (through `TestClient`) and from a real page.
+pub struct Case {
+    /// The behaviour, as a test name.
+    pub name: &'static str,
+    /// What the page does.
+    pub page: Page,
+    /// The request text a page sends for this call, for the in-process test; `None` for page-only behaviour (such as
+    /// the runtime's own timeout).
+    pub request: Option<&'static str>,
+    /// The expected outcome.
+    pub check: fn(&Outcome) -> Result<(), String>,
+}
+
+/// Every case, in the order the WebView suite runs them.
+pub fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "sync_method_answers_with_its_value",
+            page: Page::Js("host.services.fixture.add(2, 3)"),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":2,"b":3}}"#,
+            ),
+            check: |o| o.expect_data(json!(5)),
+        },
+        Case {
+            name: "async_method_answers_with_its_value",
+            page: Page::Js(r#"host.services.fixture.echoLater("hi", 20)"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.echo_later","args":{"text":"hi","delayMs":20}}"#,
+            ),
+            check: |o| o.expect_data(json!("hi")),
+        },
+        Case {
+            name: "unit_return_answers_null",
+            page: Page::Js("host.services.fixture.touch()"),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.touch"}"#),
+            check: |o| o.expect_data(Value::Null),
+        },
+        Case {
+            name: "err_result_is_a_handler_error_carrying_the_value",
+            page: Page::Js("host.services.fixture.divide(1, 0)"),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.divide","args":{"dividend":1,"divisor":0}}"#,
+            ),
+            check: |o| {
+                let error =
+                    o.expect_error(7009, "HANDLER", "`fixture.divide` returned an error")?;
+                expect_eq(&error.data, &json!({"reason": "division by zero"}))
+            },
+        },
+        Case {
+            name: "string_err_is_the_message",
+            page: Page::Js("host.services.fixture.refuse()"),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.refuse","args":{}}"#),
+            check: |o| {
+                let error = o.expect_error(7009, "HANDLER", "not today")?;
+                expect_eq(&error.data, &json!("not today"))
+            },
+        },
+        Case {
+            name: "unknown_channel_is_refused",
+            page: Page::Js(r#"host.invoke("fixture.nope", {})"#),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.nope","args":{}}"#),
+            check: |o| {
+                o.expect_error(7004, "UNKNOWN_CHANNEL", "unknown channel `fixture.nope`")
+                    .map(drop)
+            },
+        },
+        Case {
+            name: "wrong_argument_type_names_the_argument",
+            page: Page::Js(r#"host.invoke("fixture.add", {a: "two", b: 3})"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":"two","b":3}}"#,
+            ),
+            check: |o| {
+                o.expect_error(
+                    7006,
+                    "INVALID_ARGUMENTS",
+                    r#"a: invalid type: string "two", expected i64"#,
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "missing_argument_is_named",
+            page: Page::Js(r#"host.invoke("fixture.add", {a: 1})"#),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":1}}"#),
+            check: |o| {
+                o.expect_error(7006, "INVALID_ARGUMENTS", "missing field `b`")
+                    .map(drop)
+            },
+        },
+        Case {
+            name: "unknown_argument_is_refused",
+            page: Page::Js(r#"host.invoke("fixture.add", {a: 1, b: 2, c: 3})"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":1,"b":2,"c":3}}"#,
+            ),
+            check: |o| {
+                o.expect_error(7006, "INVALID_ARGUMENTS", "unknown field `c`")
+                    .map(drop)
+            },
+        },
+        Case {
+            name: "positional_arguments_are_refused",
+            page: Page::Raw {
+                text: r#"{"type":"invoke","id":901,"channel":"fixture.add","args":[1,2]}"#,
+                id: Some(901),
+            },
+            request: Some(r#"{"type":"invoke","id":901,"channel":"fixture.add","args":[1,2]}"#),
+            check: |o| {
+                o.expect_error(
+                    7006,
+                    "INVALID_ARGUMENTS",
+                    "expected an object of named arguments",
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "invalid_json_is_answered_with_a_null_id",
+            page: Page::Raw {
+                text: "{not json",
+                id: None,
+            },
+            request: Some("{not json"),
+            check: |o| {
+                o.expect_error(7005, "INVALID_REQUEST", "request is not valid JSON")
+                    .map(drop)
+            },
+        },
+        Case {
+            name: "envelope_without_channel_is_refused",
+            page: Page::Raw {
+                text: r#"{"type":"invoke","id":902}"#,
+                id: Some(902),
+            },
+            request: Some(r#"{"type":"invoke","id":902}"#),
+            check: |o| {
+                o.expect_error(7005, "INVALID_REQUEST", "missing field `channel`")
+                    .map(drop)
+            },
+        },
+        Case {
+            name: "panicking_handler_is_an_error",
+            page: Page::Js("host.services.fixture.explode()"),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.explode"}"#),
+            check: |o| {
+                o.expect_error(
+                    7010,
+                    "PANICKED",
+                    "the handler of `fixture.explode` panicked",
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "renderer_timeout_rejects_the_call",
+            page: Page::Js(
+                r#"host.invoke("fixture.echo_later", {text: "late", delayMs: 3000}, {timeout: 50})"#,
+            ),
+            request: None,
+            check: |o| {
+                o.expect_error(
+                    7011,
+                    "TIMEOUT",
+                    "`fixture.echo_later` did not answer within 50 ms",
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "calls_still_work_after_failures",
+            page: Page::Js("host.services.fixture.add(40, 2)"),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":40,"b":2}}"#,
+            ),
+            check: |o| o.expect_data(json!(42)),
+        },
+    ]
+}
+
+/// The case named `name`.
+///
+/// # Panics
+///
+/// If there is none: a test names a case that was removed.
+pub fn case(name: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no case named {name}"))
+}
+
+fn expect_eq(actual: &Value, expected: &Value) -> Result<(), String> {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!("expected {expected}, got {actual}"))
+    }
+}

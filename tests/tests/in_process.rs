@@ -1,0 +1,130 @@
+//! Every case of `tests::cases()` through the in-process test client: the JSON text a page sends, the JSON text it
+//! would receive. The WebView suite (`e2e/webview.rs`) runs the same cases from a real page.
+
+use ipc_core::testing::TestClient;
+use ipc_core::Hub;
+use tests::{case, Fixture, FixtureImpl, Outcome};
+
+async fn run(name: &str) {
+    let case = case(name);
+    let request = case.request.expect("the case has an in-process request");
+    let hub = Hub::builder()
+        .service(FixtureImpl.into_service())
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    let answer = page.request(request).await;
+    let outcome = Outcome::parse(&answer).unwrap();
+    if let Err(problem) = (case.check)(&outcome) {
+        panic!("{name}: {problem}\nanswer: {answer}");
+    }
+}
+
+macro_rules! in_process {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                run(stringify!($name)).await;
+            }
+        )*
+
+        #[test]
+        fn every_case_with_a_request_runs_in_process() {
+            let here = [$(stringify!($name)),*];
+            for case in tests::cases().iter().filter(|c| c.request.is_some()) {
+                assert!(here.contains(&case.name), "case {} is not run in-process", case.name);
+            }
+        }
+    };
+}
+
+in_process!(
+    sync_method_answers_with_its_value,
+    async_method_answers_with_its_value,
+    unit_return_answers_null,
+    err_result_is_a_handler_error_carrying_the_value,
+    string_err_is_the_message,
+    unknown_channel_is_refused,
+    wrong_argument_type_names_the_argument,
+    missing_argument_is_named,
+    unknown_argument_is_refused,
+    positional_arguments_are_refused,
+    invalid_json_is_answered_with_a_null_id,
+    envelope_without_channel_is_refused,
+    panicking_handler_is_an_error,
+    calls_still_work_after_failures,
+);
+
+#[tokio::test]
+async fn answer_echoes_the_request_id() {
+    let hub = Hub::builder()
+        .service(FixtureImpl.into_service())
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    let answer = page.request(r#"{"type":"invoke","id":9007199254740991,"channel":"fixture.add","args":{"a":1,"b":1}}"#).await;
+    assert_eq!(
+        answer,
+        r#"{"type":"answer","id":9007199254740991,"success":true,"data":2,"error":null}"#
+    );
+}
+
+#[tokio::test]
+async fn invalid_json_answer_has_a_null_id() {
+    let hub = Hub::builder()
+        .service(FixtureImpl.into_service())
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    let answer = page.request("{not json").await;
+    assert!(
+        answer.starts_with(r#"{"type":"answer","id":null,"success":false"#),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn answers_go_only_to_the_calling_window() {
+    let hub = Hub::builder()
+        .service(FixtureImpl.into_service())
+        .build()
+        .unwrap();
+    let mut caller = TestClient::new(&hub);
+    let mut bystander = TestClient::new(&hub);
+    let answer = caller.invoke("fixture.add", r#"{"a":1,"b":2}"#).await;
+    assert!(answer.contains(r#""data":3"#), "{answer}");
+    let nothing = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        bystander.next_message(),
+    )
+    .await;
+    assert!(nothing.is_err(), "the bystander received {nothing:?}");
+}
+
+#[test]
+fn registering_one_channel_twice_fails() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let result = Hub::builder()
+        .service(FixtureImpl.into_service())
+        .service(FixtureImpl.into_service())
+        .runtime(runtime.handle().clone())
+        .build();
+    let err = result.err().expect("a duplicate channel is refused");
+    assert_eq!(
+        err.to_string(),
+        "channel `fixture.add` is registered twice (by `Fixture` and by `Fixture`)"
+    );
+}
+
+#[test]
+fn building_outside_a_runtime_without_one_fails() {
+    let err = Hub::builder()
+        .service(FixtureImpl.into_service())
+        .build()
+        .err()
+        .expect("no runtime");
+    assert!(matches!(err, ipc_core::Error::NoRuntime), "{err}");
+}
