@@ -1,7 +1,7 @@
 //! The `#[ipc_service]` attribute. Use it through `ipc_core::ipc_service`, where it is documented.
 //!
-//! The pipeline reads as its modules: [`attr`] and [`parse`] turn the trait into the [`model`], [`check`] applies every
-//! semantic rule (collecting all errors in a [`ctxt::Ctxt`]), and [`expand`] renders the output.
+//! The pipeline reads as its modules: `attr` and `parse` turn the trait into the `model`, `check` applies every
+//! semantic rule (collecting all errors in a `ctxt::Ctxt`), and `expand` renders the output.
 
 mod attr;
 mod check;

@@ -3,6 +3,10 @@
 
 use std::time::Duration;
 
+// The README's examples run as doctests of this crate, so they cannot drift from the API.
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 use ipc_core::ipc_service;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
