@@ -51,6 +51,7 @@
 // Lets the generated code's `::ipc_core::...` paths resolve inside this crate's own tests.
 extern crate self as ipc_core;
 
+mod args;
 pub mod client;
 mod context;
 pub mod error;

@@ -4,7 +4,7 @@ pub use futures::future::BoxFuture;
 pub use serde;
 pub use serde_json::value::RawValue;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{CallError, ErrorCode};
 use crate::service::ServiceDescriptor;
@@ -21,40 +21,7 @@ pub fn unknown_method(
     ))
 }
 
-/// Decodes a call's `args` object into the generated argument struct, naming the path of any failure.
-///
-/// A missing `args` counts as `{}`. Anything but an object is refused, so arguments are always passed by name.
-pub fn decode_args<'de, T: Deserialize<'de>>(
-    channel: &str,
-    args: Option<&'de RawValue>,
-) -> Result<T, CallError> {
-    let text = args.map_or("{}", RawValue::get);
-    if !text.starts_with('{') {
-        return Err(CallError::new(
-            ErrorCode::InvalidArguments,
-            format!("invalid arguments for `{channel}`: expected an object of named arguments, found `{text}`"),
-        ));
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        let message = if path == "." {
-            format!("invalid arguments for `{channel}`: {inner}")
-        } else {
-            format!("invalid arguments for `{channel}`: {path}: {inner}")
-        };
-        CallError::new(ErrorCode::InvalidArguments, strip_position(message))
-    })
-}
-
-/// serde_json appends " at line 1 column 17" to its messages; the position in a generated object is noise to a user.
-fn strip_position(mut message: String) -> String {
-    if let Some(at) = message.rfind(" at line ") {
-        message.truncate(at);
-    }
-    message
-}
+pub use crate::args::decode as decode_args;
 
 /// Encodes a handler's return value as the answer's `data`.
 pub fn encode<T: Serialize + ?Sized>(channel: &str, value: &T) -> Result<Box<RawValue>, CallError> {
@@ -83,3 +50,29 @@ pub fn encode_result<T: Serialize, E: Serialize>(
         }
     }
 }
+
+/// What an IPC argument must be: decodable from the renderer's JSON without borrowing from it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an IPC argument: it does not implement `serde::Deserialize`",
+    label = "the renderer's JSON cannot be decoded into this type",
+    note = "add `#[derive(serde::Deserialize)]` to the type, or take an owned type that implements it"
+)]
+pub trait IpcArg {}
+
+impl<T: serde::de::DeserializeOwned> IpcArg for T {}
+
+/// What an IPC return type must be: encodable as JSON.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent back over IPC: it does not implement `serde::Serialize`",
+    label = "the answer cannot be encoded as JSON",
+    note = "add `#[derive(serde::Serialize)]` to the type, or return a type that implements it"
+)]
+pub trait IpcReturn {}
+
+impl<T: Serialize> IpcReturn for T {}
+
+/// Compiles only if `T` can be an IPC argument; generated code calls it spanned at the argument's type.
+pub fn assert_arg<T: IpcArg>() {}
+
+/// Compiles only if `T` can be sent back in an answer; generated code calls it spanned at the return type.
+pub fn assert_return<T: IpcReturn>() {}

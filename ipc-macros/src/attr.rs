@@ -33,3 +33,41 @@ impl ServiceSettings {
         settings
     }
 }
+
+/// The attribute path of per-method settings: `#[ipc(rename = "...")]`.
+pub const METHOD_ATTR: &str = "ipc";
+
+/// Settings from `#[ipc(...)]` on a method.
+#[derive(Default)]
+pub struct MethodSettings {
+    /// `rename = "..."`: the method's part of the channel, with the literal for error spans.
+    pub rename: Option<LitStr>,
+}
+
+impl MethodSettings {
+    pub fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut settings = MethodSettings::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident(METHOD_ATTR)) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    if settings.rename.is_some() {
+                        return Err(meta.error("`rename` is given twice"));
+                    }
+                    settings.rename = Some(meta.value()?.parse()?);
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown argument of #[ipc]; expected `rename = \"...\"`"))
+                }
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        settings
+    }
+}
+
+/// Whether an attribute belongs to this macro (and is removed from the emitted trait).
+pub fn is_ours(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident(METHOD_ATTR)
+}

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use syn::{GenericArgument, PathArguments, ReturnType, Type};
 
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, Method, Output, Receiver, Service};
-use crate::names::JS_RESERVED;
+use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
+use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES};
 
 /// Names the macro adds to the trait; a method of the same name would collide with them.
 const GENERATED_METHODS: &[&str] = &["into_service", "service_descriptor"];
@@ -22,9 +22,12 @@ pub fn run(cx: &Ctxt, service: &Service) {
         check_method_generics(cx, method);
         check_no_default_body(cx, method);
         check_generated_name_collision(cx, method);
+        check_wire_name(cx, method);
+        check_one_context(cx, method);
         for arg in &method.args {
             check_arg(cx, arg);
         }
+        check_arg_count(cx, method);
         check_output(cx, method);
     }
     check_duplicate_names(cx, service);
@@ -32,16 +35,46 @@ pub fn run(cx: &Ctxt, service: &Service) {
 
 fn check_service_name(cx: &Ctxt, service: &Service) {
     let name = &service.name;
-    let valid = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
+    if !is_valid_wire_name(name) {
         cx.syn_error(syn::Error::new(
             service.name_span,
             format!("invalid service name `{name}`: use letters, digits and `_`, starting with a letter, such as `todos`"),
         ));
+    } else if JS_RESERVED_PROPERTIES.contains(&service.js_name.as_str()) {
+        cx.syn_error(syn::Error::new(
+            service.name_span,
+            format!("`{}` cannot name a service: it is a built-in JavaScript property; choose another name", service.js_name),
+        ));
+    }
+}
+
+fn check_wire_name(cx: &Ctxt, method: &Method) {
+    let name = &method.wire_name;
+    if !is_valid_wire_name(name) {
+        cx.syn_error(syn::Error::new(
+            method.wire_name_span,
+            format!("invalid method name `{name}` for a channel: use letters, digits and `_`, starting with a letter"),
+        ));
+    } else if JS_RESERVED_PROPERTIES.contains(&method.js_name.as_str()) {
+        cx.syn_error(syn::Error::new(
+            method.wire_name_span,
+            format!(
+                "`{}` cannot name a method in JavaScript: it is a built-in property; rename it with #[ipc(rename = \"...\")]",
+                method.js_name
+            ),
+        ));
+    }
+}
+
+fn check_one_context(cx: &Ctxt, method: &Method) {
+    let mut contexts = method.args.iter().filter(|a| a.kind == ArgKind::Context);
+    if contexts.next().is_some() {
+        for extra in contexts {
+            cx.error_at(
+                extra.ty,
+                "a method takes at most one `CallContext` argument",
+            );
+        }
     }
 }
 
@@ -163,13 +196,31 @@ fn check_arg(cx: &Ctxt, arg: &Arg) {
             &arg.original.pat,
             "IPC arguments must be plain names, such as `title: String`: the name is the key the renderer sends",
         ),
-        Some(ident) if JS_RESERVED.contains(&arg.js_name.as_str()) => cx.error_at(
+        Some(ident) if arg.kind == ArgKind::Payload && JS_RESERVED.contains(&arg.js_name.as_str()) => cx.error_at(
             ident,
             format!("`{}` is a reserved word in JavaScript and cannot name an argument; rename it", arg.js_name),
         ),
         Some(_) => {}
     }
     check_owned(cx, arg.ty, "argument");
+}
+
+/// The most arguments a method may take from the renderer: `ipc_core`'s argument decoder is implemented for tuples
+/// up to this length.
+const MAX_ARGS: usize = 12;
+
+fn check_arg_count(cx: &Ctxt, method: &Method) {
+    let payload: Vec<&Arg> = method
+        .args
+        .iter()
+        .filter(|a| a.kind == ArgKind::Payload)
+        .collect();
+    if let Some(first_extra) = payload.get(MAX_ARGS) {
+        cx.error_at(
+            &first_extra.original.pat,
+            format!("an IPC method takes at most {MAX_ARGS} arguments; group them in a struct that derives `Deserialize`"),
+        );
+    }
 }
 
 fn check_output(cx: &Ctxt, method: &Method) {
@@ -272,7 +323,11 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service) {
     }
     for method in &service.methods {
         let mut seen: HashMap<&str, &Arg> = HashMap::new();
-        for arg in method.args.iter().filter(|a| a.ident.is_some()) {
+        for arg in method
+            .args
+            .iter()
+            .filter(|a| a.ident.is_some() && a.kind == ArgKind::Payload)
+        {
             if let Some(first) = seen.insert(&arg.js_name, arg) {
                 cx.error_at(
                     &arg.original.pat,

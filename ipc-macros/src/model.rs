@@ -26,6 +26,9 @@ pub struct Method<'a> {
     pub rust_name: String,
     pub js_name: String,
     pub channel: String,
+    /// The method's part of the channel (`rename = "..."`, or the Rust name), and where it came from.
+    pub wire_name: String,
+    pub wire_name_span: Span,
     pub docs: String,
     pub is_async: bool,
     pub receiver: Receiver<'a>,
@@ -52,6 +55,16 @@ pub struct Arg<'a> {
     /// The key in the request's `args` object and the JavaScript parameter name.
     pub js_name: String,
     pub ty: &'a Type,
+    pub kind: ArgKind,
+}
+
+/// Where an argument's value comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// Sent by the renderer in the request's `args` object.
+    Payload,
+    /// Injected by the host: the caller's `ipc_core::CallContext`, recognised by its type.
+    Context,
 }
 
 /// What a method returns, as the answer sees it.

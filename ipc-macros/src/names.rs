@@ -17,6 +17,35 @@ pub fn channel(service: &str, method: &str) -> String {
     format!("{service}.{method}")
 }
 
+/// Whether `name` can be a service name or a method's part of a channel: ASCII letters, digits and `_`, not starting
+/// with a digit. Channels are `service.method`, so a `.` would make them ambiguous.
+pub fn is_valid_wire_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Property names a generated client object cannot use: they would replace the object's prototype or built-in
+/// behaviour (`then` would make `host.services.x` awaitable by accident).
+pub const JS_RESERVED_PROPERTIES: &[&str] = &[
+    "__proto__",
+    "constructor",
+    "prototype",
+    "then",
+    "toString",
+    "toJSON",
+    "valueOf",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+];
+
 /// Words JavaScript reserves in strict mode and in modules: not usable as parameter names.
 pub const JS_RESERVED: &[&str] = &[
     "arguments",

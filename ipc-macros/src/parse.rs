@@ -6,13 +6,13 @@ use syn::{
     ReturnType, TraitItem, Type,
 };
 
-use crate::attr::ServiceSettings;
+use crate::attr::{MethodSettings, ServiceSettings};
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, Method, Output, Receiver, Service};
+use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
 use crate::names;
 
 impl<'a> Service<'a> {
-    pub fn from_syn(_cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
+    pub fn from_syn(cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
         let (name, name_span) = match &settings.name {
             Some(lit) => (lit.value(), lit.span()),
             None => (
@@ -24,7 +24,7 @@ impl<'a> Service<'a> {
         let mut other_items = Vec::new();
         for trait_item in &item.items {
             match trait_item {
-                TraitItem::Fn(method) => methods.push(Method::from_syn(&name, method)),
+                TraitItem::Fn(method) => methods.push(Method::from_syn(cx, &name, method)),
                 other => other_items.push(other),
             }
         }
@@ -41,9 +41,14 @@ impl<'a> Service<'a> {
 }
 
 impl<'a> Method<'a> {
-    fn from_syn(service: &str, method: &'a syn::TraitItemFn) -> Self {
+    fn from_syn(cx: &Ctxt, service: &str, method: &'a syn::TraitItemFn) -> Self {
         let sig = &method.sig;
+        let settings = MethodSettings::parse(cx, &method.attrs);
         let rust_name = sig.ident.unraw().to_string();
+        let (wire_name, wire_name_span) = match &settings.rename {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (rust_name.clone(), sig.ident.span()),
+        };
         let receiver = match sig.receiver() {
             Some(r)
                 if r.reference
@@ -68,8 +73,10 @@ impl<'a> Method<'a> {
         Method {
             original: method,
             ident: &sig.ident,
-            js_name: names::js_name(&rust_name),
-            channel: names::channel(service, &rust_name),
+            js_name: names::js_name(&wire_name),
+            channel: names::channel(service, &wire_name),
+            wire_name,
+            wire_name_span,
             rust_name,
             docs: docs(&method.attrs),
             is_async: sig.asyncness.is_some(),
@@ -94,6 +101,11 @@ impl<'a> Arg<'a> {
             js_name: names::js_name(&rust_name),
             rust_name,
             ty: &pat_type.ty,
+            kind: if is_context(&pat_type.ty) {
+                ArgKind::Context
+            } else {
+                ArgKind::Payload
+            },
         }
     }
 }
@@ -131,6 +143,20 @@ impl<'a> Output<'a> {
             }
         }
         Output::Value(ty)
+    }
+}
+
+/// Whether a type is the injected caller context: a path ending in `CallContext`, such as `ipc_core::CallContext`.
+fn is_context(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "CallContext" && last.arguments.is_none()),
+        Type::Paren(inner) => is_context(&inner.elem),
+        Type::Group(inner) => is_context(&inner.elem),
+        _ => false,
     }
 }
 

@@ -33,6 +33,8 @@ pub trait Fixture {
     fn touch(&self);
     /// Panics.
     fn explode(&self) -> String;
+    /// The name of the thread the handler runs on.
+    fn thread_name(&self) -> String;
 }
 
 /// The implementation under test.
@@ -65,6 +67,13 @@ impl Fixture for FixtureImpl {
 
     fn explode(&self) -> String {
         panic!("the fixture exploded on purpose")
+    }
+
+    fn thread_name(&self) -> String {
+        std::thread::current()
+            .name()
+            .unwrap_or("(unnamed)")
+            .to_owned()
     }
 }
 
@@ -250,7 +259,7 @@ pub fn cases() -> Vec<Case> {
             page: Page::Js(r#"host.invoke("fixture.add", {a: 1})"#),
             request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":1}}"#),
             check: |o| {
-                o.expect_error(7006, "INVALID_ARGUMENTS", "missing field `b`")
+                o.expect_error(7006, "INVALID_ARGUMENTS", "missing argument `b`")
                     .map(drop)
             },
         },
@@ -261,8 +270,12 @@ pub fn cases() -> Vec<Case> {
                 r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":1,"b":2,"c":3}}"#,
             ),
             check: |o| {
-                o.expect_error(7006, "INVALID_ARGUMENTS", "unknown field `c`")
-                    .map(drop)
+                o.expect_error(
+                    7006,
+                    "INVALID_ARGUMENTS",
+                    "unknown argument `c`; expected `a`, `b`",
+                )
+                .map(drop)
             },
         },
         Case {
@@ -317,6 +330,13 @@ pub fn cases() -> Vec<Case> {
                 )
                 .map(drop)
             },
+        },
+        Case {
+            // `ipc_wry::App` names its tokio workers `ipc-handler`; the UI thread is `main`.
+            name: "handlers_run_on_tokio_not_the_ui_thread",
+            page: Page::Js("host.services.fixture.threadName()"),
+            request: None,
+            check: |o| o.expect_data(json!("ipc-handler")),
         },
         Case {
             name: "renderer_timeout_rejects_the_call",

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::krate;
-use crate::model::Service;
+use crate::model::{ArgKind, Service};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub fn render(service: &Service) -> TokenStream {
@@ -18,11 +18,15 @@ pub fn render(service: &Service) -> TokenStream {
         let js_name = &method.js_name;
         let channel = &method.channel;
         let docs = &method.docs;
-        let args = method.args.iter().map(|arg| {
-            let rust_name = &arg.rust_name;
-            let js_name = &arg.js_name;
-            quote!(#krate::ArgDescriptor { rust_name: #rust_name, js_name: #js_name })
-        });
+        let args = method
+            .args
+            .iter()
+            .filter(|arg| arg.kind == ArgKind::Payload)
+            .map(|arg| {
+                let rust_name = &arg.rust_name;
+                let js_name = &arg.js_name;
+                quote!(#krate::ArgDescriptor { rust_name: #rust_name, js_name: #js_name })
+            });
         quote! {
             #krate::MethodDescriptor {
                 rust_name: #rust_name,

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::krate;
-use crate::model::{Method, Output, Service};
+use crate::model::{Arg, ArgKind, Method, Output, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
 pub fn render(service: &Service) -> TokenStream {
@@ -48,16 +48,20 @@ fn method_body(service: &Service, method: &Method) -> TokenStream {
     let trait_ident = &service.original.ident;
     let method_ident = method.ident;
     let channel = &method.channel;
-    let serde_path = format!("{krate}::__private::serde").replace(' ', "");
-    let fields = method.args.iter().map(|arg| {
-        let ident = arg.ident;
-        let ty = arg.ty;
-        let js_name = &arg.js_name;
-        quote!(#[serde(rename = #js_name)] #ident: #ty)
-    });
-    let values = method.args.iter().map(|arg| {
-        let ident = arg.ident;
-        quote!(args.#ident)
+    let payload: Vec<&Arg> = method
+        .args
+        .iter()
+        .filter(|arg| arg.kind == ArgKind::Payload)
+        .collect();
+    let idents = payload.iter().map(|arg| arg.ident);
+    let types = payload.iter().map(|arg| arg.ty);
+    let names = payload.iter().map(|arg| &arg.js_name);
+    let values = method.args.iter().map(|arg| match arg.kind {
+        ArgKind::Payload => {
+            let ident = arg.ident;
+            quote!(#ident)
+        }
+        ArgKind::Context => quote!(::core::clone::Clone::clone(call.context)),
     });
     let mut call = quote!(<T as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
@@ -68,11 +72,8 @@ fn method_body(service: &Service, method: &Method) -> TokenStream {
         Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &output)),
     };
     quote! {
-        #[derive(#krate::__private::serde::Deserialize)]
-        #[serde(crate = #serde_path, deny_unknown_fields)]
-        struct Args { #(#fields,)* }
-
-        let args: Args = #krate::__private::decode_args(#channel, call.args)?;
+        let (#(#idents,)*): (#(#types,)*) =
+            #krate::__private::decode_args(#channel, &[#(#names),*], call.args)?;
         #[allow(clippy::let_unit_value)]
         let output = #call;
         #encode

@@ -3,10 +3,12 @@
 mod descriptor;
 mod dispatch;
 mod trait_def;
+mod type_checks;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::attr;
 use crate::model::Service;
 
 /// The path of the runtime crate in generated code.
@@ -18,11 +20,30 @@ fn krate() -> TokenStream {
 pub fn service(service: &Service) -> TokenStream {
     let descriptor = descriptor::render(service);
     let dispatch = dispatch::render(service);
-    trait_def::render(service, &dispatch, &descriptor)
+    let type_checks = type_checks::render(service);
+    let trait_def = trait_def::render(service, &dispatch, &descriptor);
+    quote!(#type_checks #trait_def)
 }
 
-/// On errors: the errors, plus the trait exactly as written, so code using the trait shows no further errors.
+/// On errors: the errors, plus the trait as written (without this macro's attributes), so code using the trait shows
+/// no further errors.
 pub fn fallback(item: &syn::ItemTrait, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
+    let mut item = item.clone();
+    strip_our_attrs(&mut item);
     quote!(#errors #item)
+}
+
+/// Removes `#[ipc(...)]` from methods and parameters: rustc does not know it.
+fn strip_our_attrs(item: &mut syn::ItemTrait) {
+    for trait_item in &mut item.items {
+        if let syn::TraitItem::Fn(method) = trait_item {
+            method.attrs.retain(|a| !attr::is_ours(a));
+            for input in &mut method.sig.inputs {
+                if let syn::FnArg::Typed(arg) = input {
+                    arg.attrs.retain(|a| !attr::is_ours(a));
+                }
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::model::Service;
 pub fn render(service: &Service, dispatch: &TokenStream, descriptor: &TokenStream) -> TokenStream {
     let krate = krate();
     let mut item = service.original.clone();
+    super::strip_our_attrs(&mut item);
     item.supertraits = parse_quote!(::core::marker::Send + ::core::marker::Sync + 'static);
     item.colon_token = Some(Default::default());
     for trait_item in &mut item.items {

@@ -1,0 +1,287 @@
+//! Decoding a call's named arguments (`{"title": "milk", "done": false}`) straight into a tuple of the method's
+//! argument types, without an intermediate `serde_json::Value`.
+//!
+//! Rules, the same for every method:
+//! - `args` must be a JSON object (or absent, which counts as `{}`); arguments are always passed by name;
+//! - every key must name an argument (`unknown argument`), at most once (`duplicate argument`);
+//! - an absent argument is `None` when its type is an `Option`, and `missing argument` otherwise;
+//! - a value of the wrong type is reported with its path, such as `item.tags[2]: invalid type: ...`.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::{CallError, ErrorCode};
+
+/// A tuple of argument types that can be decoded from a named-arguments object. Implemented for tuples of up to 12
+/// types (the limit `#[ipc_service]` enforces) that implement `serde::de::DeserializeOwned`.
+pub trait DecodeArgs: Sized {
+    /// Reads the arguments named `names` (in the tuple's order) from `map`.
+    fn visit<'de, A: MapAccess<'de>>(names: &[&'static str], map: A) -> Result<Self, A::Error>;
+}
+
+/// Decodes `args` (the request's raw `args`, borrowed) into the tuple `T`, whose elements are named `names`.
+/// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault.
+pub fn decode<T: DecodeArgs>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&RawValue>,
+) -> Result<T, CallError> {
+    let text = args.map_or("{}", RawValue::get);
+    if !text.starts_with('{') {
+        return Err(CallError::new(
+            ErrorCode::InvalidArguments,
+            format!(
+                "invalid arguments for `{channel}`: expected an object of named arguments, found `{}`",
+                excerpt(text)
+            ),
+        ));
+    }
+    let mut json = serde_json::Deserializer::from_str(text);
+    let mut track = serde_path_to_error::Track::new();
+    let visitor = ArgsVisitor::<T> {
+        names,
+        marker: PhantomData,
+    };
+    let decoded = de::Deserializer::deserialize_map(
+        serde_path_to_error::Deserializer::new(&mut json, &mut track),
+        visitor,
+    );
+    decoded.map_err(|err| {
+        let path = track.path().to_string();
+        let inner = without_position(err.to_string());
+        let message = if path == "." {
+            format!("invalid arguments for `{channel}`: {inner}")
+        } else {
+            format!("invalid arguments for `{channel}`: {path}: {inner}")
+        };
+        CallError::new(ErrorCode::InvalidArguments, message)
+    })
+}
+
+/// The start of a long JSON text, for an error message.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// serde_json appends " at line 1 column 17"; a position in a generated object is noise to the reader.
+fn without_position(mut message: String) -> String {
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    message
+}
+
+struct ArgsVisitor<'n, T> {
+    names: &'n [&'static str],
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: DecodeArgs> Visitor<'de> for ArgsVisitor<'_, T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of named arguments")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::visit(self.names, map)
+    }
+}
+
+/// Which argument a key names: its index, or the unknown key itself (allocated only on that error path).
+pub struct KeySeed<'n> {
+    names: &'n [&'static str],
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Result<usize, String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Result<usize, String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an argument name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .names
+            .iter()
+            .position(|name| *name == key)
+            .ok_or_else(|| key.to_owned()))
+    }
+}
+
+/// The error for a key that names no argument.
+pub fn unknown_argument<E: de::Error>(key: &str, names: &[&'static str]) -> E {
+    if names.is_empty() {
+        E::custom(format!(
+            "unknown argument `{key}`; this method takes no arguments"
+        ))
+    } else {
+        let expected: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        E::custom(format!(
+            "unknown argument `{key}`; expected {}",
+            expected.join(", ")
+        ))
+    }
+}
+
+/// The value of an absent argument: `None` for an `Option`, a `missing argument` error otherwise.
+pub fn absent<T: DeserializeOwned, E: de::Error>(name: &'static str) -> Result<T, E> {
+    T::deserialize(Absent(name)).map_err(|err: de::value::Error| E::custom(err))
+}
+
+/// A deserializer for an argument the object does not contain: it is `none` to an `Option` and an error to the rest.
+struct Absent(&'static str);
+
+impl<'de> de::Deserializer<'de> for Absent {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom(format_args!(
+            "missing argument `{}`",
+            self.0
+        )))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit unit_struct
+        newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+macro_rules! decode_args_for_tuple {
+    ($($ty:ident $slot:ident $index:tt),*) => {
+        impl<$($ty: DeserializeOwned),*> DecodeArgs for ($($ty,)*) {
+            #[allow(unused_mut, unused_variables)]
+            fn visit<'de, A: MapAccess<'de>>(names: &[&'static str], mut map: A) -> Result<Self, A::Error> {
+                $(let mut $slot: Option<$ty> = None;)*
+                while let Some(key) = map.next_key_seed(KeySeed { names })? {
+                    match key {
+                        $(Ok($index) => {
+                            if $slot.is_some() {
+                                return Err(de::Error::custom(format_args!("duplicate argument `{}`", names[$index])));
+                            }
+                            $slot = Some(map.next_value()?);
+                        })*
+                        Ok(_) => unreachable!("KeySeed only returns indices of `names`"),
+                        Err(key) => return Err(unknown_argument(&key, names)),
+                    }
+                }
+                Ok(($(match $slot {
+                    Some(value) => value,
+                    None => absent(names[$index])?,
+                },)*))
+            }
+        }
+    };
+}
+
+decode_args_for_tuple!();
+decode_args_for_tuple!(T0 s0 0);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7, T8 s8 8);
+decode_args_for_tuple!(T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7, T8 s8 8, T9 s9 9);
+decode_args_for_tuple!(
+    T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7, T8 s8 8, T9 s9 9, T10 s10 10
+);
+decode_args_for_tuple!(
+    T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7, T8 s8 8, T9 s9 9, T10 s10 10, T11 s11 11
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    fn message<T: DecodeArgs + fmt::Debug>(names: &[&'static str], text: &str) -> String {
+        let err = decode::<T>("s.m", names, Some(&raw(text))).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArguments);
+        err.message().to_owned()
+    }
+
+    #[test]
+    fn arguments_are_taken_by_name_in_any_order() {
+        let args = raw(r#"{"b": "x", "a": 1}"#);
+        let decoded: (u8, String) = decode("s.m", &["a", "b"], Some(&args)).unwrap();
+        assert_eq!(decoded, (1, "x".to_owned()));
+    }
+
+    #[test]
+    fn absent_option_is_none_and_absent_value_is_missing() {
+        let args = raw(r#"{"a": 1}"#);
+        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], Some(&args)).unwrap();
+        assert_eq!(decoded, (1, None));
+        assert_eq!(
+            message::<(u8, String)>(&["a", "b"], r#"{"a": 1}"#),
+            "invalid arguments for `s.m`: missing argument `b`"
+        );
+    }
+
+    #[test]
+    fn no_args_counts_as_an_empty_object() {
+        let decoded: () = decode("s.m", &[], None).unwrap();
+        assert_eq!(decoded, ());
+    }
+
+    #[test]
+    fn unknown_and_duplicate_arguments_are_refused() {
+        assert_eq!(
+            message::<()>(&[], r#"{"x": 1}"#),
+            "invalid arguments for `s.m`: unknown argument `x`; this method takes no arguments"
+        );
+        assert_eq!(
+            message::<(u8,)>(&["a"], r#"{"a": 1, "a": 2}"#),
+            "invalid arguments for `s.m`: duplicate argument `a`"
+        );
+    }
+
+    #[test]
+    fn a_nested_type_error_names_its_path() {
+        let message = message::<(Vec<Vec<u8>>,)>(&["rows"], r#"{"rows": [[1], [2, "x"]]}"#);
+        assert_eq!(
+            message,
+            r#"invalid arguments for `s.m`: rows[1][1]: invalid type: string "x", expected u8"#
+        );
+    }
+
+    #[test]
+    fn non_object_arguments_are_refused_with_an_excerpt() {
+        let long = format!("[{}]", "1,".repeat(100) + "1");
+        let message = message::<(u8,)>(&["a"], &long);
+        assert!(message.starts_with(
+            "invalid arguments for `s.m`: expected an object of named arguments, found `[1,1,"
+        ));
+        assert!(message.ends_with("...`"), "{message}");
+        assert!(message.len() < 120, "{message}");
+    }
+}

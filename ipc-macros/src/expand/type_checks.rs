@@ -1,0 +1,36 @@
+//! Trait-bound checks spanned at the user's own types, so "does not implement `Deserialize`" points at the argument's
+//! type and "does not implement `Serialize`" at the return type, not at generated code.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::krate;
+use crate::model::{ArgKind, Output, Service};
+
+pub fn render(service: &Service) -> TokenStream {
+    let krate = krate();
+    let mut checks = Vec::new();
+    for method in &service.methods {
+        for arg in method.args.iter().filter(|a| a.kind == ArgKind::Payload) {
+            let ty = arg.ty;
+            checks.push(quote_spanned!(ty.span()=> #krate::__private::assert_arg::<#ty>();));
+        }
+        let returns = match method.output {
+            Output::Unit => vec![],
+            Output::Value(ty) => vec![ty],
+            Output::Result { ok, err } => vec![ok, err],
+        };
+        for ty in returns {
+            checks.push(quote_spanned!(ty.span()=> #krate::__private::assert_return::<#ty>();));
+        }
+    }
+    quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn check_types() {
+                #(#checks)*
+            }
+        };
+    }
+}
