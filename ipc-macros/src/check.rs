@@ -198,11 +198,15 @@ fn check_arg(cx: &Ctxt, arg: &Arg) {
         ),
         Some(ident) if arg.kind == ArgKind::Payload && JS_RESERVED.contains(&arg.js_name.as_str()) => cx.error_at(
             ident,
-            format!("`{}` is a reserved word in JavaScript and cannot name an argument; rename it", arg.js_name),
+            format!(
+                "`{}` is a reserved word in JavaScript and cannot name an argument; rename the parameter (the name is \
+                 what the renderer sends)",
+                arg.js_name
+            ),
         ),
         Some(_) => {}
     }
-    check_owned(cx, arg.ty, "argument");
+    check_owned(cx, arg.ty, Role::Argument);
 }
 
 /// The most arguments a method may take from the renderer: `ipc_core`'s argument decoder is implemented for tuples
@@ -226,10 +230,10 @@ fn check_arg_count(cx: &Ctxt, method: &Method) {
 fn check_output(cx: &Ctxt, method: &Method) {
     match method.output {
         Output::Unit => {}
-        Output::Value(ty) => check_owned(cx, ty, "return type"),
+        Output::Value(ty) => check_owned(cx, ty, Role::Return),
         Output::Result { ok, err } => {
-            check_owned(cx, ok, "return type");
-            check_owned(cx, err, "error type");
+            check_owned(cx, ok, Role::Return);
+            check_owned(cx, err, Role::Error);
         }
     }
     if let ReturnType::Type(_, ty) = &method.original.sig.output {
@@ -244,21 +248,53 @@ fn check_output(cx: &Ctxt, method: &Method) {
     }
 }
 
-/// Refuses references, lifetimes and `impl Trait` anywhere inside a type that crosses the IPC boundary.
-fn check_owned(cx: &Ctxt, ty: &Type, role: &str) {
+/// Where a type crosses the IPC boundary.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Argument,
+    Return,
+    Error,
+}
+
+impl Role {
+    fn noun(self) -> &'static str {
+        match self {
+            Role::Argument => "argument",
+            Role::Return => "return type",
+            Role::Error => "error type",
+        }
+    }
+
+    /// Why this type cannot borrow.
+    fn why_owned(self) -> &'static str {
+        match self {
+            Role::Argument => {
+                "it is decoded from the request's JSON, which does not outlive the call"
+            }
+            Role::Return | Role::Error => {
+                "it is encoded after the handler returns, so it cannot borrow from the call"
+            }
+        }
+    }
+}
+
+/// Refuses references, lifetimes, trait objects and (in arguments) `impl Trait` anywhere inside a type that crosses
+/// the IPC boundary.
+fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
+    let noun = role.noun();
     match ty {
         Type::Reference(reference) => {
             let suggestion = owned_suggestion(&reference.elem);
             cx.error_at(
                 reference,
-                format!("an IPC {role} must be owned: it is decoded from JSON that does not outlive the call; {suggestion}"),
+                format!("an IPC {noun} must be owned: {}; {suggestion}", role.why_owned()),
             );
         }
-        Type::ImplTrait(_) if role == "argument" => cx.error_at(
+        Type::ImplTrait(_) if role == Role::Argument => cx.error_at(
             ty,
             "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into",
         ),
-        Type::TraitObject(_) => cx.error_at(ty, format!("an IPC {role} cannot be a trait object; use a concrete type")),
+        Type::TraitObject(_) => cx.error_at(ty, format!("an IPC {noun} cannot be a trait object; use a concrete type")),
         Type::Paren(inner) => check_owned(cx, &inner.elem, role),
         Type::Group(inner) => check_owned(cx, &inner.elem, role),
         Type::Array(array) => check_owned(cx, &array.elem, role),
@@ -272,7 +308,7 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: &str) {
                             GenericArgument::Type(t) => check_owned(cx, t, role),
                             GenericArgument::Lifetime(lifetime) => cx.error_at(
                                 lifetime,
-                                format!("an IPC {role} cannot borrow (lifetime `{lifetime}`); use an owned type"),
+                                format!("an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type", role.why_owned()),
                             ),
                             _ => {}
                         }
@@ -304,13 +340,13 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service) {
     let mut js_names: HashMap<&str, &Method> = HashMap::new();
     for method in &service.methods {
         if let Some(first) = channels.insert(&method.channel, method) {
-            cx.error_at(
-                method.ident,
+            cx.syn_error(syn::Error::new(
+                method.wire_name_span,
                 format!(
-                    "duplicate channel `{}`: `{}` already uses it",
+                    "duplicate channel `{}`: method `{}` already answers on it; rename one with #[ipc(rename = \"...\")]",
                     method.channel, first.rust_name
                 ),
-            );
+            ));
         } else if let Some(first) = js_names.insert(&method.js_name, method) {
             cx.error_at(
                 method.ident,

@@ -31,7 +31,27 @@ pub fn fallback(item: &syn::ItemTrait, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
     let mut item = item.clone();
     strip_our_attrs(&mut item);
+    strip_what_rustc_would_also_refuse(&mut item);
     quote!(#errors #item)
+}
+
+/// Removes what rustc refuses in a trait on its own (`const fn`, patterns in bodyless methods), after the checks have
+/// reported it, so each mistake is reported once.
+fn strip_what_rustc_would_also_refuse(item: &mut syn::ItemTrait) {
+    for trait_item in &mut item.items {
+        if let syn::TraitItem::Fn(method) = trait_item {
+            method.sig.constness = None;
+            if method.default.is_none() {
+                for input in &mut method.sig.inputs {
+                    if let syn::FnArg::Typed(arg) = input {
+                        if !matches!(&*arg.pat, syn::Pat::Ident(_)) {
+                            *arg.pat = syn::parse_quote!(_);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Removes `#[ipc(...)]` from methods and parameters: rustc does not know it.

@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Notes {
+    fn add(&self, text: std::borrow::Cow<'static, str>);
+}
+
+fn main() {}

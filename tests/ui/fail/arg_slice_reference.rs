@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Files {
+    fn write(&self, bytes: &[u8]);
+}
+
+fn main() {}

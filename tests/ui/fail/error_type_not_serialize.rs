@@ -1,0 +1,10 @@
+use ipc_core::ipc_service;
+
+struct Oops;
+
+#[ipc_service]
+trait Jobs {
+    fn run(&self) -> Result<u32, Oops>;
+}
+
+fn main() {}

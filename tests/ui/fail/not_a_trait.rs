@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+struct Todos {
+    items: Vec<String>,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Session {
+    fn close(self);
+}
+
+fn main() {}

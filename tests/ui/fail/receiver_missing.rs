@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Clock {
+    fn now() -> u64;
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Names {
+    fn first(&self) -> &String;
+}
+
+fn main() {}
