@@ -76,3 +76,32 @@ pub fn assert_arg<T: IpcArg>() {}
 
 /// Compiles only if `T` can be sent back in an answer; generated code calls it spanned at the return type.
 pub fn assert_return<T: IpcReturn>() {}
+
+/// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
+/// keeps those errors the only ones.
+pub struct NotExpanded;
+
+impl NotExpanded {
+    /// An empty descriptor.
+    pub const DESCRIPTOR: ServiceDescriptor = ServiceDescriptor {
+        name: "",
+        js_name: "",
+        rust_name: "",
+        docs: "",
+        methods: &[],
+    };
+}
+
+impl crate::Service for NotExpanded {
+    fn descriptor(&self) -> &'static ServiceDescriptor {
+        &Self::DESCRIPTOR
+    }
+
+    fn call<'a>(
+        &'a self,
+        method: usize,
+        _call: crate::Call<'a>,
+    ) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+        Box::pin(async move { unknown_method(&Self::DESCRIPTOR, method) })
+    }
+}

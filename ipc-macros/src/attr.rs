@@ -11,6 +11,8 @@ use crate::ctxt::Ctxt;
 pub struct ServiceSettings {
     /// `name = "..."`: the service name, with the literal for error spans.
     pub name: Option<LitStr>,
+    /// `crate = "..."`: the path of the runtime crate, for code that re-exports it.
+    pub runtime: Option<syn::Path>,
 }
 
 impl ServiceSettings {
@@ -23,8 +25,15 @@ impl ServiceSettings {
                 }
                 settings.name = Some(meta.value()?.parse()?);
                 Ok(())
+            } else if meta.path.is_ident("crate") {
+                if settings.runtime.is_some() {
+                    return Err(meta.error("`crate` is given twice"));
+                }
+                let lit: LitStr = meta.value()?.parse()?;
+                settings.runtime = Some(lit.parse()?);
+                Ok(())
             } else {
-                Err(meta.error("unknown argument of #[ipc_service]; expected `name = \"...\"`"))
+                Err(meta.error("unknown argument of #[ipc_service]; expected `name = \"...\"` or `crate = \"...\"`"))
             }
         });
         if let Err(error) = parser.parse2(args) {

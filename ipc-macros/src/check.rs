@@ -283,6 +283,10 @@ impl Role {
 fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
     let noun = role.noun();
     match ty {
+        // A `'static` reference can be encoded after the call: it borrows from nothing the call owns.
+        Type::Reference(reference) if role != Role::Argument && is_static(reference.lifetime.as_ref()) => {
+            check_owned(cx, &reference.elem, role)
+        }
         Type::Reference(reference) => {
             let suggestion = owned_suggestion(&reference.elem);
             cx.error_at(
@@ -306,6 +310,7 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
                     for argument in &generics.args {
                         match argument {
                             GenericArgument::Type(t) => check_owned(cx, t, role),
+                            GenericArgument::Lifetime(lifetime) if role != Role::Argument && lifetime.ident == "static" => {}
                             GenericArgument::Lifetime(lifetime) => cx.error_at(
                                 lifetime,
                                 format!("an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type", role.why_owned()),
@@ -318,6 +323,10 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
         }
         _ => {}
     }
+}
+
+fn is_static(lifetime: Option<&syn::Lifetime>) -> bool {
+    lifetime.is_some_and(|l| l.ident == "static")
 }
 
 /// What to write instead of `&T`.

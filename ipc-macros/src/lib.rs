@@ -34,7 +34,7 @@ fn expand_attribute(
     check::run(&cx, &service);
     match cx.finish() {
         Ok(()) => expand::service(&service),
-        Err(errors) => expand::fallback(&item, errors),
+        Err(errors) => expand::fallback(&service, errors),
     }
 }
 

@@ -7,6 +7,8 @@ use syn::{Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
 /// A trait annotated with `#[ipc_service]`.
 pub struct Service<'a> {
     pub original: &'a ItemTrait,
+    /// The path of the runtime crate in generated code (`::ipc_core`, or as renamed in Cargo.toml or by `crate = "..."`).
+    pub runtime: syn::Path,
     /// The service name: first part of each channel.
     pub name: String,
     /// Where the name came from (the `name = "..."` literal, or the trait's ident).

@@ -2,6 +2,19 @@
 
 use heck::{ToLowerCamelCase, ToSnakeCase};
 
+/// The path of the runtime crate as the calling crate names it: `::ipc_core`, or its name after a rename in
+/// Cargo.toml (`runtime = { package = "ipc-core" }` gives `::runtime`).
+pub fn runtime_path() -> syn::Path {
+    use proc_macro_crate::{crate_name, FoundCrate};
+    let name = match crate_name("ipc-core") {
+        Ok(FoundCrate::Name(name)) => name,
+        // Inside ipc-core itself (its tests and doctests), `extern crate self as ipc_core` provides the usual name.
+        Ok(FoundCrate::Itself) | Err(_) => "ipc_core".to_owned(),
+    };
+    let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
+    syn::parse_quote!(::#ident)
+}
+
 /// The default service name of a trait: `TodoList` → `todo_list`.
 pub fn service_name(trait_name: &str) -> String {
     trait_name.to_snake_case()

@@ -30,6 +30,7 @@ impl<'a> Service<'a> {
         }
         Service {
             original: item,
+            runtime: settings.runtime.clone().unwrap_or_else(names::runtime_path),
             js_name: names::js_name(&name),
             name,
             name_span,

@@ -3,12 +3,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::krate;
 use crate::model::{ArgKind, Service};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub fn render(service: &Service) -> TokenStream {
-    let krate = krate();
+    let krate = &service.runtime;
     let name = &service.name;
     let js_name = &service.js_name;
     let rust_name = service.original.ident.to_string();

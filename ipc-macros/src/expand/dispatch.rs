@@ -3,12 +3,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::krate;
 use crate::model::{Arg, ArgKind, Method, Output, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
 pub fn render(service: &Service) -> TokenStream {
-    let krate = krate();
+    let krate = &service.runtime;
     let trait_ident = &service.original.ident;
     let arms = service.methods.iter().enumerate().map(|(index, method)| {
         let body = method_body(service, method);
@@ -44,7 +43,7 @@ pub fn render(service: &Service) -> TokenStream {
 
 /// Decode, call, encode, for one method. Runs inside the call's future, on tokio.
 fn method_body(service: &Service, method: &Method) -> TokenStream {
-    let krate = krate();
+    let krate = &service.runtime;
     let trait_ident = &service.original.ident;
     let method_ident = method.ident;
     let channel = &method.channel;

@@ -11,11 +11,6 @@ use quote::quote;
 use crate::attr;
 use crate::model::Service;
 
-/// The path of the runtime crate in generated code.
-fn krate() -> TokenStream {
-    quote!(::ipc_core)
-}
-
 /// The trait, rewritten, with its provided `into_service` and `service_descriptor` methods.
 pub fn service(service: &Service) -> TokenStream {
     let descriptor = descriptor::render(service);
@@ -25,13 +20,37 @@ pub fn service(service: &Service) -> TokenStream {
     quote!(#type_checks #trait_def)
 }
 
-/// On errors: the errors, plus the trait as written (without this macro's attributes), so code using the trait shows
-/// no further errors.
-pub fn fallback(item: &syn::ItemTrait, errors: syn::Error) -> TokenStream {
+/// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the
+/// macro adds, so code using the trait shows no further errors.
+pub fn fallback(service: &Service, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
-    let mut item = item.clone();
+    let runtime = &service.runtime;
+    let mut item = service.original.clone();
     strip_our_attrs(&mut item);
     strip_what_rustc_would_also_refuse(&mut item);
+    let declares = |name: &str| service.methods.iter().any(|m| m.ident == name);
+    if !declares("into_service") {
+        item.items.push(syn::parse_quote! {
+        #[doc(hidden)]
+        fn into_service(self) -> impl #runtime::Service
+        where
+            Self: ::core::marker::Sized,
+        {
+            #runtime::__private::NotExpanded
+        }
+        });
+    }
+    if !declares("service_descriptor") {
+        item.items.push(syn::parse_quote! {
+        #[doc(hidden)]
+        fn service_descriptor() -> &'static #runtime::ServiceDescriptor
+        where
+            Self: ::core::marker::Sized,
+        {
+            &#runtime::__private::NotExpanded::DESCRIPTOR
+        }
+        });
+    }
     quote!(#errors #item)
 }
 

@@ -4,11 +4,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{parse_quote, ReturnType, TraitItem};
 
-use super::krate;
 use crate::model::Service;
 
 pub fn render(service: &Service, dispatch: &TokenStream, descriptor: &TokenStream) -> TokenStream {
-    let krate = krate();
+    let krate = &service.runtime;
     let mut item = service.original.clone();
     super::strip_our_attrs(&mut item);
     item.supertraits = parse_quote!(::core::marker::Send + ::core::marker::Sync + 'static);

@@ -5,11 +5,10 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::krate;
 use crate::model::{ArgKind, Output, Service};
 
 pub fn render(service: &Service) -> TokenStream {
-    let krate = krate();
+    let krate = &service.runtime;
     let mut checks = Vec::new();
     for method in &service.methods {
         for arg in method.args.iter().filter(|a| a.kind == ArgKind::Payload) {

@@ -1,0 +1,325 @@
+//! Every kind of signature that can work over IPC, called through the in-process test client exactly as a page would.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ipc_core::testing::TestClient;
+use ipc_core::{ipc_service, CallContext, Hub};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Todo {
+    title: String,
+    #[serde(default)]
+    done: bool,
+    due_date: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Shape {
+    Circle { radius: f64 },
+    Square { side: f64 },
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+enum IdOrName {
+    Id(u32),
+    Name(String),
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Page {
+    number: u32,
+    #[serde(flatten)]
+    extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "code", content = "detail")]
+enum StoreError {
+    NotFound(String),
+}
+
+/// Everything that can cross the boundary.
+#[ipc_service(name = "kinds")]
+trait Kinds {
+    fn nothing(&self);
+    #[allow(clippy::too_many_arguments)]
+    fn primitives(
+        &self,
+        s: String,
+        b: bool,
+        i8_: i8,
+        i16_: i16,
+        i32_: i32,
+        u8_: u8,
+        u16_: u16,
+        u32_: u32,
+        f32_: f32,
+        f64_: f64,
+    ) -> String;
+    fn optional(&self, required: u8, maybe: Option<String>) -> Option<String>;
+    fn collections(
+        &self,
+        list: Vec<u32>,
+        map: HashMap<String, i32>,
+        pair: (String, u8),
+    ) -> (usize, i32, String);
+    fn any_json(&self, value: Value) -> Value;
+    fn todo(&self, todo: Todo) -> Todo;
+    fn area(&self, shape: Shape) -> f64;
+    fn lookup(&self, key: IdOrName) -> String;
+    fn page(&self, page: Page) -> Page;
+    async fn find(&self, id: u32) -> Result<Todo, StoreError>;
+    async fn delete(&self, id: u32) -> Result<(), StoreError>;
+    fn caller(&self, ctx: CallContext) -> String;
+    #[ipc(rename = "renamed")]
+    fn original_name(&self) -> &'static str;
+}
+
+struct Impl;
+
+impl Kinds for Impl {
+    fn nothing(&self) {}
+    #[allow(clippy::too_many_arguments)]
+    fn primitives(
+        &self,
+        s: String,
+        b: bool,
+        i8_: i8,
+        i16_: i16,
+        i32_: i32,
+        u8_: u8,
+        u16_: u16,
+        u32_: u32,
+        f32_: f32,
+        f64_: f64,
+    ) -> String {
+        format!("{s} {b} {i8_} {i16_} {i32_} {u8_} {u16_} {u32_} {f32_} {f64_}")
+    }
+    fn optional(&self, required: u8, maybe: Option<String>) -> Option<String> {
+        maybe.map(|m| format!("{required}:{m}"))
+    }
+    fn collections(
+        &self,
+        list: Vec<u32>,
+        map: HashMap<String, i32>,
+        pair: (String, u8),
+    ) -> (usize, i32, String) {
+        (
+            list.len(),
+            map.values().sum(),
+            format!("{}{}", pair.0, pair.1),
+        )
+    }
+    fn any_json(&self, value: Value) -> Value {
+        json!({ "got": value })
+    }
+    fn todo(&self, mut todo: Todo) -> Todo {
+        todo.done = !todo.done;
+        todo
+    }
+    fn area(&self, shape: Shape) -> f64 {
+        match shape {
+            Shape::Circle { radius } => 3.0 * radius * radius,
+            Shape::Square { side } => side * side,
+        }
+    }
+    fn lookup(&self, key: IdOrName) -> String {
+        match key {
+            IdOrName::Id(id) => format!("id {id}"),
+            IdOrName::Name(name) => format!("name {name}"),
+        }
+    }
+    fn page(&self, page: Page) -> Page {
+        page
+    }
+    async fn find(&self, id: u32) -> Result<Todo, StoreError> {
+        match id {
+            1 => Ok(Todo {
+                title: "milk".into(),
+                done: false,
+                due_date: None,
+            }),
+            _ => Err(StoreError::NotFound(format!("todo {id}"))),
+        }
+    }
+    async fn delete(&self, id: u32) -> Result<(), StoreError> {
+        match id {
+            1 => Ok(()),
+            _ => Err(StoreError::NotFound(format!("todo {id}"))),
+        }
+    }
+    fn caller(&self, ctx: CallContext) -> String {
+        format!("{} at {}", ctx.window(), ctx.origin())
+    }
+    fn original_name(&self) -> &'static str {
+        "renamed"
+    }
+}
+
+/// Calls `channel` with `args` and returns the answer as JSON.
+async fn call(channel: &str, args: Value) -> Value {
+    let hub = Hub::builder().service(Impl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let answer = page.invoke(channel, &args.to_string()).await;
+    serde_json::from_str(&answer).unwrap()
+}
+
+async fn data(channel: &str, args: Value) -> Value {
+    let answer = call(channel, args).await;
+    assert_eq!(answer["success"], true, "{answer}");
+    answer["data"].clone()
+}
+
+#[tokio::test]
+async fn unit_return_is_null() {
+    assert_eq!(data("kinds.nothing", json!({})).await, Value::Null);
+}
+
+#[tokio::test]
+async fn every_primitive_decodes_by_its_camel_case_name() {
+    let args = json!({"s": "x", "b": true, "i8": -8, "i16": -16, "i32": -32, "u8": 8, "u16": 16, "u32": 32, "f32": 1.5, "f64": 2.25});
+    assert_eq!(
+        data("kinds.primitives", args).await,
+        json!("x true -8 -16 -32 8 16 32 1.5 2.25")
+    );
+}
+
+#[tokio::test]
+async fn an_option_argument_may_be_omitted_or_null() {
+    assert_eq!(
+        data("kinds.optional", json!({"required": 1})).await,
+        Value::Null
+    );
+    assert_eq!(
+        data("kinds.optional", json!({"required": 1, "maybe": null})).await,
+        Value::Null
+    );
+    assert_eq!(
+        data("kinds.optional", json!({"required": 1, "maybe": "a"})).await,
+        json!("1:a")
+    );
+}
+
+#[tokio::test]
+async fn a_required_argument_may_not_be_null() {
+    let answer = call("kinds.optional", json!({"required": null})).await;
+    assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS");
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.optional`: required: invalid type: null, expected u8"
+    );
+}
+
+#[tokio::test]
+async fn vectors_maps_and_tuples_decode() {
+    let args = json!({"list": [1, 2, 3], "map": {"a": 1, "b": 2}, "pair": ["x", 7]});
+    assert_eq!(data("kinds.collections", args).await, json!([3, 3, "x7"]));
+}
+
+#[tokio::test]
+async fn any_json_value_passes_through() {
+    let value = json!({"nested": [1, {"deep": null}], "s": "é"});
+    assert_eq!(
+        data("kinds.any_json", json!({ "value": value })).await,
+        json!({ "got": value })
+    );
+}
+
+#[tokio::test]
+async fn user_struct_follows_its_serde_attributes() {
+    let todo = json!({"title": "milk", "dueDate": "today"});
+    assert_eq!(
+        data("kinds.todo", json!({ "todo": todo })).await,
+        json!({"title": "milk", "done": true, "dueDate": "today"})
+    );
+}
+
+#[tokio::test]
+async fn internally_tagged_and_untagged_enums_decode() {
+    assert_eq!(
+        data(
+            "kinds.area",
+            json!({"shape": {"kind": "square", "side": 3.0}})
+        )
+        .await,
+        json!(9.0)
+    );
+    assert_eq!(data("kinds.lookup", json!({"key": 7})).await, json!("id 7"));
+    assert_eq!(
+        data("kinds.lookup", json!({"key": "seven"})).await,
+        json!("name seven")
+    );
+}
+
+#[tokio::test]
+async fn flattened_fields_round_trip() {
+    let page = json!({"number": 2, "lang": "en", "size": 10});
+    assert_eq!(data("kinds.page", json!({ "page": page })).await, page);
+}
+
+#[tokio::test]
+async fn a_wrong_enum_tag_names_the_path() {
+    let answer = call("kinds.area", json!({"shape": {"kind": "triangle"}})).await;
+    assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS");
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.area`: shape.kind: unknown variant `triangle`, expected `circle` or `square`"
+    );
+}
+
+#[tokio::test]
+async fn a_nested_field_error_names_the_full_path() {
+    let answer = call("kinds.todo", json!({"todo": {"title": 5}})).await;
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.todo`: todo.title: invalid type: integer `5`, expected a string"
+    );
+}
+
+#[tokio::test]
+async fn result_ok_is_data_and_err_is_a_handler_error() {
+    assert_eq!(
+        data("kinds.find", json!({"id": 1})).await,
+        json!({"title": "milk", "done": false, "dueDate": null})
+    );
+    let answer = call("kinds.find", json!({"id": 2})).await;
+    assert_eq!(answer["error"]["code"], 7009);
+    assert_eq!(answer["error"]["message"], "`kinds.find` returned an error");
+    assert_eq!(
+        answer["error"]["data"],
+        json!({"code": "NotFound", "detail": "todo 2"})
+    );
+}
+
+#[tokio::test]
+async fn result_unit_ok_is_null() {
+    assert_eq!(data("kinds.delete", json!({"id": 1})).await, Value::Null);
+    assert_eq!(
+        call("kinds.delete", json!({"id": 3})).await["error"]["kind"],
+        "HANDLER"
+    );
+}
+
+#[tokio::test]
+async fn the_context_is_injected_and_is_not_an_argument() {
+    assert_eq!(
+        data("kinds.caller", json!({})).await,
+        json!("window 1 at app://localhost")
+    );
+    let answer = call("kinds.caller", json!({"ctx": {}})).await;
+    assert_eq!(answer["error"]["message"], "invalid arguments for `kinds.caller`: unknown argument `ctx`; this method takes no arguments");
+}
+
+#[tokio::test]
+async fn a_renamed_method_answers_on_its_new_channel_only() {
+    assert_eq!(data("kinds.renamed", json!({})).await, json!("renamed"));
+    assert_eq!(
+        call("kinds.original_name", json!({})).await["error"]["kind"],
+        "UNKNOWN_CHANNEL"
+    );
+}
