@@ -5,7 +5,9 @@
 //! - `args` must be a JSON object (or absent, which counts as `{}`); arguments are always passed by name;
 //! - every key must name an argument (`unknown argument`), at most once (`duplicate argument`);
 //! - an absent argument is `None` when its type is an `Option`, and `missing argument` otherwise;
-//! - a value of the wrong type is reported with its path, such as `item.tags[2]: invalid type: ...`.
+//! - a value of the wrong type is reported with its path, such as `item.tags[2]: invalid type: ...`;
+//! - a field that a user type's `Deserialize` would skip is refused (`unknown field `item.colour``), even without
+//!   `#[serde(deny_unknown_fields)]`: the renderer is told, rather than losing data silently.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -45,20 +47,48 @@ pub fn decode<T: DecodeArgs>(
         names,
         marker: PhantomData,
     };
-    let decoded = de::Deserializer::deserialize_map(
-        serde_path_to_error::Deserializer::new(&mut json, &mut track),
-        visitor,
-    );
-    decoded.map_err(|err| {
+    let mut ignored: Vec<String> = Vec::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut json, &mut track);
+    let mut on_ignored = |path: serde_ignored::Path<'_>| ignored.push(display_path(&path));
+    let watched = serde_ignored::Deserializer::new(tracked, &mut on_ignored);
+    let decoded = de::Deserializer::deserialize_map(watched, visitor).map_err(|err| {
         let path = track.path().to_string();
         let inner = without_position(err.to_string());
-        let message = if path == "." {
-            format!("invalid arguments for `{channel}`: {inner}")
+        if path == "." {
+            inner
         } else {
-            format!("invalid arguments for `{channel}`: {path}: {inner}")
-        };
-        CallError::new(ErrorCode::InvalidArguments, message)
-    })
+            format!("{path}: {inner}")
+        }
+    });
+    let problem = match decoded {
+        Ok(values) if ignored.is_empty() => return Ok(values),
+        Ok(_) => {
+            let fields: Vec<String> = ignored.iter().map(|path| format!("`{path}`")).collect();
+            let noun = if fields.len() == 1 { "field" } else { "fields" };
+            format!("unknown {noun} {}", fields.join(", "))
+        }
+        Err(problem) => problem,
+    };
+    Err(CallError::new(
+        ErrorCode::InvalidArguments,
+        format!("invalid arguments for `{channel}`: {problem}"),
+    ))
+}
+
+/// A path in the same notation as type errors use: `items[1].colour`.
+fn display_path(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", display_path(parent)),
+        Path::Map { parent, key } => match display_path(parent) {
+            parent if parent.is_empty() => key.clone(),
+            parent => format!("{parent}.{key}"),
+        },
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => display_path(parent),
+    }
 }
 
 /// The start of a long JSON text, for an error message.
@@ -262,6 +292,22 @@ mod tests {
         assert_eq!(
             message::<(u8,)>(&["a"], r#"{"a": 1, "a": 2}"#),
             "invalid arguments for `s.m`: duplicate argument `a`"
+        );
+    }
+
+    #[test]
+    fn fields_a_user_type_would_skip_are_refused() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Item {
+            #[allow(dead_code)]
+            name: String,
+        }
+        assert_eq!(
+            message::<(Vec<Item>,)>(
+                &["items"],
+                r#"{"items": [{"name": "a"}, {"name": "b", "colour": "red", "size": 2}]}"#
+            ),
+            "invalid arguments for `s.m`: unknown fields `items[1].colour`, `items[1].size`"
         );
     }
 

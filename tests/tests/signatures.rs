@@ -323,3 +323,17 @@ async fn a_renamed_method_answers_on_its_new_channel_only() {
         "UNKNOWN_CHANNEL"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_field_of_a_user_struct_is_refused_not_dropped() {
+    let answer = call(
+        "kinds.todo",
+        json!({"todo": {"title": "milk", "colour": "red"}}),
+    )
+    .await;
+    assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS");
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.todo`: unknown field `todo.colour`"
+    );
+}
