@@ -30,6 +30,23 @@
     return new IpcError({ code: CODES[kind], kind, message, data: null });
   }
 
+  /**
+   * JSON.stringify replacer that refuses values JSON would carry inexactly: integers beyond ±(2^53 - 1) and BigInts
+   * (see ipc_core::json). Throws a TypeError naming the key.
+   * @param {string} key
+   * @param {unknown} value
+   */
+  function exactNumbers(key, value) {
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw new TypeError(
+        `\`${key}\` is ${value}, beyond ±${Number.MAX_SAFE_INTEGER}, the range JSON numbers carry exactly; send it as a string`);
+    }
+    if (typeof value === "bigint") {
+      throw new TypeError(`\`${key}\` is a BigInt (${value}n); send it as a string or a safe integer`);
+    }
+    return value;
+  }
+
   /** Calls waiting for their answer, by request id. */
   const pending = new Map();
   let nextId = 1;
@@ -52,7 +69,7 @@
       const id = nextId++;
       let text;
       try {
-        text = JSON.stringify({ type: "invoke", id, channel, args: args === undefined ? {} : args });
+        text = JSON.stringify({ type: "invoke", id, channel, args: args === undefined ? {} : args }, exactNumbers);
       } catch (e) {
         reject(localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
         return;

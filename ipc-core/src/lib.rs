@@ -44,7 +44,8 @@
 //!   name straight from the request text, and an answer `{success, data, error}` for every call.
 //! - [`Hub`] holds services and windows; a transport such as `ipc-wry` feeds it requests and delivers its answers.
 //! - [`client`] renders the renderer runtime (`window.host`) and the JavaScript clients.
-//! - [`protocol`] documents the wire format; [`error`] lists every error code.
+//! - [`protocol`] documents the wire format; [`error`] lists every error code; [`json`] explains how integers beyond
+//!   2^53 are kept from losing precision.
 //! - [`testing::TestClient`] calls services exactly as a page would, without a WebView.
 #![warn(missing_docs)]
 
@@ -56,6 +57,7 @@ pub mod client;
 mod context;
 pub mod error;
 mod hub;
+pub mod json;
 pub mod protocol;
 mod router;
 mod service;

@@ -25,12 +25,7 @@ pub use crate::args::decode as decode_args;
 
 /// Encodes a handler's return value as the answer's `data`.
 pub fn encode<T: Serialize + ?Sized>(channel: &str, value: &T) -> Result<Box<RawValue>, CallError> {
-    serde_json::value::to_raw_value(value).map_err(|err| {
-        CallError::new(
-            ErrorCode::Serialization,
-            format!("could not serialize the answer of `{channel}`: {err}"),
-        )
-    })
+    crate::json::to_renderer_json(value, || format!("the answer of `{channel}`"))
 }
 
 /// Encodes a handler's `Result`: `Ok` becomes `data`, `Err(e)` a [`ErrorCode::Handler`] error carrying `e`.

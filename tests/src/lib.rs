@@ -35,6 +35,8 @@ pub trait Fixture {
     fn explode(&self) -> String;
     /// The name of the thread the handler runs on.
     fn thread_name(&self) -> String;
+    /// Answers `n` unchanged.
+    fn echo_u64(&self, n: u64) -> u64;
 }
 
 /// The implementation under test.
@@ -74,6 +76,10 @@ impl Fixture for FixtureImpl {
             .name()
             .unwrap_or("(unnamed)")
             .to_owned()
+    }
+
+    fn echo_u64(&self, n: u64) -> u64 {
+        n
     }
 }
 
@@ -349,6 +355,60 @@ pub fn cases() -> Vec<Case> {
                     7011,
                     "TIMEOUT",
                     "`fixture.echo_later` did not answer within 50 ms",
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "largest_safe_integer_round_trips_exactly",
+            page: Page::Js("host.services.fixture.echoU64(9007199254740991)"),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.echo_u64","args":{"n":9007199254740991}}"#,
+            ),
+            check: |o| o.expect_data(json!(9007199254740991_u64)),
+        },
+        Case {
+            name: "host_refuses_to_send_an_integer_javascript_would_round",
+            page: Page::Raw {
+                text: r#"{"type":"invoke","id":903,"channel":"fixture.echo_u64","args":{"n":9007199254740993}}"#,
+                id: Some(903),
+            },
+            request: Some(
+                r#"{"type":"invoke","id":903,"channel":"fixture.echo_u64","args":{"n":9007199254740993}}"#,
+            ),
+            check: |o| {
+                o.expect_error(
+                    7003,
+                    "SERIALIZATION",
+                    "could not serialize the answer of `fixture.echo_u64`: the integer 9007199254740993 is beyond \
+                     ±9007199254740991",
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "page_refuses_to_send_an_integer_json_would_round",
+            page: Page::Js("host.services.fixture.echoU64(2 ** 53 + 2)"),
+            request: None,
+            check: |o| {
+                o.expect_error(
+                    7003,
+                    "SERIALIZATION",
+                    "could not serialize the arguments of `fixture.echo_u64`: `n` is 9007199254740994, beyond \
+                     ±9007199254740991",
+                )
+                .map(drop)
+            },
+        },
+        Case {
+            name: "page_refuses_to_send_a_bigint",
+            page: Page::Js("host.services.fixture.echoU64(10n)"),
+            request: None,
+            check: |o| {
+                o.expect_error(
+                    7003,
+                    "SERIALIZATION",
+                    "`n` is a BigInt (10n); send it as a string or a safe integer",
                 )
                 .map(drop)
             },

@@ -53,6 +53,8 @@ in_process!(
     invalid_json_is_answered_with_a_null_id,
     envelope_without_channel_is_refused,
     panicking_handler_is_an_error,
+    largest_safe_integer_round_trips_exactly,
+    host_refuses_to_send_an_integer_javascript_would_round,
     calls_still_work_after_failures,
 );
 

@@ -1,0 +1,141 @@
+//! JSON that a renderer reads exactly as Rust wrote it.
+//!
+//! JavaScript numbers are IEEE-754 doubles: integers are exact only within ±(2^53 − 1)
+//! (`Number.MAX_SAFE_INTEGER`). A `u64` or `i64` beyond that would arrive rounded, silently. So the host refuses to
+//! send such an integer ([`ErrorCode::Serialization`], naming the value), and the renderer runtime refuses to send one
+//! (or a `BigInt`) in arguments. To carry full 64-bit values, send them as strings (a `String` field, or
+//! `#[serde(with = ...)]` on the field).
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::error::{CallError, ErrorCode};
+
+/// The largest integer a JavaScript number holds exactly: 2^53 − 1.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Serializes `value` for a renderer; `what` names it in errors (such as "the answer of `todos.add`") and is only
+/// called on failure.
+///
+/// Hot path: on success nothing is allocated beyond the JSON itself.
+pub(crate) fn to_renderer_json<T: Serialize + ?Sized>(
+    value: &T,
+    what: impl Fn() -> String,
+) -> Result<Box<RawValue>, CallError> {
+    let json = serde_json::value::to_raw_value(value).map_err(|err| {
+        CallError::new(
+            ErrorCode::Serialization,
+            format!("could not serialize {}: {err}", what()),
+        )
+    })?;
+    match find_unsafe_integer(json.get()) {
+        None => Ok(json),
+        Some(integer) => Err(CallError::new(
+            ErrorCode::Serialization,
+            format!(
+                "could not serialize {}: the integer {integer} is beyond ±{MAX_SAFE_INTEGER}, the range JavaScript \
+                 numbers hold exactly; send it as a string",
+                what()
+            ),
+        )),
+    }
+}
+
+/// The first integer literal in `json` outside ±[`MAX_SAFE_INTEGER`], if any. Strings are skipped; numbers with a
+/// fraction or exponent are floats and always allowed.
+///
+/// Hot path: one pass over the bytes, no allocation; only integer tokens of 16 or more digits are parsed.
+pub fn find_unsafe_integer(json: &str) -> Option<&str> {
+    let bytes = json.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                i += 1;
+                let mut is_integer = true;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
+                    is_integer &= bytes[i].is_ascii_digit();
+                    i += 1;
+                }
+                let token = &json[start..i];
+                let digits = token.trim_start_matches('-');
+                if is_integer
+                    && digits.len() >= 16
+                    && !digits.parse::<u64>().is_ok_and(|n| n <= MAX_SAFE_INTEGER)
+                {
+                    return Some(token);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_integers_and_floats_pass() {
+        assert_eq!(
+            find_unsafe_integer("[9007199254740991,-9007199254740991,0,1.5e300,1e20]"),
+            None
+        );
+    }
+
+    #[test]
+    fn integers_beyond_two_to_the_53_are_found() {
+        assert_eq!(
+            find_unsafe_integer("[1,9007199254740992]"),
+            Some("9007199254740992")
+        );
+        assert_eq!(
+            find_unsafe_integer(r#"{"a":-9007199254740992}"#),
+            Some("-9007199254740992")
+        );
+        assert_eq!(
+            find_unsafe_integer("18446744073709551615"),
+            Some("18446744073709551615")
+        );
+        assert_eq!(
+            find_unsafe_integer("340282366920938463463374607431768211455"),
+            Some("340282366920938463463374607431768211455")
+        );
+    }
+
+    #[test]
+    fn digits_inside_strings_are_not_numbers() {
+        assert_eq!(
+            find_unsafe_integer(r#"["9007199254740993","a\"9007199254740993"]"#),
+            None
+        );
+    }
+
+    #[test]
+    fn serializing_a_large_u64_is_a_serialization_error() {
+        let err = to_renderer_json(&u64::MAX, || "the answer of `a.b`".to_owned()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Serialization);
+        assert_eq!(
+            err.message(),
+            "could not serialize the answer of `a.b`: the integer 18446744073709551615 is beyond ±9007199254740991, \
+             the range JavaScript numbers hold exactly; send it as a string"
+        );
+        assert_eq!(
+            to_renderer_json(&MAX_SAFE_INTEGER, String::new)
+                .unwrap()
+                .get(),
+            "9007199254740991"
+        );
+    }
+}
