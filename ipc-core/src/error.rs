@@ -13,11 +13,12 @@
 //! | 7004 | `UNKNOWN_CHANNEL` | no service method answers on the requested channel |
 //! | 7005 | `INVALID_REQUEST` | the request is not JSON, or not a request envelope |
 //! | 7006 | `INVALID_ARGUMENTS` | the arguments do not decode: missing, unknown, or of the wrong type; the message names the path |
+//! | 7007 | `VALIDATION` | the arguments decode but break `#[validate]` rules or a type's [`Validate`](crate::validate::Validate) rules; `data.violations` lists each `{path, rule, message}` |
 //! | 7009 | `HANDLER` | the handler returned `Err(e)`; `data` holds `e` as JSON |
 //! | 7010 | `PANICKED` | the handler panicked; the panic is logged on the host and its text is not sent |
 //! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`) |
 //!
-//! Codes 7007 (`VALIDATION`) and 7008 (`FORBIDDEN`) are reserved for argument validation and channel capabilities.
+//! Code 7008 (`FORBIDDEN`) is reserved for channel capabilities.
 
 use std::fmt;
 
@@ -45,6 +46,8 @@ pub enum ErrorCode {
     InvalidRequest,
     /// 7006: the arguments do not decode (missing, unknown or mistyped); the message names the path.
     InvalidArguments,
+    /// 7007: the arguments break validation rules; `data.violations` lists them.
+    Validation,
     /// 7009: the handler returned an error value, carried in `data`.
     Handler,
     /// 7010: the handler panicked.
@@ -63,6 +66,7 @@ impl ErrorCode {
         ErrorCode::UnknownChannel,
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidArguments,
+        ErrorCode::Validation,
         ErrorCode::Handler,
         ErrorCode::Panicked,
         ErrorCode::Timeout,
@@ -78,6 +82,7 @@ impl ErrorCode {
             ErrorCode::UnknownChannel => 7004,
             ErrorCode::InvalidRequest => 7005,
             ErrorCode::InvalidArguments => 7006,
+            ErrorCode::Validation => 7007,
             ErrorCode::Handler => 7009,
             ErrorCode::Panicked => 7010,
             ErrorCode::Timeout => 7011,
@@ -94,6 +99,7 @@ impl ErrorCode {
             ErrorCode::UnknownChannel => "UNKNOWN_CHANNEL",
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::InvalidArguments => "INVALID_ARGUMENTS",
+            ErrorCode::Validation => "VALIDATION",
             ErrorCode::Handler => "HANDLER",
             ErrorCode::Panicked => "PANICKED",
             ErrorCode::Timeout => "TIMEOUT",

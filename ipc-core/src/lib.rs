@@ -62,6 +62,7 @@ pub mod protocol;
 mod router;
 mod service;
 pub mod testing;
+pub mod validate;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use syn::{GenericArgument, PathArguments, ReturnType, Type};
 
+use crate::attr::Validator;
 use crate::ctxt::Ctxt;
 use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
 use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES};
@@ -26,6 +27,7 @@ pub fn run(cx: &Ctxt, service: &Service) {
         check_one_context(cx, method);
         for arg in &method.args {
             check_arg(cx, arg);
+            check_validators(cx, arg);
         }
         check_arg_count(cx, method);
         check_output(cx, method);
@@ -207,6 +209,54 @@ fn check_arg(cx: &Ctxt, arg: &Arg) {
         Some(_) => {}
     }
     check_owned(cx, arg.ty, Role::Argument);
+}
+
+/// Rules that can be judged without types: bounds in order, patterns that compile, no rules on the context.
+fn check_validators(cx: &Ctxt, arg: &Arg) {
+    for rule in &arg.validators {
+        if arg.kind == ArgKind::Context {
+            cx.error_at(rule.key(), "the caller's `CallContext` comes from the host and is not validated; remove this rule");
+            continue;
+        }
+        match rule {
+            Validator::Length {
+                min: Some(min),
+                max: Some(max),
+                ..
+            } => {
+                if let (Ok(lo), Ok(hi)) = (min.base10_parse::<u128>(), max.base10_parse::<u128>()) {
+                    if lo > hi {
+                        cx.error_at(
+                            min,
+                            format!(
+                                "`min = {lo}` is greater than `max = {hi}`: no value could pass"
+                            ),
+                        );
+                    }
+                }
+            }
+            Validator::Pattern { pattern, .. } => {
+                if let Err(err) = regex_syntax::Parser::new().parse(&pattern.value()) {
+                    cx.error_at(
+                        pattern,
+                        format!("invalid regular expression: {}", one_line(&err.to_string())),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// regex-syntax renders errors over several lines with a caret diagram; keep the last line, the description.
+fn one_line(text: &str) -> String {
+    let last = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap_or(text)
+        .trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
 
 /// The most arguments a method may take from the renderer: `ipc_core`'s argument decoder is implemented for tuples

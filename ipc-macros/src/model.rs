@@ -4,6 +4,8 @@
 use proc_macro2::Span;
 use syn::{Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
 
+use crate::attr::Validator;
+
 /// A trait annotated with `#[ipc_service]`.
 pub struct Service<'a> {
     pub original: &'a ItemTrait,
@@ -58,6 +60,8 @@ pub struct Arg<'a> {
     pub js_name: String,
     pub ty: &'a Type,
     pub kind: ArgKind,
+    /// Rules from `#[validate(...)]`.
+    pub validators: Vec<Validator>,
 }
 
 /// Where an argument's value comes from.

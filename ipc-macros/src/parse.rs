@@ -6,7 +6,7 @@ use syn::{
     ReturnType, TraitItem, Type,
 };
 
-use crate::attr::{MethodSettings, ServiceSettings};
+use crate::attr::{MethodSettings, ServiceSettings, Validator};
 use crate::ctxt::Ctxt;
 use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
 use crate::names;
@@ -67,7 +67,7 @@ impl<'a> Method<'a> {
             .inputs
             .iter()
             .filter_map(|input| match input {
-                FnArg::Typed(pat_type) => Some(Arg::from_syn(pat_type)),
+                FnArg::Typed(pat_type) => Some(Arg::from_syn(cx, pat_type)),
                 FnArg::Receiver(_) => None,
             })
             .collect();
@@ -89,7 +89,7 @@ impl<'a> Method<'a> {
 }
 
 impl<'a> Arg<'a> {
-    fn from_syn(pat_type: &'a syn::PatType) -> Self {
+    fn from_syn(cx: &Ctxt, pat_type: &'a syn::PatType) -> Self {
         let ident = match &*pat_type.pat {
             Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Some(&p.ident),
             _ => None,
@@ -107,6 +107,7 @@ impl<'a> Arg<'a> {
             } else {
                 ArgKind::Payload
             },
+            validators: Validator::parse_all(cx, &pat_type.attrs),
         }
     }
 }

@@ -37,6 +37,22 @@ pub trait Fixture {
     fn thread_name(&self) -> String;
     /// Answers `n` unchanged.
     fn echo_u64(&self, n: u64) -> u64;
+    /// Validates every argument, each with other rules.
+    fn register(
+        &self,
+        #[validate(length(min = 3, max = 20), pattern = "^[a-z0-9_]+$")] username: String,
+        #[validate(range(min = 13, max = 130))] age: u8,
+        #[validate(custom = even)] lucky: Option<i32>,
+        #[validate(non_empty)] tags: Vec<String>,
+    ) -> String;
+}
+
+/// A custom rule: the number, when given, is even.
+fn even(number: &Option<i32>) -> Result<(), String> {
+    match number {
+        Some(n) if n % 2 != 0 => Err(format!("must be even (is {n})")),
+        _ => Ok(()),
+    }
 }
 
 /// The implementation under test.
@@ -80,6 +96,10 @@ impl Fixture for FixtureImpl {
 
     fn echo_u64(&self, n: u64) -> u64 {
         n
+    }
+
+    fn register(&self, username: String, age: u8, lucky: Option<i32>, tags: Vec<String>) -> String {
+        format!("{username} ({age}, {lucky:?}, {})", tags.join(","))
     }
 }
 
@@ -411,6 +431,55 @@ pub fn cases() -> Vec<Case> {
                     "`n` is a BigInt (10n); send it as a string or a safe integer",
                 )
                 .map(drop)
+            },
+        },
+        Case {
+            name: "valid_arguments_pass_validation",
+            page: Page::Js(r#"host.services.fixture.register("ada_99", 36, null, ["math"])"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.register","args":{"username":"ada_99","age":36,"tags":["math"]}}"#,
+            ),
+            check: |o| o.expect_data(json!("ada_99 (36, None, math)")),
+        },
+        Case {
+            name: "every_broken_rule_is_listed_in_one_validation_error",
+            page: Page::Js(r#"host.services.fixture.register("Al", 7, 3, [])"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.register","args":{"username":"Al","age":7,"lucky":3,"tags":[]}}"#,
+            ),
+            check: |o| {
+                let error = o.expect_error(
+                    7007,
+                    "VALIDATION",
+                    "invalid arguments for `fixture.register`: username: must be at least 3 long (is 2); \
+                     username: must match `^[a-z0-9_]+$`; age: must be at least 13 (is 7); lucky: must be even (is 3); \
+                     tags: must not be empty",
+                )?;
+                let rules: Vec<(&str, &str)> = error.data["violations"]
+                    .as_array()
+                    .map(|all| {
+                        all.iter()
+                            .map(|v| {
+                                (
+                                    v["path"].as_str().unwrap_or(""),
+                                    v["rule"].as_str().unwrap_or(""),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let expected = [
+                    ("username", "length"),
+                    ("username", "pattern"),
+                    ("age", "range"),
+                    ("lucky", "custom"),
+                    ("tags", "non_empty"),
+                ];
+                if rules == expected {
+                    Ok(())
+                } else {
+                    Err(format!("expected violations {expected:?}, got {rules:?}"))
+                }
             },
         },
         Case {

@@ -55,6 +55,8 @@ in_process!(
     panicking_handler_is_an_error,
     largest_safe_integer_round_trips_exactly,
     host_refuses_to_send_an_integer_javascript_would_round,
+    valid_arguments_pass_validation,
+    every_broken_rule_is_listed_in_one_validation_error,
     calls_still_work_after_failures,
 );
 

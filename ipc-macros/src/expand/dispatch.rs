@@ -1,8 +1,9 @@
 //! The dispatcher: decodes one call's arguments into a generated struct, runs the method, encodes the answer.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
+use crate::attr::Validator;
 use crate::model::{Arg, ArgKind, Method, Output, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
@@ -70,11 +71,77 @@ fn method_body(service: &Service, method: &Method) -> TokenStream {
         Output::Result { .. } => quote!(#krate::__private::encode_result(#channel, output)),
         Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &output)),
     };
+    let validation = validation(&service.runtime, channel, &payload);
     quote! {
         let (#(#idents,)*): (#(#types,)*) =
             #krate::__private::decode_args(#channel, &[#(#names),*], call.args)?;
+        #validation
         #[allow(clippy::let_unit_value)]
         let output = #call;
         #encode
+    }
+}
+
+/// Checks every payload argument: its `#[validate]` rules, then its type's `Validate` impl if it has one. All
+/// violations of the call are collected into one error.
+fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg]) -> TokenStream {
+    if payload.is_empty() {
+        return TokenStream::new();
+    }
+    let fields = payload.iter().map(|arg| {
+        let ident = arg.ident;
+        let js_name = &arg.js_name;
+        let rules = arg
+            .validators
+            .iter()
+            .map(|rule| rule_call(runtime, ident, rule));
+        quote! {
+            violations.field(#js_name, |v| {
+                #(#rules)*
+                (&#runtime::validate::Validated(&#ident)).validate_into(v);
+            });
+        }
+    });
+    quote! {
+        {
+            #[allow(unused_imports)]
+            use #runtime::validate::{ValidateIfImplemented as _, ValidateNothing as _};
+            let mut violations = #runtime::validate::Violations::new();
+            #(#fields)*
+            violations.into_result(#channel)?;
+        }
+    }
+}
+
+/// One rule, spanned at its name so a type it cannot apply to is reported there.
+fn rule_call(runtime: &syn::Path, ident: Option<&syn::Ident>, rule: &Validator) -> TokenStream {
+    let key = rule.key();
+    match rule {
+        Validator::Length { min, max, .. } => {
+            let (min, max) = (optional(min.as_ref()), optional(max.as_ref()));
+            quote_spanned!(key.span()=> v.length(&#ident, #min, #max);)
+        }
+        Validator::Range { min, max, .. } => {
+            let (min, max) = (optional(min.as_ref()), optional(max.as_ref()));
+            quote_spanned!(key.span()=> v.range(&#ident, #min, #max);)
+        }
+        Validator::Pattern { pattern, .. } => quote_spanned! {key.span()=>
+            {
+                static PATTERN: #runtime::validate::Pattern = #runtime::validate::Pattern::new(#pattern);
+                v.pattern(&#ident, &PATTERN);
+            }
+        },
+        Validator::NonEmpty { .. } => quote_spanned!(key.span()=> v.non_empty(&#ident);),
+        Validator::Custom { function, .. } => {
+            quote_spanned!(key.span()=> v.custom(&#ident, #function);)
+        }
+    }
+}
+
+/// `Some(value)` or `None` as an expression.
+fn optional(value: Option<&impl quote::ToTokens>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
     }
 }

@@ -1,0 +1,8 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Shop {
+    fn find(&self, #[validate(lenght(max = 3))] query: String);
+}
+
+fn main() {}
