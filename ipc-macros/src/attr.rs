@@ -93,8 +93,8 @@ pub enum Validator {
     },
     Range {
         key: syn::Ident,
-        min: Option<syn::Expr>,
-        max: Option<syn::Expr>,
+        min: Option<Box<syn::Expr>>,
+        max: Option<Box<syn::Expr>>,
     },
     Pattern {
         key: syn::Ident,
@@ -124,7 +124,7 @@ impl Validator {
                         rules.push(Validator::Length { key, min, max });
                     }
                     "range" => {
-                        let (min, max) = bounds(&meta, |input| input.parse::<syn::Expr>())?;
+                        let (min, max) = bounds(&meta, |input| input.parse::<Box<syn::Expr>>())?;
                         rules.push(Validator::Range { key, min, max });
                     }
                     "pattern" => {

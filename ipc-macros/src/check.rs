@@ -253,7 +253,7 @@ fn one_line(text: &str) -> String {
     let last = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .last()
+        .next_back()
         .unwrap_or(text)
         .trim();
     last.strip_prefix("error: ").unwrap_or(last).to_owned()
