@@ -252,8 +252,7 @@ fn check_validators(cx: &Ctxt, arg: &Arg) {
 fn one_line(text: &str) -> String {
     let last = text
         .lines()
-        .filter(|l| !l.trim().is_empty())
-        .next_back()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(text)
         .trim();
     last.strip_prefix("error: ").unwrap_or(last).to_owned()
