@@ -474,6 +474,8 @@ mod tests {
     }
 
     #[test]
+    // The borrow is the point: it makes method resolution try `ValidateIfImplemented` first.
+    #[allow(clippy::needless_borrow)]
     fn the_specialisation_calls_validate_only_where_implemented() {
         struct Checked;
         impl Validate for Checked {

@@ -98,6 +98,7 @@ fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg]) -> TokenStre
         quote! {
             violations.field(#js_name, |v| {
                 #(#rules)*
+                #[allow(clippy::needless_borrow)]
                 (&#runtime::validate::Validated(&#ident)).validate_into(v);
             });
         }
