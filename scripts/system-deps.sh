@@ -19,6 +19,18 @@ ipc_install_system_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Node.js and npm, for the TypeScript checks of the generated client (tests/ts).
+ipc_install_node() {
+  if command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "==> installing nodejs and npm"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+
 ipc_require_cargo() {
   if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo is not installed: install Rust from https://rustup.rs and run this again" >&2

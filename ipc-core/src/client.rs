@@ -1,12 +1,17 @@
 //! JavaScript for the renderer: the runtime (`window.host`) and the service clients generated from descriptors.
 //!
 //! A transport injects [`runtime_script`] and then [`global_client_script`] into every page, before the page's own
-//! scripts run. A page then calls `await host.services.greeter.greet("Ada")`.
+//! scripts run. A page then calls `await host.services.greeter.greet("Ada")`. For a bundler, [`Bindings`] writes the
+//! same client as an ES module with TypeScript declarations.
 
 use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use crate::error::ErrorCode;
-use crate::service::ServiceDescriptor;
+use crate::hub::Hub;
+use crate::service::{MethodDescriptor, ServiceDescriptor};
+use crate::typescript::Declarations;
 
 const RUNTIME_JS: &str = include_str!("../js/runtime.js");
 
@@ -34,11 +39,7 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
         );
         for method in service.methods {
             let params: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
-            let tags: Vec<String> = params
-                .iter()
-                .map(|p| format!("@param {{unknown}} {p}"))
-                .collect();
-            write_docs(&mut out, "    ", method.docs, &tags);
+            write_docs(&mut out, "    ", method.docs, &jsdoc_tags(method, true));
             let fields: Vec<String> = params
                 .iter()
                 .map(|p| format!("{}: {p}", js_string(p)))
@@ -56,6 +57,249 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
     }
     out.push_str("})(window.host);\n");
     out
+}
+
+/// `@param`, `@returns` and `@throws` lines for a method. With `typed`, for plain JavaScript, tags carry the
+/// TypeScript types; without, for a `.d.ts` whose signatures already do, only rules and errors are listed.
+fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
+    let mut tags = Vec::new();
+    for arg in method.args {
+        let rules = if arg.rules.is_empty() {
+            String::new()
+        } else {
+            format!(" - {}", arg.rules)
+        };
+        if typed {
+            tags.push(format!(
+                "@param {{{}}} {}{rules}",
+                arg.ts.name(),
+                arg.js_name
+            ));
+        } else if !rules.is_empty() {
+            tags.push(format!("@param {}{rules}", arg.js_name));
+        }
+    }
+    if typed {
+        tags.push(format!("@returns {{Promise<{}>}}", returns(method)));
+    }
+    if let Some(error) = method.error {
+        tags.push(format!(
+            "@throws {{IpcError<{}>}} kind \"HANDLER\" when the handler returns an error",
+            error.name()
+        ));
+    }
+    tags
+}
+
+fn returns(method: &MethodDescriptor) -> String {
+    method
+        .returns
+        .map_or_else(|| "void".to_owned(), |ty| ty.name())
+}
+
+/// The client of a set of services as files for a bundler: an ES module and its TypeScript declarations, rendered from
+/// the same descriptors the router uses. Written from a test, a build step or an export binary; the app need not run.
+///
+/// ```
+/// use ipc_core::{client::Bindings, ipc_service};
+///
+/// /// Greets people.
+/// #[ipc_service]
+/// trait Greeter {
+///     /// Says hello.
+///     async fn greet(&self, name: String) -> Result<String, String>;
+/// }
+///
+/// struct Polite;
+/// impl Greeter for Polite {
+///     async fn greet(&self, name: String) -> Result<String, String> {
+///         Ok(format!("Hello, {name}!"))
+///     }
+/// }
+///
+/// let bindings = Bindings::new().service(<Polite as Greeter>::service_descriptor());
+/// assert!(bindings.declarations().contains("greet(name: string): Promise<string>;"));
+/// assert!(bindings.module().contains("export const greeter = services.greeter;"));
+/// // bindings.write_to("src/generated", "ipc")?; writes ipc.js and ipc.d.ts
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Bindings {
+    services: Vec<&'static ServiceDescriptor>,
+}
+
+impl Bindings {
+    /// No services yet.
+    pub fn new() -> Self {
+        Bindings::default()
+    }
+
+    /// Adds a service, usually `<MyImpl as MyTrait>::service_descriptor()`.
+    pub fn service(mut self, service: &'static ServiceDescriptor) -> Self {
+        self.services.push(service);
+        self
+    }
+
+    /// Every service registered in `hub`.
+    pub fn of_hub(hub: &Hub) -> Self {
+        Bindings {
+            services: hub.services().to_vec(),
+        }
+    }
+
+    /// An ES module: installs the runtime and the clients when no transport did (harmless when one did), then
+    /// exports `host`, `services`, `IpcError` and one binding per service.
+    pub fn module(&self) -> String {
+        let mut out = String::from(GENERATED);
+        out.push_str(&runtime_script());
+        out.push_str(&global_client_script(&self.services));
+        out.push_str("\nexport const host = window.host;\nexport const services = host.services;\nexport const IpcError = host.IpcError;\n");
+        for service in &self.services {
+            let _ = writeln!(out, "export const {0} = services.{0};", service.js_name);
+        }
+        out
+    }
+
+    /// TypeScript declarations for [`module`](Self::module) and for the injected `window.host`: every user type used
+    /// in a signature, one interface per service, and the runtime's API.
+    pub fn declarations(&self) -> String {
+        let mut types = Declarations::default();
+        for method in self.services.iter().flat_map(|s| s.methods) {
+            method
+                .args
+                .iter()
+                .for_each(|arg| arg.ts.declare(&mut types));
+            method
+                .returns
+                .iter()
+                .chain(method.error.iter())
+                .for_each(|ty| ty.declare(&mut types));
+        }
+        let mut out = String::from(GENERATED);
+        out.push_str(&types.render());
+        let kinds: Vec<String> = ErrorCode::ALL.iter().map(|c| js_string(c.kind())).collect();
+        let _ = write!(
+            out,
+            "{}",
+            RUNTIME_DTS.replace("$ERROR_KINDS", &kinds.join(" | "))
+        );
+        let mut services = String::from("export interface Services {\n");
+        for service in &self.services {
+            let interface = format!("{}Service", service.rust_name);
+            out.push('\n');
+            write_docs(&mut out, "", service.docs, &[]);
+            let _ = writeln!(out, "export interface {interface} {{");
+            for method in service.methods {
+                write_docs(&mut out, "  ", method.docs, &jsdoc_tags(method, false));
+                let _ = writeln!(
+                    out,
+                    "  {}({}): Promise<{}>;",
+                    method.js_name,
+                    ts_params(method),
+                    returns(method)
+                );
+            }
+            out.push_str("}\n");
+            let _ = writeln!(
+                out,
+                "\n/** The handler error values (`IpcError.data` of kind \"HANDLER\") of each method of `{interface}`. */"
+            );
+            let _ = writeln!(out, "export interface {}Errors {{", service.rust_name);
+            for method in service.methods {
+                let error = method
+                    .error
+                    .map_or_else(|| "never".to_owned(), |e| e.name());
+                let _ = writeln!(out, "  {}: {error};", method.js_name);
+            }
+            out.push_str("}\n");
+            let _ = writeln!(services, "  readonly {}: {interface};", service.js_name);
+        }
+        services.push_str("}\n");
+        out.push('\n');
+        out.push_str(&services);
+        out.push_str(HOST_DTS);
+        for service in &self.services {
+            let _ = writeln!(
+                out,
+                "export declare const {}: {}Service;",
+                service.js_name, service.rust_name
+            );
+        }
+        out
+    }
+
+    /// Writes `{stem}.js` ([`module`](Self::module)) and `{stem}.d.ts` ([`declarations`](Self::declarations)) into
+    /// `dir`, creating it if needed. Returns the two paths.
+    pub fn write_to(&self, dir: impl AsRef<Path>, stem: &str) -> io::Result<(PathBuf, PathBuf)> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir)?;
+        let js = dir.join(format!("{stem}.js"));
+        let dts = dir.join(format!("{stem}.d.ts"));
+        std::fs::write(&js, self.module())?;
+        std::fs::write(&dts, self.declarations())?;
+        Ok((js, dts))
+    }
+}
+
+const GENERATED: &str = "// Generated by ipc-core from the service descriptors. Do not edit.\n\n";
+
+/// The runtime's part of the declarations; `$ERROR_KINDS` is replaced by the union of kinds.
+const RUNTIME_DTS: &str = r#"/** Stable names of every failure; the numeric codes are listed in ipc_core::error. */
+export type ErrorKind = $ERROR_KINDS;
+
+/**
+ * The error a call rejects with. `data` is the handler's error value for kind "HANDLER", `{violations}` for
+ * "VALIDATION", and null otherwise.
+ */
+export declare class IpcError<E = unknown> extends Error {
+  readonly name: "IpcError";
+  readonly code: number;
+  readonly kind: ErrorKind;
+  readonly data: E | null;
+}
+
+/** Options of `host.invoke`. */
+export interface InvokeOptions {
+  /** Stop waiting after this many milliseconds; the call rejects with kind "TIMEOUT". */
+  timeout?: number;
+}
+"#;
+
+const HOST_DTS: &str = r#"
+/** `window.host`: the runtime the transport installs in every page. */
+export interface Host {
+  /** Calls `channel` with arguments by name; resolves with the answer's data or rejects with an `IpcError`. */
+  invoke(channel: string, args?: Record<string, unknown>, options?: InvokeOptions): Promise<unknown>;
+  readonly IpcError: typeof IpcError;
+  readonly services: Services;
+}
+
+declare global {
+  interface Window {
+    readonly host: Host;
+  }
+}
+
+export declare const host: Host;
+export declare const services: Services;
+"#;
+
+/// `name: T, other?: U | null`: arguments from the last non-`Option` one on may be omitted.
+fn ts_params(method: &MethodDescriptor) -> String {
+    let required = method
+        .args
+        .iter()
+        .rposition(|a| !a.ts.is_option())
+        .map_or(0, |i| i + 1);
+    let params: Vec<String> = method
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            let optional = if i >= required { "?" } else { "" };
+            format!("{}{optional}: {}", arg.js_name, arg.ts.name())
+        })
+        .collect();
+    params.join(", ")
 }
 
 /// A JSDoc block from a Rust doc comment and extra tag lines; nothing when both are empty.
@@ -83,7 +327,8 @@ fn js_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::{ArgDescriptor, MethodDescriptor};
+    use crate::service::ArgDescriptor;
+    use crate::typescript::TsType;
 
     static GREETER: ServiceDescriptor = ServiceDescriptor {
         name: "greeter",
@@ -99,12 +344,18 @@ mod tests {
                 ArgDescriptor {
                     rust_name: "first_name",
                     js_name: "firstName",
+                    ts: TsType::of::<String>(),
+                    rules: "length(min = 1)",
                 },
                 ArgDescriptor {
                     rust_name: "loud",
                     js_name: "loud",
+                    ts: TsType::of::<Option<bool>>(),
+                    rules: "",
                 },
             ],
+            returns: Some(TsType::of::<String>()),
+            error: Some(TsType::of::<u32>()),
         }],
     };
 
@@ -124,7 +375,54 @@ mod tests {
         let js = global_client_script(&[&GREETER]);
         assert!(js.contains(" * Greets people."), "{js}");
         assert!(js.contains(" * Says hello, *\\/ twice."), "{js}");
-        assert!(js.contains(" * @param {unknown} firstName"), "{js}");
+        assert!(
+            js.contains(" * @param {string} firstName - length(min = 1)"),
+            "{js}"
+        );
+        assert!(js.contains(" * @param {boolean | null} loud"), "{js}");
+        assert!(js.contains(" * @returns {Promise<string>}"), "{js}");
+        assert!(
+            js.contains(r#" * @throws {IpcError<number>} kind "HANDLER""#),
+            "{js}"
+        );
+    }
+
+    #[test]
+    fn declarations_type_each_method_and_its_errors() {
+        let dts = Bindings::new().service(&GREETER).declarations();
+        assert!(dts.contains("export interface GreeterService {"), "{dts}");
+        assert!(
+            dts.contains(
+                "  greetTwice(firstName: string, loud?: boolean | null): Promise<string>;"
+            ),
+            "{dts}"
+        );
+        assert!(
+            dts.contains("export interface GreeterErrors {\n  greetTwice: number;\n}"),
+            "{dts}"
+        );
+        assert!(dts.contains("  readonly greeter: GreeterService;"), "{dts}");
+        assert!(
+            dts.contains("export declare const greeter: GreeterService;"),
+            "{dts}"
+        );
+        assert!(
+            dts.contains(r#"export type ErrorKind = "CHANNEL_SEND" | "CHANNEL_RECV""#),
+            "{dts}"
+        );
+    }
+
+    #[test]
+    fn module_installs_the_client_and_exports_each_service() {
+        let js = Bindings::new().service(&GREETER).module();
+        assert!(
+            js.contains("host.services[\"greeter\"] = Object.freeze({"),
+            "{js}"
+        );
+        assert!(
+            js.contains("export const greeter = services.greeter;"),
+            "{js}"
+        );
     }
 
     #[test]

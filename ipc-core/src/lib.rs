@@ -62,6 +62,7 @@ pub mod protocol;
 mod router;
 mod service;
 pub mod testing;
+pub mod typescript;
 pub mod validate;
 
 #[doc(hidden)]
@@ -87,3 +88,7 @@ pub use service::{ArgDescriptor, Call, MethodDescriptor, Service, ServiceDescrip
 /// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the
 /// first part of every channel and the property of `host.services` in JavaScript.
 pub use ipc_macros::ipc_service;
+
+/// The ts-rs crate, for `#[derive(ipc_core::ts_rs::TS)] #[ts(crate = "ipc_core::ts_rs")]` without a direct dependency.
+#[cfg(feature = "typescript")]
+pub use ts_rs;

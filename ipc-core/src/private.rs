@@ -4,6 +4,8 @@ pub use futures::future::BoxFuture;
 pub use serde;
 pub use serde_json::value::RawValue;
 
+pub use crate::typescript::TsType;
+
 use serde::Serialize;
 
 use crate::error::{CallError, ErrorCode};

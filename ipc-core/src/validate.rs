@@ -6,7 +6,7 @@
 //! use ipc_core::validate::{Pattern, Validate, Violations};
 //! use ipc_core::{ipc_service, testing::TestClient, Hub};
 //!
-//! #[derive(serde::Deserialize)]
+//! #[derive(serde::Deserialize, ts_rs::TS)]
 //! struct Item {
 //!     name: String,
 //!     tags: Vec<String>,

@@ -147,6 +147,42 @@ impl Validator {
         rules
     }
 
+    /// The rule as source text, with spacing normalised: `length(min = 1, max = 200)`.
+    pub fn to_text(&self) -> String {
+        let bound = |name: &str, value: Option<String>| value.map(|v| format!("{name} = {v}"));
+        let bounds = |min: Option<String>, max: Option<String>| {
+            [bound("min", min), bound("max", max)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let tokens = |t: &dyn quote::ToTokens| t.to_token_stream().to_string().replace(' ', "");
+        match self {
+            Validator::Length { min, max, .. } => {
+                format!(
+                    "length({})",
+                    bounds(
+                        min.as_ref().map(|m| tokens(m)),
+                        max.as_ref().map(|m| tokens(m))
+                    )
+                )
+            }
+            Validator::Range { min, max, .. } => {
+                format!(
+                    "range({})",
+                    bounds(
+                        min.as_ref().map(|m| tokens(m)),
+                        max.as_ref().map(|m| tokens(m))
+                    )
+                )
+            }
+            Validator::Pattern { pattern, .. } => format!("pattern = {:?}", pattern.value()),
+            Validator::NonEmpty { .. } => "non_empty".to_owned(),
+            Validator::Custom { function, .. } => format!("custom = {}", tokens(function)),
+        }
+    }
+
     pub fn key(&self) -> &syn::Ident {
         match self {
             Validator::Length { key, .. }

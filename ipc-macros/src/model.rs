@@ -82,3 +82,14 @@ pub enum Output<'a> {
     /// `Result<T, E>`: `Ok` is the data, `Err` a HANDLER error carrying `E`.
     Result { ok: &'a Type, err: &'a Type },
 }
+
+impl Arg<'_> {
+    /// The `#[validate(...)]` rules as the user wrote them, for the client's docs: `length(min = 1), non_empty`.
+    pub fn rules_text(&self) -> String {
+        self.validators
+            .iter()
+            .map(Validator::to_text)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

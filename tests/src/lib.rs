@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+pub mod kinds;
+
 // The README's examples run as doctests of this crate, so they cannot drift from the API.
 #[doc = include_str!("../../README.md")]
 mod readme {}
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Why a division failed: a structured error value, sent to the renderer in `error.data`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct MathError {
     /// What went wrong.
     pub reason: String,

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::{ArgKind, Service};
+use crate::model::{ArgKind, Output, Service};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub fn render(service: &Service) -> TokenStream {
@@ -24,8 +24,25 @@ pub fn render(service: &Service) -> TokenStream {
             .map(|arg| {
                 let rust_name = &arg.rust_name;
                 let js_name = &arg.js_name;
-                quote!(#krate::ArgDescriptor { rust_name: #rust_name, js_name: #js_name })
+                let ty = arg.ty;
+                let rules = arg.rules_text();
+                quote! {
+                    #krate::ArgDescriptor {
+                        rust_name: #rust_name,
+                        js_name: #js_name,
+                        ts: #krate::__private::TsType::of::<#ty>(),
+                        rules: #rules,
+                    }
+                }
             });
+        let ts = |ty: &syn::Type| quote!(::core::option::Option::Some(#krate::__private::TsType::of::<#ty>()));
+        let none = quote!(::core::option::Option::None);
+        let (returns, error) = match method.output {
+            Output::Unit => (none.clone(), none),
+            Output::Value(ty) => (ts(ty), none),
+            Output::Result { ok, err } if is_unit(ok) => (none, ts(err)),
+            Output::Result { ok, err } => (ts(ok), ts(err)),
+        };
         quote! {
             #krate::MethodDescriptor {
                 rust_name: #rust_name,
@@ -33,6 +50,8 @@ pub fn render(service: &Service) -> TokenStream {
                 channel: #channel,
                 docs: #docs,
                 args: &[#(#args),*],
+                returns: #returns,
+                error: #error,
             }
         }
     });
@@ -45,4 +64,9 @@ pub fn render(service: &Service) -> TokenStream {
             methods: &[#(#methods),*],
         }
     }
+}
+
+/// `()`: answered as `null`, typed `void` in TypeScript.
+fn is_unit(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
 }

@@ -1,5 +1,6 @@
 //! Trait-bound checks spanned at the user's own types, so "does not implement `Deserialize`" points at the argument's
-//! type and "does not implement `Serialize`" at the return type, not at generated code.
+//! type and "does not implement `Serialize`" at the return type, not at generated code. (The TypeScript bound needs
+//! no check of its own: the descriptor's `TsType::of::<T>()` already carries the type's span.)
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};

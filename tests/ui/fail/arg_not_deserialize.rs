@@ -1,5 +1,6 @@
 use ipc_core::ipc_service;
 
+#[derive(ts_rs::TS)]
 struct Secret;
 
 #[ipc_service]

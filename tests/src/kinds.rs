@@ -1,0 +1,164 @@
+//! A service with every kind of signature that can work over IPC: the in-process suite (`tests/signatures.rs`) calls
+//! it, and the TypeScript suite type-checks a usage file against its generated declarations.
+#![allow(missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+
+use ipc_core::{ipc_service, CallContext};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use ts_rs::TS;
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Todo {
+    pub title: String,
+    #[serde(default)]
+    pub done: bool,
+    pub due_date: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shape {
+    Circle { radius: f64 },
+    Square { side: f64 },
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, TS)]
+#[serde(untagged)]
+pub enum IdOrName {
+    Id(u32),
+    Name(String),
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, TS)]
+pub struct Page {
+    pub number: u32,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Serialize, TS)]
+#[serde(tag = "code", content = "detail")]
+pub enum StoreError {
+    NotFound(String),
+}
+
+/// Everything that can cross the boundary.
+#[ipc_service(name = "kinds")]
+pub trait Kinds {
+    fn nothing(&self);
+    #[allow(clippy::too_many_arguments)]
+    fn primitives(
+        &self,
+        s: String,
+        b: bool,
+        i8_: i8,
+        i16_: i16,
+        i32_: i32,
+        u8_: u8,
+        u16_: u16,
+        u32_: u32,
+        f32_: f32,
+        f64_: f64,
+    ) -> String;
+    fn optional(&self, required: u8, maybe: Option<String>) -> Option<String>;
+    fn collections(
+        &self,
+        list: Vec<u32>,
+        map: HashMap<String, i32>,
+        pair: (String, u8),
+    ) -> (usize, i32, String);
+    fn any_json(&self, value: Value) -> Value;
+    fn todo(&self, todo: Todo) -> Todo;
+    fn area(&self, shape: Shape) -> f64;
+    fn lookup(&self, key: IdOrName) -> String;
+    fn page(&self, page: Page) -> Page;
+    async fn find(&self, id: u32) -> Result<Todo, StoreError>;
+    async fn delete(&self, id: u32) -> Result<(), StoreError>;
+    fn caller(&self, ctx: CallContext) -> String;
+    #[ipc(rename = "renamed")]
+    fn original_name(&self) -> &'static str;
+}
+
+pub struct Impl;
+
+impl Kinds for Impl {
+    fn nothing(&self) {}
+    #[allow(clippy::too_many_arguments)]
+    fn primitives(
+        &self,
+        s: String,
+        b: bool,
+        i8_: i8,
+        i16_: i16,
+        i32_: i32,
+        u8_: u8,
+        u16_: u16,
+        u32_: u32,
+        f32_: f32,
+        f64_: f64,
+    ) -> String {
+        format!("{s} {b} {i8_} {i16_} {i32_} {u8_} {u16_} {u32_} {f32_} {f64_}")
+    }
+    fn optional(&self, required: u8, maybe: Option<String>) -> Option<String> {
+        maybe.map(|m| format!("{required}:{m}"))
+    }
+    fn collections(
+        &self,
+        list: Vec<u32>,
+        map: HashMap<String, i32>,
+        pair: (String, u8),
+    ) -> (usize, i32, String) {
+        (
+            list.len(),
+            map.values().sum(),
+            format!("{}{}", pair.0, pair.1),
+        )
+    }
+    fn any_json(&self, value: Value) -> Value {
+        json!({ "got": value })
+    }
+    fn todo(&self, mut todo: Todo) -> Todo {
+        todo.done = !todo.done;
+        todo
+    }
+    fn area(&self, shape: Shape) -> f64 {
+        match shape {
+            Shape::Circle { radius } => 3.0 * radius * radius,
+            Shape::Square { side } => side * side,
+        }
+    }
+    fn lookup(&self, key: IdOrName) -> String {
+        match key {
+            IdOrName::Id(id) => format!("id {id}"),
+            IdOrName::Name(name) => format!("name {name}"),
+        }
+    }
+    fn page(&self, page: Page) -> Page {
+        page
+    }
+    async fn find(&self, id: u32) -> Result<Todo, StoreError> {
+        match id {
+            1 => Ok(Todo {
+                title: "milk".into(),
+                done: false,
+                due_date: None,
+            }),
+            _ => Err(StoreError::NotFound(format!("todo {id}"))),
+        }
+    }
+    async fn delete(&self, id: u32) -> Result<(), StoreError> {
+        match id {
+            1 => Ok(()),
+            _ => Err(StoreError::NotFound(format!("todo {id}"))),
+        }
+    }
+    fn caller(&self, ctx: CallContext) -> String {
+        format!("{} at {}", ctx.window(), ctx.origin())
+    }
+    fn original_name(&self) -> &'static str {
+        "renamed"
+    }
+}

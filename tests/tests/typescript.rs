@@ -1,0 +1,66 @@
+//! The generated client type-checks: `tsc --strict` accepts a usage file that calls every method of the test services
+//! with the right types, and rejects one that passes a wrong argument type. TypeScript comes from npm
+//! (`npm ci --prefix tests/ts`, done by `scripts/test`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ipc_core::client::Bindings;
+use tests::kinds::{Impl, Kinds};
+use tests::{Fixture, FixtureImpl};
+
+fn ts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ts")
+}
+
+/// Writes `generated/ipc.js` and `generated/ipc.d.ts` for the test services.
+fn write_bindings() -> Bindings {
+    let bindings = Bindings::new()
+        .service(<FixtureImpl as Fixture>::service_descriptor())
+        .service(<Impl as Kinds>::service_descriptor());
+    bindings
+        .write_to(ts_dir().join("generated"), "ipc")
+        .expect("the bindings are written");
+    bindings
+}
+
+/// Runs `tsc --strict --noEmit` on one file of `tests/ts`.
+fn tsc(file: &str) -> Output {
+    let tsc = ts_dir().join("node_modules/.bin/tsc");
+    assert!(
+        tsc.exists(),
+        "TypeScript is not installed: run `npm ci --prefix tests/ts` (scripts/test does)"
+    );
+    Command::new(tsc)
+        .current_dir(ts_dir())
+        .args([
+            "--strict", "--noEmit", "--target", "es2020", "--module", "esnext",
+        ])
+        .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", file])
+        .output()
+        .expect("tsc runs")
+}
+
+#[test]
+fn usage_of_every_method_type_checks_under_strict() {
+    write_bindings();
+    let out = tsc("usage.ts");
+    assert!(
+        out.status.success(),
+        "tsc rejected usage.ts:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_wrong_argument_type_fails_the_type_check() {
+    write_bindings();
+    let out = tsc("wrong.ts");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "tsc accepted wrong.ts");
+    assert!(
+        report.contains("wrong.ts(6,")
+            && report.contains("error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'"),
+        "unexpected report:\n{report}"
+    );
+}

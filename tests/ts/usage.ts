@@ -1,0 +1,65 @@
+// Must type-check under `tsc --strict`: every method of the test services, called with the right types, and the
+// results and errors used as their declared types (tests/tests/typescript.rs).
+import { fixture, host, IpcError, kinds, services } from "./generated/ipc.js";
+import type { FixtureErrors, KindsErrors, MathError, Shape, StoreError, Todo } from "./generated/ipc.js";
+
+export async function everyFixtureMethod(): Promise<string[]> {
+  const sum: number = await fixture.add(2, 3);
+  const echoed: string = await fixture.echoLater("hi", 20);
+  const quotient: number = await fixture.divide(1, 2);
+  await fixture.refuse();
+  const nothing: void = await fixture.touch();
+  const exploded: string = await fixture.explode();
+  const thread: string = await fixture.threadName();
+  const big: number = await fixture.echoU64(9007199254740991);
+  const registered: string = await fixture.register("ada", 36, null, ["math"]);
+  return [String(sum), echoed, String(quotient), String(nothing), exploded, thread, String(big), registered];
+}
+
+export async function everyKindsMethod(): Promise<unknown[]> {
+  await kinds.nothing();
+  const text: string = await kinds.primitives("s", true, -8, -16, -32, 8, 16, 32, 1.5, 2.25);
+  const maybe: string | null = await kinds.optional(1);
+  const given: string | null = await kinds.optional(1, "a");
+  const [length, total, joined]: [number, number, string] = await kinds.collections([1, 2], { a: 1 }, ["x", 7]);
+  const json = await kinds.anyJson({ nested: [1, { deep: null }], s: "é" });
+  const todo: Todo = await kinds.todo({ title: "milk", done: false, dueDate: null });
+  const shape: Shape = { kind: "circle", radius: 2 };
+  const area: number = await kinds.area(shape);
+  const byId: string = await kinds.lookup(7);
+  const byName: string = await kinds.lookup("seven");
+  const page = await kinds.page({ number: 2, lang: "en" });
+  const found: Todo = await kinds.find(1);
+  const deleted: void = await kinds.delete(1);
+  const caller: string = await kinds.caller();
+  const renamed: string = await kinds.renamed();
+  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, caller, renamed];
+}
+
+/** Errors are typed per method through the `...Errors` maps. */
+export async function typedErrors(): Promise<string> {
+  try {
+    await services.fixture.divide(1, 0);
+    return "no error";
+  } catch (e) {
+    if (e instanceof IpcError && e.kind === "HANDLER") {
+      const error = e as IpcError<FixtureErrors["divide"]>;
+      const reason: string | undefined = error.data?.reason;
+      const code: number = error.code;
+      return `${code}: ${reason}`;
+    }
+    throw e;
+  }
+}
+
+export function errorTypes(storeError: KindsErrors["find"], mathError: MathError): string {
+  const detail: StoreError = storeError;
+  return `${detail.code} ${detail.detail} ${mathError.reason}`;
+}
+
+/** The injected global and the raw `invoke` are typed too. */
+export async function globals(): Promise<unknown> {
+  const viaWindow: number = await window.host.services.fixture.add(1, 1);
+  const raw: unknown = await host.invoke("fixture.add", { a: 1, b: 2 }, { timeout: 500 });
+  return [viaWindow, raw];
+}
