@@ -8,7 +8,7 @@ use syn::{GenericArgument, PathArguments, ReturnType, Type};
 use crate::attr::Validator;
 use crate::ctxt::Ctxt;
 use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
-use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES};
+use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES, RUNTIME_RESERVED};
 
 /// Names the macro adds to the trait; a method of the same name would collide with them.
 const GENERATED_METHODS: &[&str] = &["into_service", "service_descriptor"];
@@ -42,10 +42,25 @@ fn check_service_name(cx: &Ctxt, service: &Service) {
             service.name_span,
             format!("invalid service name `{name}`: use letters, digits and `_`, starting with a letter, such as `todos`"),
         ));
-    } else if JS_RESERVED_PROPERTIES.contains(&service.js_name.as_str()) {
+    } else if JS_RESERVED_PROPERTIES.contains(&service.js_name.as_str())
+        || JS_RESERVED.contains(&service.js_name.as_str())
+    {
         cx.syn_error(syn::Error::new(
             service.name_span,
-            format!("`{}` cannot name a service: it is a built-in JavaScript property; choose another name", service.js_name),
+            format!(
+                "`{}` cannot name a service: it is reserved in JavaScript; choose another name with \
+                 #[ipc_service(name = \"...\")]",
+                service.js_name
+            ),
+        ));
+    } else if RUNTIME_RESERVED.contains(&service.js_name.as_str()) {
+        cx.syn_error(syn::Error::new(
+            service.name_span,
+            format!(
+                "`{}` cannot name a service: the generated client exports `host`, `services` and `IpcError` itself; \
+                 choose another name with #[ipc_service(name = \"...\")]",
+                service.js_name
+            ),
         ));
     }
 }

@@ -59,6 +59,9 @@ pub const JS_RESERVED_PROPERTIES: &[&str] = &[
     "__lookupSetter__",
 ];
 
+/// Names the generated ES module exports itself, so no service may take them.
+pub const RUNTIME_RESERVED: &[&str] = &["host", "services", "IpcError"];
+
 /// Words JavaScript reserves in strict mode and in modules: not usable as parameter names.
 pub const JS_RESERVED: &[&str] = &[
     "arguments",

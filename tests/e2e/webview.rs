@@ -15,6 +15,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use ipc_wry::{App, AppHandle, WindowSpec};
+use tests::kinds::{self, Kinds};
 use tests::{cases, Case, Fixture, FixtureImpl, Outcome, Page};
 
 /// How long one case may take, page load included for the first.
@@ -69,6 +70,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let app = App::new()
         .service(FixtureImpl.into_service())
+        .service(kinds::Impl.into_service())
         .window(WindowSpec::html("ipc end-to-end", PAGE))
         .on_ready(move |handle| {
             std::thread::spawn(move || {

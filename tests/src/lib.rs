@@ -485,6 +485,36 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "a_struct_argument_follows_its_serde_attributes",
+            page: Page::Js(r#"host.services.kinds.todo({title: "milk", dueDate: "today"})"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"kinds.todo","args":{"todo":{"title":"milk","dueDate":"today"}}}"#,
+            ),
+            check: |o| o.expect_data(json!({"title": "milk", "done": true, "dueDate": "today"})),
+        },
+        Case {
+            name: "an_omitted_option_argument_is_none",
+            page: Page::Js("host.services.kinds.optional(1)"),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"kinds.optional","args":{"required":1}}"#,
+            ),
+            check: |o| o.expect_data(Value::Null),
+        },
+        Case {
+            name: "a_tagged_enum_argument_decodes",
+            page: Page::Js(r#"host.services.kinds.area({kind: "square", side: 2.5})"#),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"kinds.area","args":{"shape":{"kind":"square","side":2.5}}}"#,
+            ),
+            check: |o| o.expect_data(json!(6.25)),
+        },
+        Case {
+            name: "the_caller_context_names_the_window_and_origin",
+            page: Page::Js("host.services.kinds.caller()"),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"kinds.caller"}"#),
+            check: |o| o.expect_data(json!("window 1 at app://localhost")),
+        },
+        Case {
             name: "calls_still_work_after_failures",
             page: Page::Js("host.services.fixture.add(40, 2)"),
             request: Some(

@@ -3,6 +3,7 @@
 
 use ipc_core::testing::TestClient;
 use ipc_core::Hub;
+use tests::kinds::{self, Kinds};
 use tests::{case, Fixture, FixtureImpl, Outcome};
 
 async fn run(name: &str) {
@@ -10,6 +11,7 @@ async fn run(name: &str) {
     let request = case.request.expect("the case has an in-process request");
     let hub = Hub::builder()
         .service(FixtureImpl.into_service())
+        .service(kinds::Impl.into_service())
         .build()
         .unwrap();
     let mut page = TestClient::new(&hub);
@@ -57,6 +59,10 @@ in_process!(
     host_refuses_to_send_an_integer_javascript_would_round,
     valid_arguments_pass_validation,
     every_broken_rule_is_listed_in_one_validation_error,
+    a_struct_argument_follows_its_serde_attributes,
+    an_omitted_option_argument_is_none,
+    a_tagged_enum_argument_decodes,
+    the_caller_context_names_the_window_and_origin,
     calls_still_work_after_failures,
 );
 
