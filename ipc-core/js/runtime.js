@@ -94,10 +94,93 @@
   }
 
   /**
+   * Sends a one-way message to Rust subscribers of `channel`; there is no answer.
+   * @param {string} channel
+   * @param {unknown} [payload]
+   */
+  function send(channel, payload) {
+    let text;
+    try {
+      text = JSON.stringify({ type: "send", channel, payload: payload === undefined ? null : payload }, exactNumbers);
+    } catch (e) {
+      throw localError("SERIALIZATION", `could not serialize the payload of \`${channel}\`: ${e.message}`);
+    }
+    post(text);
+  }
+
+  /** Listeners of pushed events, by channel. */
+  const listeners = new Map();
+
+  /**
+   * Calls `callback(payload)` for every event pushed on `channel`. Returns a function that removes the listener.
+   * @param {string} channel such as "todos.changed" or "window:resize"
+   * @param {(payload: unknown) => void} callback
+   * @returns {() => void}
+   */
+  function on(channel, callback) {
+    let set = listeners.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      listeners.set(channel, set);
+    }
+    set.add(callback);
+    return () => off(channel, callback);
+  }
+
+  /**
+   * Like `on`, but only for the next event.
+   * @param {string} channel
+   * @param {(payload: unknown) => void} callback
+   * @returns {() => void}
+   */
+  function once(channel, callback) {
+    const remove = on(channel, function listener(payload) {
+      remove();
+      callback(payload);
+    });
+    return remove;
+  }
+
+  /**
+   * Removes a listener added with `on` (with the same callback). Removing one that is not there does nothing.
+   * @param {string} channel
+   * @param {(payload: unknown) => void} callback
+   */
+  function off(channel, callback) {
+    const set = listeners.get(channel);
+    if (set !== undefined) {
+      set.delete(callback);
+      if (set.size === 0) {
+        listeners.delete(channel);
+      }
+    }
+  }
+
+  /** @param {string} channel @param {unknown} payload */
+  function dispatch(channel, payload) {
+    const set = listeners.get(channel);
+    if (set === undefined) {
+      return;
+    }
+    // A copy: listeners may add or remove listeners while running. One failing listener does not stop the others.
+    for (const callback of [...set]) {
+      try {
+        callback(payload);
+      } catch (e) {
+        console.error(`host: a listener of \`${channel}\` threw`, e);
+      }
+    }
+  }
+
+  /**
    * Entry point for messages from the host (see ipc_core::protocol).
-   * @param {{type: string, id: number | null, success: boolean, data: unknown, error: any}} message
+   * @param {{type: string, id?: number | null, success?: boolean, data?: unknown, error?: any, channel?: string, payload?: unknown}} message
    */
   function receive(message) {
+    if (message.type === "event") {
+      dispatch(message.channel, message.payload);
+      return;
+    }
     if (message.type !== "answer") {
       return;
     }
@@ -117,6 +200,6 @@
     }
   }
 
-  const host = { invoke, IpcError, services: {}, __receive: receive };
+  const host = { invoke, send, on, once, off, IpcError, services: {}, __receive: receive };
   Object.defineProperty(window, "host", { value: host, writable: false, enumerable: true, configurable: false });
 })

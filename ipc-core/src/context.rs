@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::hub::Hub;
+
 /// Identifies one window (one renderer endpoint) attached to a [`Hub`](crate::Hub).
 ///
 /// Ids are handed out by [`Hub::attach_window`](crate::Hub::attach_window) and never reused within one hub.
@@ -22,23 +24,40 @@ impl fmt::Display for WindowId {
     }
 }
 
-/// The caller of one request, stamped by the transport before the request reaches the hub.
+/// The caller of one request, and the hub it arrived at. Take it as an argument of a service method (by type, in any
+/// position) and it is injected; it is not part of the JavaScript signature.
 ///
-/// The renderer cannot forge these fields: the window comes from the endpoint the request arrived on, and the origin from
-/// the WebView's own record of the page URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The renderer cannot forge these fields: the window comes from the endpoint the request arrived on, and the origin
+/// from the WebView's own record of the page URL.
+#[derive(Clone)]
 pub struct CallContext {
+    hub: Hub,
     window: WindowId,
     origin: Arc<str>,
 }
 
+impl fmt::Debug for CallContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallContext")
+            .field("window", &self.window)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
 impl CallContext {
-    /// A context for a request from `window`, sent by a page of `origin` (such as `app://localhost`).
-    pub fn new(window: WindowId, origin: impl Into<Arc<str>>) -> Self {
+    /// A context for a request that `window` of `hub` received from a page of `origin` (such as `app://localhost`).
+    pub fn new(hub: Hub, window: WindowId, origin: impl Into<Arc<str>>) -> Self {
         CallContext {
+            hub,
             window,
             origin: origin.into(),
         }
+    }
+
+    /// The hub the call arrived at: for pushing to windows from a handler (`ctx.hub().broadcast_all(...)`).
+    pub fn hub(&self) -> &Hub {
+        &self.hub
     }
 
     /// The window the request came from; its answer goes back there.

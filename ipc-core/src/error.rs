@@ -14,11 +14,11 @@
 //! | 7005 | `INVALID_REQUEST` | the request is not JSON, or not a request envelope |
 //! | 7006 | `INVALID_ARGUMENTS` | the arguments do not decode: missing, unknown, or of the wrong type; the message names the path |
 //! | 7007 | `VALIDATION` | the arguments decode but break `#[validate]` rules or a type's [`Validate`](crate::validate::Validate) rules; `data.violations` lists each `{path, rule, message}` |
+//! | 7008 | `FORBIDDEN` | the window's capabilities do not permit the channel, or the page's origin may not speak for the window |
 //! | 7009 | `HANDLER` | the handler returned `Err(e)`; `data` holds `e` as JSON |
 //! | 7010 | `PANICKED` | the handler panicked; the panic is logged on the host and its text is not sent |
 //! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`) |
 //!
-//! Code 7008 (`FORBIDDEN`) is reserved for channel capabilities.
 
 use std::fmt;
 
@@ -48,6 +48,8 @@ pub enum ErrorCode {
     InvalidArguments,
     /// 7007: the arguments break validation rules; `data.violations` lists them.
     Validation,
+    /// 7008: the window may not use this channel, or the page's origin may not speak for the window.
+    Forbidden,
     /// 7009: the handler returned an error value, carried in `data`.
     Handler,
     /// 7010: the handler panicked.
@@ -67,6 +69,7 @@ impl ErrorCode {
         ErrorCode::InvalidRequest,
         ErrorCode::InvalidArguments,
         ErrorCode::Validation,
+        ErrorCode::Forbidden,
         ErrorCode::Handler,
         ErrorCode::Panicked,
         ErrorCode::Timeout,
@@ -83,6 +86,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => 7005,
             ErrorCode::InvalidArguments => 7006,
             ErrorCode::Validation => 7007,
+            ErrorCode::Forbidden => 7008,
             ErrorCode::Handler => 7009,
             ErrorCode::Panicked => 7010,
             ErrorCode::Timeout => 7011,
@@ -100,6 +104,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::InvalidArguments => "INVALID_ARGUMENTS",
             ErrorCode::Validation => "VALIDATION",
+            ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::Handler => "HANDLER",
             ErrorCode::Panicked => "PANICKED",
             ErrorCode::Timeout => "TIMEOUT",
@@ -192,9 +197,17 @@ pub enum Error {
     /// The target window does not exist or was closed.
     #[error("{0} does not exist or was closed")]
     WindowNotFound(WindowId),
-    /// A value could not be serialized to JSON.
-    #[error("could not serialize the payload: {0}")]
-    Serialization(#[from] serde_json::Error),
+    /// A payload could not be serialized to JSON a page reads exactly; the message says why.
+    #[error("{0}")]
+    Serialization(String),
+    /// The window's capabilities do not let it receive the channel.
+    #[error("{window} may not receive `{channel}`")]
+    Forbidden {
+        /// The target window.
+        window: WindowId,
+        /// The channel it may not receive.
+        channel: String,
+    },
     /// The hub was built outside a tokio runtime and was not given one.
     #[error(
         "no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`"
@@ -208,6 +221,7 @@ impl Error {
         match self {
             Error::WindowNotFound(_) => Some(ErrorCode::WindowNotFound),
             Error::Serialization(_) => Some(ErrorCode::Serialization),
+            Error::Forbidden { .. } => Some(ErrorCode::Forbidden),
             Error::DuplicateChannel { .. } | Error::NoRuntime => None,
         }
     }

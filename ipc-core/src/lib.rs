@@ -53,9 +53,11 @@
 extern crate self as ipc_core;
 
 mod args;
+pub mod capability;
 pub mod client;
 mod context;
 pub mod error;
+pub mod event;
 mod hub;
 pub mod json;
 pub mod protocol;
@@ -69,9 +71,11 @@ pub mod validate;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use capability::Capabilities;
 pub use context::{CallContext, WindowId};
 pub use error::{CallError, Error, ErrorCode};
-pub use hub::{Endpoint, Hub, HubBuilder};
+pub use event::{Event, EventStream, Subscription, WindowEventKind};
+pub use hub::{Endpoint, Hub, HubBuilder, WindowConfig, DEFAULT_APP_ORIGIN};
 pub use service::{ArgDescriptor, Call, MethodDescriptor, Service, ServiceDescriptor};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.

@@ -22,6 +22,27 @@
 //!
 //! Every request gets exactly one answer, failures included. A request so malformed that its `id` cannot be read is
 //! answered with `"id": null`. The error codes are listed in [`crate::error`].
+//!
+//! # One-way message (renderer → host)
+//!
+//! ```json
+//! {"type": "send", "channel": "editor.typing", "payload": {"active": true}}
+//! ```
+//!
+//! `host.send(channel, payload)`: no id and no answer. It reaches Rust subscribers of the channel
+//! ([`Hub::channel_events`](crate::Hub::channel_events), [`Hub::on_channel`](crate::Hub::on_channel)); a message the
+//! window may not send is dropped and logged.
+//!
+//! # Event (host → one or more windows)
+//!
+//! ```json
+//! {"type": "event", "channel": "todos.changed", "payload": [{"id": 1, "title": "milk"}]}
+//! {"type": "event", "channel": "window:resize", "payload": {"width": 800, "height": 600}}
+//! ```
+//!
+//! Pushed with [`Hub::send_to_window`](crate::Hub::send_to_window), [`Hub::broadcast`](crate::Hub::broadcast) and
+//! [`Hub::broadcast_all`](crate::Hub::broadcast_all); a window's own lifecycle events (`window:focus`, `window:blur`,
+//! `window:resize`, `window:move`) arrive the same way. Pages listen with `host.on(channel, callback)`.
 
 use std::borrow::Cow;
 
@@ -30,24 +51,44 @@ use serde_json::value::RawValue;
 
 use crate::error::{CallError, ErrorCode};
 
-/// The kind of a message sent by a renderer.
+/// The `type` of a message sent by a renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum RequestKind {
+enum MessageType {
     Invoke,
+    Send,
 }
 
-/// A request envelope, borrowing from the request text (hot path: no copy of the arguments).
-#[derive(Debug, Deserialize)]
+/// The envelope as it arrives, every field optional beyond `type` and `channel`; [`Request::parse`] checks which
+/// fields each type needs.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Request<'a> {
+struct Envelope<'a> {
     #[serde(rename = "type")]
-    pub kind: RequestKind,
-    pub id: u64,
+    message_type: MessageType,
+    id: Option<u64>,
     #[serde(borrow)]
-    pub channel: Cow<'a, str>,
+    channel: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub args: Option<&'a RawValue>,
+    args: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+/// What a renderer asks for.
+#[derive(Debug)]
+pub(crate) enum RequestKind<'a> {
+    /// A call: exactly one answer, with this id.
+    Invoke { id: u64, args: Option<&'a RawValue> },
+    /// A one-way message (`host.send`): no answer.
+    Send { payload: Option<&'a RawValue> },
+}
+
+/// A request, borrowing from the request text (hot path: no copy of the arguments).
+#[derive(Debug)]
+pub(crate) struct Request<'a> {
+    pub channel: Cow<'a, str>,
+    pub kind: RequestKind<'a>,
 }
 
 /// Only the id of a request, read when the full envelope failed to parse so the error still reaches its caller.
@@ -59,14 +100,49 @@ struct IdOnly {
 impl<'a> Request<'a> {
     /// Parses a request, or returns the error to answer with and the id to answer it under, if one could be read.
     pub fn parse(text: &'a str) -> Result<Self, (Option<u64>, CallError)> {
-        serde_json::from_str(text).map_err(|err| {
+        let invalid =
+            |id, message: String| (id, CallError::new(ErrorCode::InvalidRequest, message));
+        let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|err| {
             let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|r| r.id);
             let message = if err.is_syntax() || err.is_eof() {
                 format!("request is not valid JSON: {err}")
             } else {
                 format!("request is not a valid envelope: {err}")
             };
-            (id, CallError::new(ErrorCode::InvalidRequest, message))
+            invalid(id, message)
+        })?;
+        let kind = match envelope.message_type {
+            MessageType::Invoke => {
+                let Some(id) = envelope.id else {
+                    return Err(invalid(
+                        None,
+                        "request is not a valid envelope: missing field `id`".to_owned(),
+                    ));
+                };
+                if envelope.payload.is_some() {
+                    let message =
+                        "request is not a valid envelope: an invoke passes `args`, not `payload`";
+                    return Err(invalid(Some(id), message.to_owned()));
+                }
+                RequestKind::Invoke {
+                    id,
+                    args: envelope.args,
+                }
+            }
+            MessageType::Send => {
+                if envelope.id.is_some() || envelope.args.is_some() {
+                    let message =
+                        "request is not a valid envelope: a send has only `channel` and `payload`";
+                    return Err(invalid(envelope.id, message.to_owned()));
+                }
+                RequestKind::Send {
+                    payload: envelope.payload,
+                }
+            }
+        };
+        Ok(Request {
+            channel: envelope.channel,
+            kind,
         })
     }
 }
@@ -103,6 +179,23 @@ pub(crate) fn encode_answer(id: Option<u64>, outcome: &Result<Box<RawValue>, Cal
     serde_json::to_string(&answer).expect("an answer envelope always serializes")
 }
 
+/// Encodes a push: `{"type":"event","channel":...,"payload":...}`.
+pub(crate) fn encode_event(channel: &str, payload: &RawValue) -> String {
+    #[derive(Serialize)]
+    struct Push<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        channel: &'a str,
+        payload: &'a RawValue,
+    }
+    let push = Push {
+        kind: "event",
+        channel,
+        payload,
+    };
+    serde_json::to_string(&push).expect("an event envelope always serializes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,9 +204,12 @@ mod tests {
     fn request_borrows_args_without_copying() {
         let text = r#"{"type":"invoke","id":3,"channel":"todos.add","args":{"title":"milk"}}"#;
         let req = Request::parse(text).unwrap();
-        assert_eq!(req.id, 3);
         assert!(matches!(req.channel, Cow::Borrowed("todos.add")));
-        assert_eq!(req.args.unwrap().get(), r#"{"title":"milk"}"#);
+        let RequestKind::Invoke { id, args } = req.kind else {
+            panic!("an invoke")
+        };
+        assert_eq!(id, 3);
+        assert_eq!(args.unwrap().get(), r#"{"title":"milk"}"#);
     }
 
     #[test]
@@ -147,6 +243,45 @@ mod tests {
             err.message().contains("unknown field `extra`"),
             "{}",
             err.message()
+        );
+    }
+
+    #[test]
+    fn a_send_carries_a_payload_and_no_id() {
+        let req =
+            Request::parse(r#"{"type":"send","channel":"chat.typing","payload":{"on":true}}"#)
+                .unwrap();
+        let RequestKind::Send { payload } = req.kind else {
+            panic!("a send")
+        };
+        assert_eq!(payload.unwrap().get(), r#"{"on":true}"#);
+        let (_, err) =
+            Request::parse(r#"{"type":"send","id":4,"channel":"chat.typing"}"#).unwrap_err();
+        assert!(
+            err.message()
+                .contains("a send has only `channel` and `payload`"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn an_invoke_needs_an_id() {
+        let (id, err) = Request::parse(r#"{"type":"invoke","channel":"a.b"}"#).unwrap_err();
+        assert_eq!(id, None);
+        assert!(
+            err.message().contains("missing field `id`"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn event_envelope_carries_channel_and_payload() {
+        let payload = serde_json::value::to_raw_value(&[1, 2]).unwrap();
+        assert_eq!(
+            encode_event("todos.changed", &payload),
+            r#"{"type":"event","channel":"todos.changed","payload":[1,2]}"#
         );
     }
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::context::{CallContext, WindowId};
+use crate::context::WindowId;
 use crate::hub::Hub;
 
 /// A renderer without a WebView. It attaches itself to the hub as a window and goes through the same path as a real
@@ -71,8 +71,8 @@ impl TestClient {
     ///
     /// If the hub drops the window's endpoint before answering.
     pub async fn request(&mut self, request: &str) -> String {
-        let context = CallContext::new(self.window, self.origin.as_str());
-        self.hub.handle_request(context, request.to_owned());
+        self.hub
+            .handle_request(self.window, &self.origin, request.to_owned());
         self.inbox
             .recv()
             .await

@@ -46,9 +46,14 @@
 
 mod app;
 mod error;
+mod mount;
 mod snapshot;
 mod window;
 
-pub use app::{App, AppHandle};
+pub use app::App;
 pub use error::Error;
+pub use mount::{AppHandle, IpcEvent, Mount};
 pub use window::{WindowSpec, APP_ORIGIN, APP_SCHEME};
+
+/// The runtime crate, so an app can depend on `ipc-wry` alone.
+pub use ipc_core;

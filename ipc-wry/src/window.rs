@@ -3,21 +3,22 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use ipc_core::{client, CallContext, Hub, WindowId};
+use ipc_core::{client, Capabilities, Hub, WindowConfig, WindowId};
 use wry::http::{header, Request, Response, StatusCode};
-use wry::WebViewBuilder;
+use wry::{PageLoadEvent, WebViewBuilder};
 
 /// The scheme of the app's own content: a page given with [`WindowSpec::html`] is served at `app://localhost/`.
 pub const APP_SCHEME: &str = "app";
 /// The origin of the app's own content.
-pub const APP_ORIGIN: &str = "app://localhost";
+pub const APP_ORIGIN: &str = ipc_core::DEFAULT_APP_ORIGIN;
 
-/// One window to open: title, size and content.
+/// One window: title, size, content, and what its pages may do.
 #[derive(Debug, Clone)]
 pub struct WindowSpec {
     pub(crate) title: String,
     pub(crate) size: (u32, u32),
     pub(crate) content: Content,
+    pub(crate) capabilities: Capabilities,
 }
 
 #[derive(Debug, Clone)]
@@ -36,16 +37,26 @@ impl WindowSpec {
             title: title.into(),
             size: (800, 600),
             content: Content::Html(Arc::from(html.into())),
+            capabilities: Capabilities::allow_all(),
         }
     }
 
-    /// A window showing the page at `url`.
+    /// A window showing the page at `url` (such as a dev server's `http://localhost:5173`). That URL's origin counts
+    /// as the app's own content for this window.
     pub fn url(title: impl Into<String>, url: impl Into<String>) -> Self {
         WindowSpec {
             title: title.into(),
             size: (800, 600),
             content: Content::Url(url.into()),
+            capabilities: Capabilities::allow_all(),
         }
+    }
+
+    /// What pages in this window may call, send and receive, and which other origins may speak for it (default: every
+    /// channel, only the app's own origin).
+    pub fn capabilities(mut self, capabilities: Capabilities) -> Self {
+        self.capabilities = capabilities;
+        self
     }
 
     /// Sets the inner size in logical pixels (default 800 × 600).
@@ -58,11 +69,25 @@ impl WindowSpec {
     pub fn title(&self) -> &str {
         &self.title
     }
+
+    /// How the hub attaches this window: its capabilities, and the origin of its own content.
+    pub(crate) fn config(&self) -> WindowConfig {
+        let app_origin = match &self.content {
+            Content::Html(_) => APP_ORIGIN.to_owned(),
+            Content::Url(url) => url
+                .parse::<wry::http::Uri>()
+                .map_or_else(|_| url.clone(), |uri| origin_of(&uri)),
+        };
+        WindowConfig {
+            capabilities: self.capabilities.clone(),
+            app_origin,
+        }
+    }
 }
 
 /// Wires a WebView builder to the hub as `window`: injects the renderer runtime and the service clients before any
-/// page script, forwards every `window.ipc.postMessage` to the hub stamped with the window and page origin, and serves
-/// the spec's HTML on the app scheme.
+/// page script, forwards every `window.ipc.postMessage` to the hub stamped with the window and page origin, tells the
+/// hub when a new page starts loading, and serves the spec's HTML on the app scheme.
 pub(crate) fn mount<'a>(
     builder: WebViewBuilder<'a>,
     hub: &Hub,
@@ -74,13 +99,19 @@ pub(crate) fn mount<'a>(
         client::runtime_script(),
         client::global_client_script(hub.services())
     );
+    let loads = hub.clone();
     let hub = hub.clone();
     let builder = builder
         .with_initialization_script_for_main_only(script, true)
+        .with_on_page_load_handler(move |event, _url| {
+            if matches!(event, PageLoadEvent::Started) {
+                loads.page_loaded(window);
+            }
+        })
         .with_ipc_handler(move |request: Request<String>| {
             // On the UI thread: stamp the caller and hand over; the call itself runs on tokio.
             let origin = origin_of(request.uri());
-            hub.handle_request(CallContext::new(window, origin), request.into_body());
+            hub.handle_request(window, &origin, request.into_body());
         });
     match &spec.content {
         Content::Html(html) => {

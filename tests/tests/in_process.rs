@@ -122,7 +122,7 @@ fn registering_one_channel_twice_fails() {
         .service(FixtureImpl.into_service())
         .runtime(runtime.handle().clone())
         .build();
-    let err = result.err().expect("a duplicate channel is refused");
+    let err = result.expect_err("a duplicate channel is refused");
     assert_eq!(
         err.to_string(),
         "channel `fixture.add` is registered twice (by `Fixture` and by `Fixture`)"
@@ -134,7 +134,6 @@ fn building_outside_a_runtime_without_one_fails() {
     let err = Hub::builder()
         .service(FixtureImpl.into_service())
         .build()
-        .err()
-        .expect("no runtime");
+        .expect_err("no runtime");
     assert!(matches!(err, ipc_core::Error::NoRuntime), "{err}");
 }
