@@ -265,10 +265,28 @@ export interface InvokeOptions {
 "#;
 
 const HOST_DTS: &str = r#"
+/** The window's own lifecycle events, pushed to its page; sizes and positions in logical pixels. */
+export interface WindowEvents {
+  "window:focus": Record<string, never>;
+  "window:blur": Record<string, never>;
+  "window:resize": { width: number; height: number };
+  "window:move": { x: number; y: number };
+}
+
 /** `window.host`: the runtime the transport installs in every page. */
 export interface Host {
   /** Calls `channel` with arguments by name; resolves with the answer's data or rejects with an `IpcError`. */
   invoke(channel: string, args?: Record<string, unknown>, options?: InvokeOptions): Promise<unknown>;
+  /** Sends a one-way message to Rust subscribers of `channel` (no answer). */
+  send(channel: string, payload?: unknown): void;
+  /** Calls `callback` for every event pushed on `channel`; returns a function that removes it. */
+  on<K extends keyof WindowEvents>(channel: K, callback: (payload: WindowEvents[K]) => void): () => void;
+  on(channel: string, callback: (payload: unknown) => void): () => void;
+  /** Like `on`, for the next event only. */
+  once<K extends keyof WindowEvents>(channel: K, callback: (payload: WindowEvents[K]) => void): () => void;
+  once(channel: string, callback: (payload: unknown) => void): () => void;
+  /** Removes a listener added with `on` (the same callback). */
+  off(channel: string, callback: (payload: any) => void): void;
   readonly IpcError: typeof IpcError;
   readonly services: Services;
 }

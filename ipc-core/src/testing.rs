@@ -4,7 +4,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::context::WindowId;
-use crate::hub::Hub;
+use crate::hub::{Hub, WindowConfig};
 
 /// A renderer without a WebView. It attaches itself to the hub as a window and goes through the same path as a real
 /// page: [`Hub::handle_request`] in, the window's endpoint out.
@@ -44,20 +44,47 @@ impl TestClient {
     /// The origin test clients report unless told otherwise.
     pub const DEFAULT_ORIGIN: &'static str = "app://localhost";
 
-    /// Attaches a new window to `hub`, with origin [`Self::DEFAULT_ORIGIN`].
+    /// Attaches a new window to `hub` with the default [`WindowConfig`]; its page has origin
+    /// [`Self::DEFAULT_ORIGIN`].
     pub fn new(hub: &Hub) -> Self {
+        TestClient::with_config(hub, WindowConfig::default(), Self::DEFAULT_ORIGIN)
+    }
+
+    /// Attaches a new window to `hub` with `config` (capabilities, app origin), whose page reports `origin`.
+    pub fn with_config(hub: &Hub, config: WindowConfig, origin: &str) -> Self {
         let (tx, inbox) = mpsc::unbounded_channel();
-        let window = hub.attach_window(move |message: String| {
-            // The receiver lives as long as the client; after that, messages have nobody to go to.
-            let _ = tx.send(message);
+        let window = hub.attach_window_with(config, |_| {
+            move |message: String| {
+                // The receiver lives as long as the client; after that, messages have nobody to go to.
+                let _ = tx.send(message);
+            }
         });
         TestClient {
             hub: hub.clone(),
             window,
-            origin: Self::DEFAULT_ORIGIN.to_owned(),
+            origin: origin.to_owned(),
             inbox,
             next_id: 1,
         }
+    }
+
+    /// Sends a one-way message as `host.send(channel, payload)` does (`payload` is JSON text).
+    ///
+    /// # Panics
+    ///
+    /// If `payload` is not valid JSON.
+    pub fn send(&self, channel: &str, payload: &str) {
+        let payload: serde_json::Value =
+            serde_json::from_str(payload).expect("`payload` is valid JSON");
+        let message = json!({"type": "send", "channel": channel, "payload": payload});
+        self.hub
+            .handle_request(self.window, &self.origin, message.to_string());
+    }
+
+    /// Sends `request` exactly as given, expecting no answer (for one-way messages).
+    pub fn post(&self, request: &str) {
+        self.hub
+            .handle_request(self.window, &self.origin, request.to_owned());
     }
 
     /// The window id this client has in the hub.

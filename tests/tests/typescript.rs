@@ -64,3 +64,16 @@ fn a_wrong_argument_type_fails_the_type_check() {
         "unexpected report:\n{report}"
     );
 }
+
+#[test]
+fn window_event_payloads_are_typed() {
+    write_bindings();
+    let out = tsc("wrong-event.ts");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "tsc accepted wrong-event.ts");
+    assert!(
+        report.contains("wrong-event.ts(5,")
+            && report.contains("error TS2339: Property 'x' does not exist on type '{ width: number; height: number; }'"),
+        "unexpected report:\n{report}"
+    );
+}

@@ -63,3 +63,18 @@ export async function globals(): Promise<unknown> {
   const raw: unknown = await host.invoke("fixture.add", { a: 1, b: 2 }, { timeout: 500 });
   return [viaWindow, raw];
 }
+
+/** Events: window lifecycle payloads are typed; other channels give `unknown`. */
+export function events(): () => void {
+  const offResize = host.on("window:resize", ({ width, height }) => console.log(width * height));
+  const offMove = host.once("window:move", (position) => console.log(position.x + position.y));
+  const listener = (payload: unknown) => console.log(payload);
+  host.on("todos.changed", listener);
+  host.off("todos.changed", listener);
+  host.send("editor.typing", { active: true });
+  window.host.send("editor.saved");
+  return () => {
+    offResize();
+    offMove();
+  };
+}

@@ -1,0 +1,328 @@
+//! The Rust side of the host runtime, in-process: sends and broadcasts reach exactly their targets, events reach
+//! subscribers, capabilities and origins are enforced, and answers never reach a page that did not ask.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipc_core::testing::TestClient;
+use ipc_core::{ipc_service, Capabilities, Error, Hub, WindowConfig, WindowEventKind};
+use serde_json::{json, Value};
+
+/// Counts the calls that reach it.
+#[ipc_service]
+trait Counter {
+    fn bump(&self) -> usize;
+    async fn slow(&self, millis: u64) -> String;
+}
+
+#[derive(Default, Clone)]
+struct Counting(Arc<AtomicUsize>);
+
+impl Counter for Counting {
+    fn bump(&self) -> usize {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+    async fn slow(&self, millis: u64) -> String {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        format!("slept {millis}")
+    }
+}
+
+fn hub_with(counter: &Counting) -> Hub {
+    Hub::builder()
+        .service(counter.clone().into_service())
+        .build()
+        .unwrap()
+}
+
+fn config(capabilities: Capabilities) -> WindowConfig {
+    WindowConfig {
+        capabilities,
+        ..WindowConfig::default()
+    }
+}
+
+/// The next message a window receives within 100 ms, parsed.
+async fn next(page: &mut TestClient) -> Option<Value> {
+    let message = tokio::time::timeout(Duration::from_millis(100), page.next_message())
+        .await
+        .ok()??;
+    Some(serde_json::from_str(&message).unwrap())
+}
+
+#[tokio::test]
+async fn a_per_window_send_reaches_exactly_that_window() {
+    let hub = hub_with(&Counting::default());
+    let mut target = TestClient::new(&hub);
+    let mut other = TestClient::new(&hub);
+    hub.send_to_window(target.window(), "news.flash", &json!({"title": "hi"}))
+        .unwrap();
+    assert_eq!(
+        next(&mut target).await,
+        Some(json!({"type": "event", "channel": "news.flash", "payload": {"title": "hi"}}))
+    );
+    assert_eq!(next(&mut other).await, None);
+}
+
+#[tokio::test]
+async fn sending_to_an_unknown_or_closed_window_is_window_not_found() {
+    let hub = hub_with(&Counting::default());
+    let page = TestClient::new(&hub);
+    let window = page.window();
+    drop(page);
+    let err = hub.send_to_window(window, "news.flash", &1).unwrap_err();
+    assert!(
+        matches!(err, Error::WindowNotFound(w) if w == window),
+        "{err}"
+    );
+    assert_eq!(err.code().map(|c| c.code()), Some(7002));
+}
+
+#[tokio::test]
+async fn a_broadcast_reaches_exactly_its_targets() {
+    let hub = hub_with(&Counting::default());
+    let mut a = TestClient::new(&hub);
+    let mut b = TestClient::new(&hub);
+    let mut c = TestClient::new(&hub);
+    let delivered = hub
+        .broadcast(&[a.window(), b.window()], "todos.changed", &[1, 2])
+        .unwrap();
+    assert_eq!(delivered, 2);
+    let expected = json!({"type": "event", "channel": "todos.changed", "payload": [1, 2]});
+    assert_eq!(next(&mut a).await, Some(expected.clone()));
+    assert_eq!(next(&mut b).await, Some(expected));
+    assert_eq!(next(&mut c).await, None);
+}
+
+#[tokio::test]
+async fn broadcast_all_skips_windows_that_may_not_receive_the_channel() {
+    let hub = hub_with(&Counting::default());
+    let mut open = TestClient::new(&hub);
+    let mut closed_to_news = TestClient::with_config(
+        &hub,
+        config(Capabilities::allow_all().deny("news.*")),
+        "app://localhost",
+    );
+    assert_eq!(hub.broadcast_all("news.flash", &"x").unwrap(), 1);
+    assert!(next(&mut open).await.is_some());
+    assert_eq!(next(&mut closed_to_news).await, None);
+    let err = hub
+        .send_to_window(closed_to_news.window(), "news.flash", &"x")
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{} may not receive `news.flash`", closed_to_news.window())
+    );
+}
+
+#[tokio::test]
+async fn a_payload_javascript_would_round_is_refused_before_sending() {
+    let hub = hub_with(&Counting::default());
+    let mut page = TestClient::new(&hub);
+    let err = hub.broadcast_all("ids.new", &u64::MAX).unwrap_err();
+    assert!(matches!(err, Error::Serialization(_)), "{err}");
+    assert!(err.to_string().contains("18446744073709551615"), "{err}");
+    assert_eq!(next(&mut page).await, None);
+}
+
+#[tokio::test]
+async fn a_forbidden_call_never_reaches_the_handler() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let mut page = TestClient::with_config(
+        &hub,
+        config(Capabilities::allow_all().deny("counter.bump")),
+        "app://localhost",
+    );
+    let answer: Value = serde_json::from_str(&page.invoke("counter.bump", "{}").await).unwrap();
+    assert_eq!(answer["error"]["code"], 7008);
+    assert_eq!(answer["error"]["kind"], "FORBIDDEN");
+    assert_eq!(
+        answer["error"]["message"],
+        format!("{} may not call `counter.bump`", page.window())
+    );
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_forbidden_unknown_channel_does_not_reveal_that_it_is_unknown() {
+    let hub = hub_with(&Counting::default());
+    let mut page = TestClient::with_config(
+        &hub,
+        config(Capabilities::deny_all().allow("counter.*")),
+        "app://localhost",
+    );
+    let answer: Value = serde_json::from_str(&page.invoke("admin.reset", "{}").await).unwrap();
+    assert_eq!(answer["error"]["kind"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_page_of_another_origin_cannot_call() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let mut remote = TestClient::with_config(&hub, WindowConfig::default(), "https://evil.example");
+    let answer: Value = serde_json::from_str(&remote.invoke("counter.bump", "{}").await).unwrap();
+    assert_eq!(answer["error"]["kind"], "FORBIDDEN");
+    assert_eq!(
+        answer["error"]["message"],
+        format!(
+            "pages of origin `https://evil.example` may not use `counter.bump` in {}",
+            remote.window()
+        )
+    );
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+
+    let allowed = config(Capabilities::allow_all().allow_origin("https://evil.example"));
+    let mut trusted = TestClient::with_config(&hub, allowed, "https://evil.example");
+    let answer: Value = serde_json::from_str(&trusted.invoke("counter.bump", "{}").await).unwrap();
+    assert_eq!(answer["data"], 1);
+}
+
+#[tokio::test]
+async fn a_page_message_reaches_channel_subscribers_with_its_window() {
+    let hub = hub_with(&Counting::default());
+    let mut typing = hub.channel_events("editor.typing");
+    let mut everything = hub.events();
+    let page = TestClient::new(&hub);
+    page.send("editor.typing", r#"{"active": true}"#);
+    let event = tokio::time::timeout(Duration::from_secs(1), typing.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.window(), page.window());
+    assert_eq!(event.channel(), "editor.typing");
+    assert_eq!(event.payload::<Value>().unwrap(), json!({"active": true}));
+    assert_eq!(event.kind(), None);
+    assert_eq!(everything.recv().await.unwrap().channel(), "editor.typing");
+}
+
+#[tokio::test]
+async fn a_forbidden_page_message_is_dropped() {
+    let hub = hub_with(&Counting::default());
+    let mut typing = hub.channel_events("editor.typing");
+    let page = TestClient::with_config(
+        &hub,
+        config(Capabilities::allow_all().deny("editor.*")),
+        "app://localhost",
+    );
+    page.send("editor.typing", "1");
+    page.send("editor.saved", "2");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), typing.recv())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn callbacks_run_until_unsubscribed_or_dropped() {
+    let hub = hub_with(&Counting::default());
+    let page = TestClient::new(&hub);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let tx2 = tx.clone();
+    let on_channel = hub.on_channel("chat.line", move |event| {
+        drop(tx.send(format!("channel {}", event.payload_json())))
+    });
+    let on_event = hub.on_event(move |event| drop(tx2.send(format!("event {}", event.channel()))));
+    page.send("chat.line", "1");
+    let mut seen = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+    seen.sort();
+    assert_eq!(seen, ["channel 1", "event chat.line"]);
+
+    on_channel.unsubscribe();
+    drop(on_event);
+    page.send("chat.line", "2");
+    // Either nothing arrives, or the channel is closed because both callbacks (and their senders) were dropped.
+    let after = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await;
+    assert!(
+        !matches!(after, Ok(Some(_))),
+        "a callback ran after unsubscribing: {after:?}"
+    );
+}
+
+#[tokio::test]
+async fn window_events_reach_subscribers_and_the_window_s_own_page() {
+    let hub = hub_with(&Counting::default());
+    let mut page = TestClient::new(&hub);
+    let mut other = TestClient::new(&hub);
+    let mut all = hub.window_events();
+    let mut mine = hub.window_events_for(page.window());
+    let mut resizes = hub.channel_events("window:resize");
+
+    hub.window_event(other.window(), WindowEventKind::Focus);
+    hub.window_event(
+        page.window(),
+        WindowEventKind::Resize {
+            width: 640,
+            height: 480,
+        },
+    );
+
+    assert_eq!(
+        all.recv().await.unwrap().kind(),
+        Some(WindowEventKind::Focus)
+    );
+    let resize = mine.recv().await.unwrap();
+    assert_eq!(
+        resize.kind(),
+        Some(WindowEventKind::Resize {
+            width: 640,
+            height: 480
+        })
+    );
+    assert_eq!(resize.window(), page.window());
+    assert_eq!(
+        resizes.recv().await.unwrap().payload_json(),
+        r#"{"width":640,"height":480}"#
+    );
+    assert_eq!(
+        next(&mut page).await,
+        Some(
+            json!({"type": "event", "channel": "window:resize", "payload": {"width": 640, "height": 480}})
+        )
+    );
+    assert_eq!(
+        next(&mut other).await,
+        Some(json!({"type": "event", "channel": "window:focus", "payload": {}}))
+    );
+}
+
+#[tokio::test]
+async fn recv_window_event_ends_with_none_after_shutdown() {
+    let hub = hub_with(&Counting::default());
+    let page = TestClient::new(&hub);
+    let first = {
+        let hub = hub.clone();
+        tokio::spawn(async move { hub.recv_window_event().await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    hub.window_event(page.window(), WindowEventKind::Close);
+    assert_eq!(
+        first.await.unwrap().unwrap().kind(),
+        Some(WindowEventKind::Close)
+    );
+    hub.shutdown();
+    assert!(hub.recv_window_event().await.is_none());
+    assert!(
+        hub.window_events().recv().await.is_none(),
+        "a stream made after shutdown is closed"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_for_a_replaced_page_is_dropped() {
+    let hub = hub_with(&Counting::default());
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"counter.slow","args":{"millis":100}}"#);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    hub.page_loaded(page.window());
+    // The new page reuses id 1; it must get its own answer, not the old page's.
+    let answer: Value = serde_json::from_str(
+        &page
+            .request(r#"{"type":"invoke","id":1,"channel":"counter.slow","args":{"millis":300}}"#)
+            .await,
+    )
+    .unwrap();
+    assert_eq!(answer["data"], "slept 300");
+}
