@@ -1,30 +1,37 @@
-//! End-to-end: every case of `tests::cases()` called from the JavaScript of a real WebView (WebKitGTK on Linux), with
-//! the answer checked in Rust.
+//! End-to-end, in real WebViews (WebKitGTK on Linux): every case of `tests::cases()` called from a page's JavaScript
+//! with the answer checked in Rust, then the host runtime across several windows (`scenarios.rs`): broadcasts, sends,
+//! events both ways, capabilities, origins, closing, reloading.
 //!
 //! A WebView needs the main thread and one event loop per process, so this suite has its own `main` (no libtest
-//! harness) and prints one `test <name> ... ok` line per case, like libtest. Without a display it re-runs itself under
-//! `xvfb-run -a`. A case fails, rather than hangs, if the page never loads or never answers; a watchdog ends the whole
+//! harness) and prints one `test <name> ... ok` line per test, like libtest. Without a display it re-runs itself under
+//! `xvfb-run -a`. A test fails, rather than hangs, if a page never loads or never answers; a watchdog ends the whole
 //! run if the event loop itself stops responding.
 //!
 //! ```text
-//! cargo test -p tests --test webview                 # all cases
-//! cargo test -p tests --test webview -- timeout      # cases whose name contains "timeout"
+//! cargo test -p tests --test webview                 # everything
+//! cargo test -p tests --test webview -- broadcast    # tests whose name contains "broadcast"
 //! ```
 
+mod scenarios;
+
+use std::future::Future;
+use std::pin::Pin;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+use ipc_core::Capabilities;
 use ipc_wry::{App, AppHandle, WindowSpec};
 use tests::kinds::{self, Kinds};
 use tests::{cases, Case, Fixture, FixtureImpl, Outcome, Page};
 
-/// How long one case may take, page load included for the first.
-const CASE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long one wait may take, page load included.
+pub const PATIENCE: Duration = Duration::from_secs(15);
 /// How long the whole run may take before the watchdog fails it.
-const RUN_TIMEOUT: Duration = Duration::from_secs(180);
+const RUN_TIMEOUT: Duration = Duration::from_secs(240);
 
-/// The test page: helpers that run a call and store its outcome in the shape of an answer envelope.
-const PAGE: &str = r#"<!doctype html>
+/// The test page: helpers that run a call and store its outcome in the shape of an answer envelope, and that record
+/// pushed events.
+pub const PAGE: &str = r#"<!doctype html>
 <html><body><p>ipc end-to-end</p><script>
   window.__outcomes = {};
   // Runs a call made through the runtime; stores {success, data, error} as the answer envelope would carry them.
@@ -48,18 +55,50 @@ const PAGE: &str = r#"<!doctype html>
     window.ipc.postMessage(text);
     return true;
   };
+  // Records every event pushed on `channel`.
+  window.__events = [];
+  window.__listen = (channel) => {
+    host.on(channel, (payload) => window.__events.push({ channel, payload }));
+    return true;
+  };
+  window.__received = (channel) => window.__events.filter((e) => e.channel === channel).map((e) => e.payload);
 </script></body></html>"#;
+
+/// The windows of the run, by role.
+pub struct Windows {
+    /// Runs the call cases; may do everything.
+    pub main: ipc_core::WindowId,
+    /// A second ordinary window.
+    pub peer: ipc_core::WindowId,
+    /// May not call `probe.touch` nor receive `secret.*`.
+    pub viewer: ipc_core::WindowId,
+    /// Closed during the run.
+    pub doomed: ipc_core::WindowId,
+    /// Reloaded and navigated to another origin during the run.
+    pub wanderer: ipc_core::WindowId,
+}
+
+/// A test that needs the whole app.
+pub type Scenario = for<'a> fn(
+    &'a AppHandle,
+    &'a Windows,
+) -> Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
 
 fn main() -> ExitCode {
     if let Some(code) = rerun_under_xvfb() {
         return code;
     }
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let selected: Vec<Case> = cases()
+    let wanted = move |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let selected: Vec<Case> = cases().into_iter().filter(|c| wanted(c.name)).collect();
+    let selected_scenarios: Vec<(&'static str, Scenario)> = scenarios::all()
         .into_iter()
-        .filter(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)))
+        .filter(|(name, _)| wanted(name))
         .collect();
-    println!("\nrunning {} end-to-end WebView tests", selected.len());
+    println!(
+        "\nrunning {} end-to-end WebView tests",
+        selected.len() + selected_scenarios.len()
+    );
 
     std::thread::spawn(|| {
         std::thread::sleep(RUN_TIMEOUT);
@@ -68,13 +107,25 @@ fn main() -> ExitCode {
     });
 
     let started = Instant::now();
+    let viewer = Capabilities::allow_all()
+        .deny("probe.touch")
+        .deny("secret.*");
     let app = App::new()
         .service(FixtureImpl.into_service())
         .service(kinds::Impl.into_service())
-        .window(WindowSpec::html("ipc end-to-end", PAGE))
+        .service(scenarios::probe_service())
+        .window(WindowSpec::html("main", PAGE).size(400, 300))
+        .window(WindowSpec::html("peer", PAGE).size(400, 300))
+        .window(
+            WindowSpec::html("viewer", PAGE)
+                .size(400, 300)
+                .capabilities(viewer),
+        )
+        .window(WindowSpec::html("doomed", PAGE).size(400, 300))
+        .window(WindowSpec::html("wanderer", PAGE).size(400, 300))
         .on_ready(move |handle| {
             std::thread::spawn(move || {
-                let failed = run_cases(&handle, &selected);
+                let failed = run_all(&handle, &selected, &selected_scenarios);
                 let _ = handle.exit(if failed == 0 { 0 } else { 1 });
             });
         });
@@ -96,75 +147,156 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the cases one after another in the first window; returns how many failed.
-fn run_cases(handle: &AppHandle, cases: &[Case]) -> usize {
+/// Runs the cases in the main window, then the scenarios; returns how many failed.
+fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scenario)]) -> usize {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .expect("a runtime");
-    let window = handle.windows()[0];
-    let loaded = runtime.block_on(handle.wait_for(
-        window,
-        "window.__call !== undefined && window.host !== undefined",
-        CASE_TIMEOUT,
-    ));
+    let ids = handle.windows();
+    let windows = Windows {
+        main: ids[0],
+        peer: ids[1],
+        viewer: ids[2],
+        doomed: ids[3],
+        wanderer: ids[4],
+    };
+    let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
+    let loaded = runtime.block_on(async {
+        for window in ids {
+            loaded(handle, *window).await?;
+        }
+        Ok::<(), String>(())
+    });
     if let Err(err) = loaded {
-        println!("the test page never loaded: {err}");
-        for case in cases {
-            println!("test {} ... FAILED (page not loaded)", case.name);
+        println!("a test page never loaded: {err}");
+        let names = cases
+            .iter()
+            .map(|c| c.name)
+            .chain(scenarios.iter().map(|(name, _)| *name));
+        for name in names {
+            println!("test {name} ... FAILED (page not loaded)");
         }
-        return cases.len();
+        return cases.len() + scenarios.len();
     }
-    let mut failures = Vec::new();
     for case in cases {
-        let result = runtime.block_on(run_case(handle, case));
-        match result {
-            Ok(()) => println!("test {} ... ok", case.name),
-            Err(problem) => {
-                println!("test {} ... FAILED", case.name);
-                failures.push((case.name, problem));
-            }
-        }
+        let result = runtime.block_on(run_case(handle, windows.main, case));
+        report(case.name, &result);
+        results.push((case.name, result));
     }
+    for (name, scenario) in scenarios {
+        let result = runtime.block_on(scenario(handle, &windows));
+        report(name, &result);
+        results.push((name, result));
+    }
+    let failures: Vec<&(&str, Result<(), String>)> =
+        results.iter().filter(|(_, r)| r.is_err()).collect();
     if !failures.is_empty() {
         println!("\nfailures:");
-        for (name, problem) in &failures {
-            println!("    {name}: {problem}");
+        for (name, result) in &failures {
+            if let Err(problem) = result {
+                println!("    {name}: {problem}");
+            }
         }
     }
     let status = if failures.is_empty() { "ok" } else { "FAILED" };
     println!(
         "\ntest result: {status}. {} passed; {} failed",
-        cases.len() - failures.len(),
+        results.len() - failures.len(),
         failures.len()
     );
     failures.len()
 }
 
-async fn run_case(handle: &AppHandle, case: &Case) -> Result<(), String> {
-    let window = handle.windows()[0];
-    let name = json(case.name);
-    let start = match case.page {
-        Page::Js(expression) => format!("__call({name}, () => {expression})"),
-        Page::Raw { text, id } => {
-            let id = id.map_or_else(|| "null".to_owned(), |id| id.to_string());
-            format!("__raw({name}, {}, {id})", json(text))
-        }
-    };
-    let started = handle.evaluate(window, start).map_err(|e| e.to_string())?;
-    tokio::time::timeout(CASE_TIMEOUT, started)
-        .await
-        .map_err(|_| "the page did not run the call".to_owned())?
-        .map_err(|_| "the page did not run the call".to_owned())?;
-    let outcome = handle
-        .wait_for(window, &format!("window.__outcomes[{name}]"), CASE_TIMEOUT)
-        .await
-        .map_err(|e| format!("the page never got an answer: {e}"))?;
-    (case.check)(&Outcome::parse(&outcome)?)
-        .map_err(|problem| format!("{problem}\n      outcome: {outcome}"))
+fn report(name: &str, result: &Result<(), String>) {
+    match result {
+        Ok(()) => println!("test {name} ... ok"),
+        Err(_) => println!("test {name} ... FAILED"),
+    }
 }
 
-fn json(text: &str) -> String {
+/// Waits until the test page of `window` has loaded and the runtime is installed.
+pub async fn loaded(handle: &AppHandle, window: ipc_core::WindowId) -> Result<(), String> {
+    handle
+        .wait_for(
+            window,
+            "window.__call !== undefined && window.host !== undefined",
+            PATIENCE,
+        )
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+async fn run_case(
+    handle: &AppHandle,
+    window: ipc_core::WindowId,
+    case: &Case,
+) -> Result<(), String> {
+    let outcome = match case.page {
+        Page::Js(expression) => call(handle, window, case.name, expression).await?,
+        Page::Raw { text, id } => {
+            let id = id.map_or_else(|| "null".to_owned(), |id| id.to_string());
+            let name = json(case.name);
+            eval(
+                handle,
+                window,
+                &format!("__raw({name}, {}, {id})", json(text)),
+            )
+            .await?;
+            outcome_of(handle, window, case.name).await?
+        }
+    };
+    (case.check)(&outcome).map_err(|problem| format!("{problem}\n      outcome: {outcome:?}"))
+}
+
+/// Runs `expression` (a promise) in `window` under the name `name` and returns its outcome.
+pub async fn call(
+    handle: &AppHandle,
+    window: ipc_core::WindowId,
+    name: &str,
+    expression: &str,
+) -> Result<Outcome, String> {
+    eval(
+        handle,
+        window,
+        &format!("__call({}, () => {expression})", json(name)),
+    )
+    .await?;
+    outcome_of(handle, window, name).await
+}
+
+async fn outcome_of(
+    handle: &AppHandle,
+    window: ipc_core::WindowId,
+    name: &str,
+) -> Result<Outcome, String> {
+    let outcome = handle
+        .wait_for(
+            window,
+            &format!("window.__outcomes[{}]", json(name)),
+            PATIENCE,
+        )
+        .await
+        .map_err(|e| format!("the page never got an answer: {e}"))?;
+    Outcome::parse(&outcome)
+}
+
+/// Evaluates `script` in `window` and returns its value as JSON text.
+pub async fn eval(
+    handle: &AppHandle,
+    window: ipc_core::WindowId,
+    script: &str,
+) -> Result<String, String> {
+    let value = handle.evaluate(window, script).map_err(|e| e.to_string())?;
+    tokio::time::timeout(PATIENCE, value)
+        .await
+        .map_err(|_| format!("the page did not run `{script}`"))?
+        .map_err(|_| format!("the page did not report a value for `{script}`"))
+}
+
+/// A JavaScript string literal.
+pub fn json(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
 }
 
