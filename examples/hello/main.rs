@@ -40,8 +40,7 @@ impl Greeter for Greetings {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let self_drive =
-        args.iter().any(|a| a == "--self-drive") || std::env::var_os("HELLO_SELF_DRIVE").is_some();
+    let self_drive = args.iter().any(|a| a == "--self-drive") || std::env::var_os("HELLO_SELF_DRIVE").is_some();
     let screenshot = args
         .iter()
         .position(|a| a == "--screenshot")
@@ -76,9 +75,7 @@ fn main() {
 
 /// Types a name, clicks, reads the answer; then clicks with an empty name and reads the error; then saves a PNG.
 fn drive(handle: &AppHandle, screenshot: &PathBuf) -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     runtime.block_on(async {
         let window = handle.windows()[0];
         let patience = Duration::from_secs(15);
@@ -92,21 +89,13 @@ fn drive(handle: &AppHandle, screenshot: &PathBuf) -> Result<(), Box<dyn std::er
 
         submit(handle, "Ada").await?;
         let answer = handle
-            .wait_for(
-                window,
-                "document.getElementById('answer').textContent",
-                patience,
-            )
+            .wait_for(window, "document.getElementById('answer').textContent", patience)
             .await?;
         println!("page showed the answer: {}", unquote(&answer));
 
         submit(handle, "").await?;
         let error = handle
-            .wait_for(
-                window,
-                "document.getElementById('error').textContent",
-                patience,
-            )
+            .wait_for(window, "document.getElementById('error').textContent", patience)
             .await?;
         println!("page showed the error: {}", unquote(&error));
 
@@ -123,11 +112,7 @@ fn drive(handle: &AppHandle, screenshot: &PathBuf) -> Result<(), Box<dyn std::er
         let png = tokio::time::timeout(patience, handle.capture_png(window)?).await??;
         let png = png.map_err(|err| format!("snapshot failed: {err}"))?;
         std::fs::write(screenshot, &png)?;
-        println!(
-            "screenshot written to {} ({} bytes)",
-            screenshot.display(),
-            png.len()
-        );
+        println!("screenshot written to {} ({} bytes)", screenshot.display(), png.len());
         Ok(())
     })
 }
@@ -135,9 +120,8 @@ fn drive(handle: &AppHandle, screenshot: &PathBuf) -> Result<(), Box<dyn std::er
 /// Types `name` into the text box and submits the form, as a user would.
 async fn submit(handle: &AppHandle, name: &str) -> Result<(), ipc_wry::Error> {
     let name = serde_json_string(name);
-    let script = format!(
-        "document.getElementById('name').value = {name}; document.getElementById('greet').click(); true"
-    );
+    let script =
+        format!("document.getElementById('name').value = {name}; document.getElementById('greet').click(); true");
     handle
         .evaluate(handle.windows()[0], script)?
         .await

@@ -26,11 +26,7 @@ pub trait DecodeArgs: Sized {
 
 /// Decodes `args` (the request's raw `args`, borrowed) into the tuple `T`, whose elements are named `names`.
 /// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault.
-pub fn decode<T: DecodeArgs>(
-    channel: &str,
-    names: &[&'static str],
-    args: Option<&RawValue>,
-) -> Result<T, CallError> {
+pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&RawValue>) -> Result<T, CallError> {
     let text = args.map_or("{}", RawValue::get);
     if !text.starts_with('{') {
         return Err(CallError::new(
@@ -85,9 +81,9 @@ fn display_path(path: &serde_ignored::Path<'_>) -> String {
             parent if parent.is_empty() => key.clone(),
             parent => format!("{parent}.{key}"),
         },
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => display_path(parent),
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
+            display_path(parent)
+        }
     }
 }
 
@@ -133,10 +129,7 @@ pub struct KeySeed<'n> {
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     type Value = Result<usize, String>;
 
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
@@ -160,15 +153,10 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 /// The error for a key that names no argument.
 pub fn unknown_argument<E: de::Error>(key: &str, names: &[&'static str]) -> E {
     if names.is_empty() {
-        E::custom(format!(
-            "unknown argument `{key}`; this method takes no arguments"
-        ))
+        E::custom(format!("unknown argument `{key}`; this method takes no arguments"))
     } else {
         let expected: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-        E::custom(format!(
-            "unknown argument `{key}`; expected {}",
-            expected.join(", ")
-        ))
+        E::custom(format!("unknown argument `{key}`; expected {}", expected.join(", ")))
     }
 }
 
@@ -184,10 +172,7 @@ impl<'de> de::Deserializer<'de> for Absent {
     type Error = de::value::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
-        Err(de::Error::custom(format_args!(
-            "missing argument `{}`",
-            self.0
-        )))
+        Err(de::Error::custom(format_args!("missing argument `{}`", self.0)))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -324,9 +309,7 @@ mod tests {
     fn non_object_arguments_are_refused_with_an_excerpt() {
         let long = format!("[{}]", "1,".repeat(100) + "1");
         let message = message::<(u8,)>(&["a"], &long);
-        assert!(message.starts_with(
-            "invalid arguments for `s.m`: expected an object of named arguments, found `[1,1,"
-        ));
+        assert!(message.starts_with("invalid arguments for `s.m`: expected an object of named arguments, found `[1,1,"));
         assert!(message.ends_with("...`"), "{message}");
         assert!(message.len() < 120, "{message}");
     }

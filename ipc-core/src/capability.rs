@@ -135,8 +135,7 @@ impl Capabilities {
 
     /// Also accepts requests from pages of `origin` (`scheme://host[:port]`, such as `http://localhost:5173`).
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
-        self.origins
-            .push(origin.into().trim_end_matches('/').to_owned());
+        self.origins.push(origin.into().trim_end_matches('/').to_owned());
         self
     }
 
@@ -148,8 +147,7 @@ impl Capabilities {
 
     /// Whether the lists permit `channel` (the checker is consulted by [`Capabilities::permits_for`]).
     pub fn permits(&self, channel: &str, _direction: Direction) -> bool {
-        self.allow.iter().any(|p| p.matches(channel))
-            && !self.deny.iter().any(|p| p.matches(channel))
+        self.allow.iter().any(|p| p.matches(channel)) && !self.deny.iter().any(|p| p.matches(channel))
     }
 
     /// Whether `window`, holding these capabilities, may use `channel` in `direction`: lists first, then the checker.
@@ -178,9 +176,7 @@ mod tests {
 
     #[test]
     fn exact_prefix_and_any_patterns() {
-        let caps = Capabilities::deny_all()
-            .allow("todos.*")
-            .allow("admin.ping");
+        let caps = Capabilities::deny_all().allow("todos.*").allow("admin.ping");
         assert!(caps.permits("todos.add", Direction::Invoke));
         assert!(caps.permits("admin.ping", Direction::Invoke));
         assert!(!caps.permits("admin.reset", Direction::Invoke));
@@ -193,17 +189,15 @@ mod tests {
 
     #[test]
     fn deny_wins_over_allow() {
-        let caps = Capabilities::allow_all()
-            .deny("todos.*")
-            .allow("todos.list");
+        let caps = Capabilities::allow_all().deny("todos.*").allow("todos.list");
         assert!(!caps.permits("todos.list", Direction::Invoke));
     }
 
     #[test]
     fn the_checker_decides_after_the_lists() {
-        let caps = Capabilities::allow_all().deny("secret.*").checker(
-            |_window: WindowId, _channel: &str, direction: Direction| direction != Direction::Send,
-        );
+        let caps = Capabilities::allow_all()
+            .deny("secret.*")
+            .checker(|_window: WindowId, _channel: &str, direction: Direction| direction != Direction::Send);
         let window = WindowId(1);
         assert!(caps.permits_for(window, "todos.add", Direction::Invoke));
         assert!(!caps.permits_for(window, "todos.add", Direction::Send));

@@ -40,10 +40,7 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
         for method in service.methods {
             let params: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
             write_docs(&mut out, "    ", method.docs, &jsdoc_tags(method, true));
-            let fields: Vec<String> = params
-                .iter()
-                .map(|p| format!("{}: {p}", js_string(p)))
-                .collect();
+            let fields: Vec<String> = params.iter().map(|p| format!("{}: {p}", js_string(p))).collect();
             let _ = writeln!(
                 out,
                 "    {}({}) {{\n      return host.invoke({}, {{ {} }});\n    }},",
@@ -70,11 +67,7 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
             format!(" - {}", arg.rules)
         };
         if typed {
-            tags.push(format!(
-                "@param {{{}}} {}{rules}",
-                arg.ts.name(),
-                arg.js_name
-            ));
+            tags.push(format!("@param {{{}}} {}{rules}", arg.ts.name(), arg.js_name));
         } else if !rules.is_empty() {
             tags.push(format!("@param {}{rules}", arg.js_name));
         }
@@ -92,9 +85,7 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
 }
 
 fn returns(method: &MethodDescriptor) -> String {
-    method
-        .returns
-        .map_or_else(|| "void".to_owned(), |ty| ty.name())
+    method.returns.map_or_else(|| "void".to_owned(), |ty| ty.name())
 }
 
 /// The client of a set of services as files for a bundler: an ES module and its TypeScript declarations, rendered from
@@ -164,10 +155,7 @@ impl Bindings {
     pub fn declarations(&self) -> String {
         let mut types = Declarations::default();
         for method in self.services.iter().flat_map(|s| s.methods) {
-            method
-                .args
-                .iter()
-                .for_each(|arg| arg.ts.declare(&mut types));
+            method.args.iter().for_each(|arg| arg.ts.declare(&mut types));
             method
                 .returns
                 .iter()
@@ -177,11 +165,7 @@ impl Bindings {
         let mut out = String::from(GENERATED);
         out.push_str(&types.render());
         let kinds: Vec<String> = ErrorCode::ALL.iter().map(|c| js_string(c.kind())).collect();
-        let _ = write!(
-            out,
-            "{}",
-            RUNTIME_DTS.replace("$ERROR_KINDS", &kinds.join(" | "))
-        );
+        let _ = write!(out, "{}", RUNTIME_DTS.replace("$ERROR_KINDS", &kinds.join(" | ")));
         let mut services = String::from("export interface Services {\n");
         for service in &self.services {
             let interface = format!("{}Service", service.rust_name);
@@ -205,9 +189,7 @@ impl Bindings {
             );
             let _ = writeln!(out, "export interface {}Errors {{", service.rust_name);
             for method in service.methods {
-                let error = method
-                    .error
-                    .map_or_else(|| "never".to_owned(), |e| e.name());
+                let error = method.error.map_or_else(|| "never".to_owned(), |e| e.name());
                 let _ = writeln!(out, "  {}: {error};", method.js_name);
             }
             out.push_str("}\n");
@@ -303,11 +285,7 @@ export declare const services: Services;
 
 /// `name: T, other?: U | null`: arguments from the last non-`Option` one on may be omitted.
 fn ts_params(method: &MethodDescriptor) -> String {
-    let required = method
-        .args
-        .iter()
-        .rposition(|a| !a.ts.is_option())
-        .map_or(0, |i| i + 1);
+    let required = method.args.iter().rposition(|a| !a.ts.is_option()).map_or(0, |i| i + 1);
     let params: Vec<String> = method
         .args
         .iter()
@@ -327,11 +305,7 @@ fn write_docs(out: &mut String, indent: &str, docs: &str, tags: &[String]) {
         return;
     }
     let _ = writeln!(out, "{indent}/**");
-    for line in docs
-        .lines()
-        .map(str::trim_end)
-        .chain(tags.iter().map(String::as_str))
-    {
+    for line in docs.lines().map(str::trim_end).chain(tags.iter().map(String::as_str)) {
         // `*/` would end the comment early.
         let _ = writeln!(out, "{indent} * {}", line.replace("*/", "*\\/"));
     }
@@ -380,12 +354,12 @@ mod tests {
     #[test]
     fn client_passes_positional_arguments_by_name_on_the_descriptor_channel() {
         let js = global_client_script(&[&GREETER]);
+        assert!(js.contains("host.services[\"greeter\"] = Object.freeze({"), "{js}");
+        assert!(js.contains("greetTwice(firstName, loud) {"), "{js}");
         assert!(
-            js.contains("host.services[\"greeter\"] = Object.freeze({"),
+            js.contains(r#"return host.invoke("greeter.greet_twice", { "firstName": firstName, "loud": loud });"#),
             "{js}"
         );
-        assert!(js.contains("greetTwice(firstName, loud) {"), "{js}");
-        assert!(js.contains(r#"return host.invoke("greeter.greet_twice", { "firstName": firstName, "loud": loud });"#), "{js}");
     }
 
     #[test]
@@ -393,16 +367,10 @@ mod tests {
         let js = global_client_script(&[&GREETER]);
         assert!(js.contains(" * Greets people."), "{js}");
         assert!(js.contains(" * Says hello, *\\/ twice."), "{js}");
-        assert!(
-            js.contains(" * @param {string} firstName - length(min = 1)"),
-            "{js}"
-        );
+        assert!(js.contains(" * @param {string} firstName - length(min = 1)"), "{js}");
         assert!(js.contains(" * @param {boolean | null} loud"), "{js}");
         assert!(js.contains(" * @returns {Promise<string>}"), "{js}");
-        assert!(
-            js.contains(r#" * @throws {IpcError<number>} kind "HANDLER""#),
-            "{js}"
-        );
+        assert!(js.contains(r#" * @throws {IpcError<number>} kind "HANDLER""#), "{js}");
     }
 
     #[test]
@@ -410,9 +378,7 @@ mod tests {
         let dts = Bindings::new().service(&GREETER).declarations();
         assert!(dts.contains("export interface GreeterService {"), "{dts}");
         assert!(
-            dts.contains(
-                "  greetTwice(firstName: string, loud?: boolean | null): Promise<string>;"
-            ),
+            dts.contains("  greetTwice(firstName: string, loud?: boolean | null): Promise<string>;"),
             "{dts}"
         );
         assert!(
@@ -420,10 +386,7 @@ mod tests {
             "{dts}"
         );
         assert!(dts.contains("  readonly greeter: GreeterService;"), "{dts}");
-        assert!(
-            dts.contains("export declare const greeter: GreeterService;"),
-            "{dts}"
-        );
+        assert!(dts.contains("export declare const greeter: GreeterService;"), "{dts}");
         assert!(
             dts.contains(r#"export type ErrorKind = "CHANNEL_SEND" | "CHANNEL_RECV""#),
             "{dts}"
@@ -433,14 +396,8 @@ mod tests {
     #[test]
     fn module_installs_the_client_and_exports_each_service() {
         let js = Bindings::new().service(&GREETER).module();
-        assert!(
-            js.contains("host.services[\"greeter\"] = Object.freeze({"),
-            "{js}"
-        );
-        assert!(
-            js.contains("export const greeter = services.greeter;"),
-            "{js}"
-        );
+        assert!(js.contains("host.services[\"greeter\"] = Object.freeze({"), "{js}");
+        assert!(js.contains("export const greeter = services.greeter;"), "{js}");
     }
 
     #[test]

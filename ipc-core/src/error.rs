@@ -209,9 +209,7 @@ pub enum Error {
         channel: String,
     },
     /// The hub was built outside a tokio runtime and was not given one.
-    #[error(
-        "no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`"
-    )]
+    #[error("no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`")]
     NoRuntime,
 }
 

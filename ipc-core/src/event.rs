@@ -59,9 +59,7 @@ impl WindowEventKind {
     /// The payload pages receive: `{}` for close, focus and blur; `{width, height}`; `{x, y}`.
     pub(crate) fn payload(&self) -> Box<RawValue> {
         let json = match *self {
-            WindowEventKind::Close | WindowEventKind::Focus | WindowEventKind::Blur => {
-                "{}".to_owned()
-            }
+            WindowEventKind::Close | WindowEventKind::Focus | WindowEventKind::Blur => "{}".to_owned(),
             WindowEventKind::Resize { width, height } => {
                 format!(r#"{{"width":{width},"height":{height}}}"#)
             }

@@ -317,12 +317,7 @@ impl Hub {
 
     /// The origin and capability checks of a message from a page. Checked before the channel is looked up, so a
     /// forbidden page learns nothing about which channels exist.
-    fn check_caller(
-        &self,
-        context: &CallContext,
-        channel: &str,
-        direction: Direction,
-    ) -> Result<(), CallError> {
+    fn check_caller(&self, context: &CallContext, channel: &str, direction: Direction) -> Result<(), CallError> {
         let window = context.window();
         let Some(attached) = self.window(window) else {
             return Err(CallError::new(
@@ -331,10 +326,7 @@ impl Hub {
             ));
         };
         let config = &attached.config;
-        if !config
-            .capabilities
-            .permits_origin(context.origin(), &config.app_origin)
-        {
+        if !config.capabilities.permits_origin(context.origin(), &config.app_origin) {
             return Err(CallError::new(
                 ErrorCode::Forbidden,
                 format!(
@@ -362,10 +354,7 @@ impl Hub {
             tracing::warn!(window = %context.window(), "message refused: {}", refused.message());
             return;
         }
-        let payload = payload.map_or_else(
-            || RawValue::from_string("null".to_owned()),
-            |p| Ok(p.to_owned()),
-        );
+        let payload = payload.map_or_else(|| RawValue::from_string("null".to_owned()), |p| Ok(p.to_owned()));
         let payload = payload.expect("`null` is valid JSON");
         self.inner
             .subscribers
@@ -374,9 +363,7 @@ impl Hub {
 
     fn deliver_answer(&self, window: WindowId, page: u64, answer: String) {
         match self.window(window) {
-            Some(attached) if attached.page.load(Ordering::Acquire) == page => {
-                attached.endpoint.deliver(answer)
-            }
+            Some(attached) if attached.page.load(Ordering::Acquire) == page => attached.endpoint.deliver(answer),
             Some(_) => tracing::debug!(%window, "answer dropped: the page that asked was replaced"),
             None => tracing::debug!(%window, "answer dropped: the window is gone"),
         }
@@ -440,17 +427,10 @@ impl Hub {
     /// # Errors
     ///
     /// [`Error::Serialization`] if `payload` does not serialize; nothing is sent then.
-    pub fn broadcast_all<T: Serialize + ?Sized>(
-        &self,
-        channel: &str,
-        payload: &T,
-    ) -> Result<usize, Error> {
+    pub fn broadcast_all<T: Serialize + ?Sized>(&self, channel: &str, payload: &T) -> Result<usize, Error> {
         let message = event_message(channel, payload)?;
-        let targets: Vec<(WindowId, Arc<AttachedWindow>)> = self
-            .read_windows()
-            .iter()
-            .map(|(id, w)| (*id, Arc::clone(w)))
-            .collect();
+        let targets: Vec<(WindowId, Arc<AttachedWindow>)> =
+            self.read_windows().iter().map(|(id, w)| (*id, Arc::clone(w))).collect();
         Ok(deliver_to(&targets, channel, &message))
     }
 
@@ -460,15 +440,13 @@ impl Hub {
         let event = Event::window_event(window, kind);
         if kind != WindowEventKind::Close {
             if let Some(attached) = self.window(window) {
-                if attached.config.capabilities.permits_for(
-                    window,
-                    event.channel(),
-                    Direction::Receive,
-                ) {
+                if attached
+                    .config
+                    .capabilities
+                    .permits_for(window, event.channel(), Direction::Receive)
+                {
                     let payload = kind.payload();
-                    attached
-                        .endpoint
-                        .deliver(encode_event(event.channel(), &payload));
+                    attached.endpoint.deliver(encode_event(event.channel(), &payload));
                 }
             }
         }
@@ -487,26 +465,19 @@ impl Hub {
 
     /// Window lifecycle events of one window.
     pub fn window_events_for(&self, window: WindowId) -> EventStream {
-        self.inner
-            .subscribers
-            .subscribe(Filter::WindowEventsOf(window))
+        self.inner.subscribers.subscribe(Filter::WindowEventsOf(window))
     }
 
     /// Events on one channel: what pages send on it with `host.send` (or, for `window:<kind>`, that lifecycle event).
     pub fn channel_events(&self, channel: &str) -> EventStream {
-        self.inner
-            .subscribers
-            .subscribe(Filter::Channel(channel.to_owned()))
+        self.inner.subscribers.subscribe(Filter::Channel(channel.to_owned()))
     }
 
     /// The next window lifecycle event of any window, or `None` once the hub has shut down. Calls share one queue
     /// (started by the first call), so concurrent callers each get different events.
     pub async fn recv_window_event(&self) -> Option<Event> {
         let mut shared = self.inner.window_events.lock().await;
-        shared
-            .get_or_insert_with(|| self.window_events())
-            .recv()
-            .await
+        shared.get_or_insert_with(|| self.window_events()).recv().await
     }
 
     /// Runs `callback` on tokio for every event. See [`Subscription`] for when it stops.
@@ -515,11 +486,7 @@ impl Hub {
     }
 
     /// Runs `callback` on tokio for every event on `channel`. See [`Subscription`] for when it stops.
-    pub fn on_channel(
-        &self,
-        channel: &str,
-        callback: impl FnMut(Event) + Send + 'static,
-    ) -> Subscription {
+    pub fn on_channel(&self, channel: &str, callback: impl FnMut(Event) + Send + 'static) -> Subscription {
         Subscription::spawn(&self.inner.runtime, self.channel_events(channel), callback)
     }
 
@@ -533,19 +500,12 @@ impl Hub {
         self.read_windows().get(&window).cloned()
     }
 
-    fn read_windows(
-        &self,
-    ) -> std::sync::RwLockReadGuard<'_, HashMap<WindowId, Arc<AttachedWindow>>> {
+    fn read_windows(&self) -> std::sync::RwLockReadGuard<'_, HashMap<WindowId, Arc<AttachedWindow>>> {
         self.inner.windows.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write_windows(
-        &self,
-    ) -> std::sync::RwLockWriteGuard<'_, HashMap<WindowId, Arc<AttachedWindow>>> {
-        self.inner
-            .windows
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
+    fn write_windows(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<WindowId, Arc<AttachedWindow>>> {
+        self.inner.windows.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -560,11 +520,7 @@ fn event_message<T: Serialize + ?Sized>(channel: &str, payload: &T) -> Result<St
 fn deliver_to(targets: &[(WindowId, Arc<AttachedWindow>)], channel: &str, message: &str) -> usize {
     let mut delivered = 0;
     for (id, window) in targets {
-        if window
-            .config
-            .capabilities
-            .permits_for(*id, channel, Direction::Receive)
-        {
+        if window.config.capabilities.permits_for(*id, channel, Direction::Receive) {
             window.endpoint.deliver(message.to_owned());
             delivered += 1;
         }
@@ -575,10 +531,7 @@ fn deliver_to(targets: &[(WindowId, Arc<AttachedWindow>)], channel: &str, messag
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hub")
-            .field(
-                "services",
-                &self.services().iter().map(|s| s.name).collect::<Vec<_>>(),
-            )
+            .field("services", &self.services().iter().map(|s| s.name).collect::<Vec<_>>())
             .field("windows", &self.windows())
             .finish()
     }

@@ -61,18 +61,13 @@ pub fn find_unsafe_integer(json: &str) -> Option<&str> {
                 let start = i;
                 i += 1;
                 let mut is_integer = true;
-                while i < bytes.len()
-                    && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
-                {
+                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
                     is_integer &= bytes[i].is_ascii_digit();
                     i += 1;
                 }
                 let token = &json[start..i];
                 let digits = token.trim_start_matches('-');
-                if is_integer
-                    && digits.len() >= 16
-                    && !digits.parse::<u64>().is_ok_and(|n| n <= MAX_SAFE_INTEGER)
-                {
+                if is_integer && digits.len() >= 16 && !digits.parse::<u64>().is_ok_and(|n| n <= MAX_SAFE_INTEGER) {
                     return Some(token);
                 }
             }
@@ -96,10 +91,7 @@ mod tests {
 
     #[test]
     fn integers_beyond_two_to_the_53_are_found() {
-        assert_eq!(
-            find_unsafe_integer("[1,9007199254740992]"),
-            Some("9007199254740992")
-        );
+        assert_eq!(find_unsafe_integer("[1,9007199254740992]"), Some("9007199254740992"));
         assert_eq!(
             find_unsafe_integer(r#"{"a":-9007199254740992}"#),
             Some("-9007199254740992")
@@ -132,9 +124,7 @@ mod tests {
              the range JavaScript numbers hold exactly; send it as a string"
         );
         assert_eq!(
-            to_renderer_json(&MAX_SAFE_INTEGER, String::new)
-                .unwrap()
-                .get(),
+            to_renderer_json(&MAX_SAFE_INTEGER, String::new).unwrap().get(),
             "9007199254740991"
         );
     }

@@ -13,10 +13,7 @@ use crate::service::ServiceDescriptor;
 
 /// The answer for a method index the descriptor does not have. The router only hands out valid indices, so this is
 /// reached only by a hand-made call.
-pub fn unknown_method(
-    service: &ServiceDescriptor,
-    method: usize,
-) -> Result<Box<RawValue>, CallError> {
+pub fn unknown_method(service: &ServiceDescriptor, method: usize) -> Result<Box<RawValue>, CallError> {
     Err(CallError::new(
         ErrorCode::UnknownChannel,
         format!("service `{}` has no method number {method}", service.name),
@@ -41,8 +38,8 @@ pub fn encode_result<T: Serialize, E: Serialize>(
         Ok(value) => encode(channel, &value),
         Err(error) => {
             let data = encode(channel, &error)?;
-            let message = serde_json::from_str::<String>(data.get())
-                .unwrap_or_else(|_| format!("`{channel}` returned an error"));
+            let message =
+                serde_json::from_str::<String>(data.get()).unwrap_or_else(|_| format!("`{channel}` returned an error"));
             Err(CallError::new(ErrorCode::Handler, message).with_data(data))
         }
     }
@@ -94,11 +91,7 @@ impl crate::Service for NotExpanded {
         &Self::DESCRIPTOR
     }
 
-    fn call<'a>(
-        &'a self,
-        method: usize,
-        _call: crate::Call<'a>,
-    ) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+    fn call<'a>(&'a self, method: usize, _call: crate::Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
         Box::pin(async move { unknown_method(&Self::DESCRIPTOR, method) })
     }
 }

@@ -100,8 +100,7 @@ struct IdOnly {
 impl<'a> Request<'a> {
     /// Parses a request, or returns the error to answer with and the id to answer it under, if one could be read.
     pub fn parse(text: &'a str) -> Result<Self, (Option<u64>, CallError)> {
-        let invalid =
-            |id, message: String| (id, CallError::new(ErrorCode::InvalidRequest, message));
+        let invalid = |id, message: String| (id, CallError::new(ErrorCode::InvalidRequest, message));
         let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|err| {
             let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|r| r.id);
             let message = if err.is_syntax() || err.is_eof() {
@@ -120,8 +119,7 @@ impl<'a> Request<'a> {
                     ));
                 };
                 if envelope.payload.is_some() {
-                    let message =
-                        "request is not a valid envelope: an invoke passes `args`, not `payload`";
+                    let message = "request is not a valid envelope: an invoke passes `args`, not `payload`";
                     return Err(invalid(Some(id), message.to_owned()));
                 }
                 RequestKind::Invoke {
@@ -131,8 +129,7 @@ impl<'a> Request<'a> {
             }
             MessageType::Send => {
                 if envelope.id.is_some() || envelope.args.is_some() {
-                    let message =
-                        "request is not a valid envelope: a send has only `channel` and `payload`";
+                    let message = "request is not a valid envelope: a send has only `channel` and `payload`";
                     return Err(invalid(envelope.id, message.to_owned()));
                 }
                 RequestKind::Send {
@@ -228,38 +225,25 @@ mod tests {
     fn envelope_without_channel_keeps_its_id() {
         let (id, err) = Request::parse(r#"{"type":"invoke","id":9}"#).unwrap_err();
         assert_eq!(id, Some(9));
-        assert!(
-            err.message().contains("missing field `channel`"),
-            "{}",
-            err.message()
-        );
+        assert!(err.message().contains("missing field `channel`"), "{}", err.message());
     }
 
     #[test]
     fn unknown_envelope_field_is_refused() {
-        let (_, err) =
-            Request::parse(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#).unwrap_err();
-        assert!(
-            err.message().contains("unknown field `extra`"),
-            "{}",
-            err.message()
-        );
+        let (_, err) = Request::parse(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#).unwrap_err();
+        assert!(err.message().contains("unknown field `extra`"), "{}", err.message());
     }
 
     #[test]
     fn a_send_carries_a_payload_and_no_id() {
-        let req =
-            Request::parse(r#"{"type":"send","channel":"chat.typing","payload":{"on":true}}"#)
-                .unwrap();
+        let req = Request::parse(r#"{"type":"send","channel":"chat.typing","payload":{"on":true}}"#).unwrap();
         let RequestKind::Send { payload } = req.kind else {
             panic!("a send")
         };
         assert_eq!(payload.unwrap().get(), r#"{"on":true}"#);
-        let (_, err) =
-            Request::parse(r#"{"type":"send","id":4,"channel":"chat.typing"}"#).unwrap_err();
+        let (_, err) = Request::parse(r#"{"type":"send","id":4,"channel":"chat.typing"}"#).unwrap_err();
         assert!(
-            err.message()
-                .contains("a send has only `channel` and `payload`"),
+            err.message().contains("a send has only `channel` and `payload`"),
             "{}",
             err.message()
         );
@@ -269,11 +253,7 @@ mod tests {
     fn an_invoke_needs_an_id() {
         let (id, err) = Request::parse(r#"{"type":"invoke","channel":"a.b"}"#).unwrap_err();
         assert_eq!(id, None);
-        assert!(
-            err.message().contains("missing field `id`"),
-            "{}",
-            err.message()
-        );
+        assert!(err.message().contains("missing field `id`"), "{}", err.message());
     }
 
     #[test]

@@ -21,11 +21,7 @@ pub trait Service: Send + Sync + 'static {
     ///
     /// Returns the answer's `data` as JSON, or the error the renderer receives. The future runs on the hub's tokio
     /// runtime, never on the UI thread.
-    fn call<'a>(
-        &'a self,
-        method: usize,
-        call: Call<'a>,
-    ) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
+    fn call<'a>(&'a self, method: usize, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
 }
 
 /// One call handed to [`Service::call`]: the raw arguments, borrowed from the request text, and the caller.

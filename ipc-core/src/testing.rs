@@ -74,17 +74,14 @@ impl TestClient {
     ///
     /// If `payload` is not valid JSON.
     pub fn send(&self, channel: &str, payload: &str) {
-        let payload: serde_json::Value =
-            serde_json::from_str(payload).expect("`payload` is valid JSON");
+        let payload: serde_json::Value = serde_json::from_str(payload).expect("`payload` is valid JSON");
         let message = json!({"type": "send", "channel": channel, "payload": payload});
-        self.hub
-            .handle_request(self.window, &self.origin, message.to_string());
+        self.hub.handle_request(self.window, &self.origin, message.to_string());
     }
 
     /// Sends `request` exactly as given, expecting no answer (for one-way messages).
     pub fn post(&self, request: &str) {
-        self.hub
-            .handle_request(self.window, &self.origin, request.to_owned());
+        self.hub.handle_request(self.window, &self.origin, request.to_owned());
     }
 
     /// The window id this client has in the hub.
@@ -98,8 +95,7 @@ impl TestClient {
     ///
     /// If the hub drops the window's endpoint before answering.
     pub async fn request(&mut self, request: &str) -> String {
-        self.hub
-            .handle_request(self.window, &self.origin, request.to_owned());
+        self.hub.handle_request(self.window, &self.origin, request.to_owned());
         self.inbox
             .recv()
             .await

@@ -92,8 +92,7 @@ fn bigint_as_number(ts: &str) -> String {
     while let Some(at) = rest.find("bigint") {
         let before = rest[..at].chars().next_back();
         let after = rest[at + 6..].chars().next();
-        let is_word =
-            |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
         out.push_str(&rest[..at]);
         out.push_str(if is_word(before) || is_word(after) {
             "bigint"
@@ -182,10 +181,7 @@ mod tests {
             bigint_as_number("{ a: bigint, b: Array<bigint> }"),
             "{ a: number, b: Array<number> }"
         );
-        assert_eq!(
-            bigint_as_number("bigintish | my_bigint"),
-            "bigintish | my_bigint"
-        );
+        assert_eq!(bigint_as_number("bigintish | my_bigint"), "bigintish | my_bigint");
     }
 
     #[cfg(feature = "typescript")]

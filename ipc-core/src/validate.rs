@@ -156,12 +156,7 @@ impl Violations {
     }
 
     /// The `length` rule: between `min` and `max` characters (strings) or elements (collections), both inclusive.
-    pub fn length<T: HasLength + ?Sized>(
-        &mut self,
-        value: &T,
-        min: Option<usize>,
-        max: Option<usize>,
-    ) {
+    pub fn length<T: HasLength + ?Sized>(&mut self, value: &T, min: Option<usize>, max: Option<usize>) {
         let Some(len) = value.length() else { return };
         if let Some(min) = min.filter(|min| len < *min) {
             self.add("length", format!("must be at least {min} long (is {len})"));
@@ -178,12 +173,7 @@ impl Violations {
     }
 
     /// The `range` rule: between `min` and `max`, both inclusive.
-    pub fn range<T: InRange + ?Sized>(
-        &mut self,
-        value: &T,
-        min: Option<T::Number>,
-        max: Option<T::Number>,
-    ) {
+    pub fn range<T: InRange + ?Sized>(&mut self, value: &T, min: Option<T::Number>, max: Option<T::Number>) {
         let Some(number) = value.number() else { return };
         if let Some(min) = min.filter(|min| number < min) {
             self.add("range", format!("must be at least {min} (is {number})"));
@@ -453,13 +443,7 @@ mod tests {
         let mut v = Violations::new();
         v.field("a", |v| v.non_empty(&Vec::<u8>::new()));
         v.field("b", |v| {
-            v.custom(&3, |n| {
-                if *n > 2 {
-                    Err("too big".into())
-                } else {
-                    Ok(())
-                }
-            })
+            v.custom(&3, |n| if *n > 2 { Err("too big".into()) } else { Ok(()) })
         });
         let err = v.into_result("s.m").unwrap_err();
         assert_eq!(err.code(), ErrorCode::Validation);

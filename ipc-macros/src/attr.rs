@@ -162,19 +162,13 @@ impl Validator {
             Validator::Length { min, max, .. } => {
                 format!(
                     "length({})",
-                    bounds(
-                        min.as_ref().map(|m| tokens(m)),
-                        max.as_ref().map(|m| tokens(m))
-                    )
+                    bounds(min.as_ref().map(|m| tokens(m)), max.as_ref().map(|m| tokens(m)))
                 )
             }
             Validator::Range { min, max, .. } => {
                 format!(
                     "range({})",
-                    bounds(
-                        min.as_ref().map(|m| tokens(m)),
-                        max.as_ref().map(|m| tokens(m))
-                    )
+                    bounds(min.as_ref().map(|m| tokens(m)), max.as_ref().map(|m| tokens(m)))
                 )
             }
             Validator::Pattern { pattern, .. } => format!("pattern = {:?}", pattern.value()),
@@ -211,12 +205,7 @@ fn bounds<T>(
         let slot = match name.to_string().as_str() {
             "min" => &mut min,
             "max" => &mut max,
-            _ => {
-                return Err(syn::Error::new(
-                    name.span(),
-                    "expected `min = ..` or `max = ..`",
-                ))
-            }
+            _ => return Err(syn::Error::new(name.span(), "expected `min = ..` or `max = ..`")),
         };
         if slot.is_some() {
             return Err(syn::Error::new(name.span(), "this bound is given twice"));
@@ -228,9 +217,7 @@ fn bounds<T>(
         }
     }
     if min.is_none() && max.is_none() {
-        return Err(
-            meta.error("give `min = ..`, `max = ..` or both, such as `length(min = 1, max = 200)`")
-        );
+        return Err(meta.error("give `min = ..`, `max = ..` or both, such as `length(min = 1, max = 200)`"));
     }
     Ok((min, max))
 }

@@ -40,7 +40,9 @@ fn check_service_name(cx: &Ctxt, service: &Service) {
     if !is_valid_wire_name(name) {
         cx.syn_error(syn::Error::new(
             service.name_span,
-            format!("invalid service name `{name}`: use letters, digits and `_`, starting with a letter, such as `todos`"),
+            format!(
+                "invalid service name `{name}`: use letters, digits and `_`, starting with a letter, such as `todos`"
+            ),
         ));
     } else if JS_RESERVED_PROPERTIES.contains(&service.js_name.as_str())
         || JS_RESERVED.contains(&service.js_name.as_str())
@@ -87,10 +89,7 @@ fn check_one_context(cx: &Ctxt, method: &Method) {
     let mut contexts = method.args.iter().filter(|a| a.kind == ArgKind::Context);
     if contexts.next().is_some() {
         for extra in contexts {
-            cx.error_at(
-                extra.ty,
-                "a method takes at most one `CallContext` argument",
-            );
+            cx.error_at(extra.ty, "a method takes at most one `CallContext` argument");
         }
     }
 }
@@ -103,10 +102,7 @@ fn check_trait_generics(cx: &Ctxt, service: &Service) {
             "an IPC service trait cannot be generic: the renderer calls one concrete service; use concrete types",
         );
     } else if let Some(where_clause) = &generics.where_clause {
-        cx.error_at(
-            where_clause,
-            "an IPC service trait cannot have a where clause",
-        );
+        cx.error_at(where_clause, "an IPC service trait cannot have a where clause");
     }
     if service.original.colon_token.is_some() {
         cx.error_at(
@@ -164,7 +160,10 @@ fn check_qualifiers(cx: &Ctxt, method: &Method) {
         cx.error_at(token, "IPC methods cannot be `const`; remove `const`");
     }
     if let Some(token) = &sig.unsafety {
-        cx.error_at(token, "IPC methods cannot be `unsafe`: the renderer cannot uphold a safety contract; remove `unsafe`");
+        cx.error_at(
+            token,
+            "IPC methods cannot be `unsafe`: the renderer cannot uphold a safety contract; remove `unsafe`",
+        );
     }
     if let Some(abi) = &sig.abi {
         cx.error_at(abi, "IPC methods cannot be `extern`; remove the ABI");
@@ -230,7 +229,10 @@ fn check_arg(cx: &Ctxt, arg: &Arg) {
 fn check_validators(cx: &Ctxt, arg: &Arg) {
     for rule in &arg.validators {
         if arg.kind == ArgKind::Context {
-            cx.error_at(rule.key(), "the caller's `CallContext` comes from the host and is not validated; remove this rule");
+            cx.error_at(
+                rule.key(),
+                "the caller's `CallContext` comes from the host and is not validated; remove this rule",
+            );
             continue;
         }
         match rule {
@@ -243,9 +245,7 @@ fn check_validators(cx: &Ctxt, arg: &Arg) {
                     if lo > hi {
                         cx.error_at(
                             min,
-                            format!(
-                                "`min = {lo}` is greater than `max = {hi}`: no value could pass"
-                            ),
+                            format!("`min = {lo}` is greater than `max = {hi}`: no value could pass"),
                         );
                     }
                 }
@@ -265,11 +265,7 @@ fn check_validators(cx: &Ctxt, arg: &Arg) {
 
 /// regex-syntax renders errors over several lines with a caret diagram; keep the last line, the description.
 fn one_line(text: &str) -> String {
-    let last = text
-        .lines()
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or(text)
-        .trim();
+    let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(text).trim();
     last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
 
@@ -278,15 +274,13 @@ fn one_line(text: &str) -> String {
 const MAX_ARGS: usize = 12;
 
 fn check_arg_count(cx: &Ctxt, method: &Method) {
-    let payload: Vec<&Arg> = method
-        .args
-        .iter()
-        .filter(|a| a.kind == ArgKind::Payload)
-        .collect();
+    let payload: Vec<&Arg> = method.args.iter().filter(|a| a.kind == ArgKind::Payload).collect();
     if let Some(first_extra) = payload.get(MAX_ARGS) {
         cx.error_at(
             &first_extra.original.pat,
-            format!("an IPC method takes at most {MAX_ARGS} arguments; group them in a struct that derives `Deserialize`"),
+            format!(
+                "an IPC method takes at most {MAX_ARGS} arguments; group them in a struct that derives `Deserialize`"
+            ),
         );
     }
 }
@@ -332,12 +326,8 @@ impl Role {
     /// Why this type cannot borrow.
     fn why_owned(self) -> &'static str {
         match self {
-            Role::Argument => {
-                "it is decoded from the request's JSON, which does not outlive the call"
-            }
-            Role::Return | Role::Error => {
-                "it is encoded after the handler returns, so it cannot borrow from the call"
-            }
+            Role::Argument => "it is decoded from the request's JSON, which does not outlive the call",
+            Role::Return | Role::Error => "it is encoded after the handler returns, so it cannot borrow from the call",
         }
     }
 }
@@ -362,7 +352,10 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
             ty,
             "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into",
         ),
-        Type::TraitObject(_) => cx.error_at(ty, format!("an IPC {noun} cannot be a trait object; use a concrete type")),
+        Type::TraitObject(_) => cx.error_at(
+            ty,
+            format!("an IPC {noun} cannot be a trait object; use a concrete type"),
+        ),
         Type::Paren(inner) => check_owned(cx, &inner.elem, role),
         Type::Group(inner) => check_owned(cx, &inner.elem, role),
         Type::Array(array) => check_owned(cx, &array.elem, role),
@@ -374,10 +367,14 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
                     for argument in &generics.args {
                         match argument {
                             GenericArgument::Type(t) => check_owned(cx, t, role),
-                            GenericArgument::Lifetime(lifetime) if role != Role::Argument && lifetime.ident == "static" => {}
+                            GenericArgument::Lifetime(lifetime)
+                                if role != Role::Argument && lifetime.ident == "static" => {}
                             GenericArgument::Lifetime(lifetime) => cx.error_at(
                                 lifetime,
-                                format!("an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type", role.why_owned()),
+                                format!(
+                                    "an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type",
+                                    role.why_owned()
+                                ),
                             ),
                             _ => {}
                         }

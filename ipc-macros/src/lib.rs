@@ -20,10 +20,7 @@ pub fn ipc_service(args: TokenStream, input: TokenStream) -> TokenStream {
     expand_attribute(args.into(), input.into()).into()
 }
 
-fn expand_attribute(
-    args: proc_macro2::TokenStream,
-    input: proc_macro2::TokenStream,
-) -> proc_macro2::TokenStream {
+fn expand_attribute(args: proc_macro2::TokenStream, input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let item: syn::ItemTrait = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => return not_a_trait(input),

@@ -33,9 +33,7 @@ pub fn channel(service: &str, method: &str) -> String {
 /// Whether `name` can be a service name or a method's part of a channel: ASCII letters, digits and `_`, not starting
 /// with a digit. Channels are `service.method`, so a `.` would make them ambiguous.
 pub fn is_valid_wire_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 

@@ -2,8 +2,8 @@
 
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments,
-    ReturnType, TraitItem, Type,
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments, ReturnType, TraitItem,
+    Type,
 };
 
 use crate::attr::{MethodSettings, ServiceSettings, Validator};
@@ -15,10 +15,7 @@ impl<'a> Service<'a> {
     pub fn from_syn(cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
         let (name, name_span) = match &settings.name {
             Some(lit) => (lit.value(), lit.span()),
-            None => (
-                names::service_name(&item.ident.unraw().to_string()),
-                item.ident.span(),
-            ),
+            None => (names::service_name(&item.ident.unraw().to_string()), item.ident.span()),
         };
         let mut methods = Vec::new();
         let mut other_items = Vec::new();
@@ -52,9 +49,7 @@ impl<'a> Method<'a> {
         };
         let receiver = match sig.receiver() {
             Some(r)
-                if r.reference
-                    .as_ref()
-                    .is_some_and(|(_, lifetime)| lifetime.is_none())
+                if r.reference.as_ref().is_some_and(|(_, lifetime)| lifetime.is_none())
                     && r.mutability.is_none()
                     && r.colon_token.is_none() =>
             {
@@ -169,9 +164,7 @@ fn docs(attrs: &[Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Str(s), ..
-                }) => Some(s.value()),
+                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
                 _ => None,
             },
             _ => None,

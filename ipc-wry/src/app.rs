@@ -116,9 +116,7 @@ impl App {
                         ready(handle.clone());
                     }
                 }
-                Event::UserEvent(IpcEvent(Command::Exit(code))) => {
-                    *control_flow = ControlFlow::ExitWithCode(code)
-                }
+                Event::UserEvent(IpcEvent(Command::Exit(code))) => *control_flow = ControlFlow::ExitWithCode(code),
                 Event::UserEvent(IpcEvent(Command::WithWindow { window, run })) => {
                     if let Some(window) = windows.get(&window) {
                         run(window);
@@ -132,11 +130,8 @@ impl App {
                     }
                 }
                 Event::UserEvent(work) => mount.handle_ipc_event(work),
-                Event::WindowEvent {
-                    window_id, event, ..
-                } => {
-                    let closing =
-                        matches!(event, WindowEvent::CloseRequested | WindowEvent::Destroyed);
+                Event::WindowEvent { window_id, event, .. } => {
+                    let closing = matches!(event, WindowEvent::CloseRequested | WindowEvent::Destroyed);
                     if let Some(id) = mount.handle_window_event(window_id, &event) {
                         if closing {
                             windows.remove(&id);

@@ -204,11 +204,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
     /// Forwards a tao window event to the hub as a window event (focus, blur, resize, move, close). On
     /// `CloseRequested` (or `Destroyed`) the WebView is dropped and the window detached, so drop your tao window after
     /// this returns. Returns the window's id if it belongs to this mount.
-    pub fn handle_window_event(
-        &mut self,
-        window: tao::window::WindowId,
-        event: &WindowEvent,
-    ) -> Option<WindowId> {
+    pub fn handle_window_event(&mut self, window: tao::window::WindowId, event: &WindowEvent) -> Option<WindowId> {
         let (&id, mounted) = self.webviews.iter_mut().find(|(_, m)| m.window == window)?;
         let kind = match event {
             WindowEvent::Focused(true) => WindowEventKind::Focus,
@@ -247,8 +243,9 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
         let Some(mounted) = self.webviews.remove(&window) else {
             return false;
         };
-        self.hub.window_event(window, WindowEventKind::Close);
+        // Detached first, so a subscriber that sees the close event finds the window gone.
         self.hub.detach_window(window);
+        self.hub.window_event(window, WindowEventKind::Close);
         drop(mounted);
         true
     }
@@ -359,11 +356,7 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
     }
 
     /// Runs `run` on the UI thread with the tao window of `window` (to resize, move or focus it). Only under `App`.
-    pub fn with_window(
-        &self,
-        window: WindowId,
-        run: impl FnOnce(&Window) + Send + 'static,
-    ) -> Result<(), Error> {
+    pub fn with_window(&self, window: WindowId, run: impl FnOnce(&Window) + Send + 'static) -> Result<(), Error> {
         self.send(Command::WithWindow {
             window,
             run: Box::new(run),
@@ -371,11 +364,7 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
     }
 
     /// Runs `run` on the UI thread with the WebView of `window`; nothing happens if the window is closed.
-    pub fn with_webview(
-        &self,
-        window: WindowId,
-        run: impl FnOnce(&WebView) + Send + 'static,
-    ) -> Result<(), Error> {
+    pub fn with_webview(&self, window: WindowId, run: impl FnOnce(&WebView) + Send + 'static) -> Result<(), Error> {
         self.send(Command::WithWebView {
             window,
             run: Box::new(run),
@@ -385,11 +374,7 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
     /// Evaluates `script` in the page of `window` and receives its value as JSON text (`"null"` for `undefined`).
     /// The receiver reports an error if the window closes first, or (on WebKitGTK) if the script ran before the first
     /// page load, when no value is reported.
-    pub fn evaluate(
-        &self,
-        window: WindowId,
-        script: impl Into<String>,
-    ) -> Result<oneshot::Receiver<String>, Error> {
+    pub fn evaluate(&self, window: WindowId, script: impl Into<String>) -> Result<oneshot::Receiver<String>, Error> {
         let (tx, rx) = oneshot::channel();
         let script = script.into();
         self.with_webview(window, move |webview| {
@@ -414,12 +399,7 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
     ///
     /// [`Error::Timeout`] if `condition` is still falsy after `timeout`; [`Error::Stopped`] if the app or the window
     /// went away.
-    pub async fn wait_for(
-        &self,
-        window: WindowId,
-        condition: &str,
-        timeout: Duration,
-    ) -> Result<String, Error> {
+    pub async fn wait_for(&self, window: WindowId, condition: &str, timeout: Duration) -> Result<String, Error> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let value = self.evaluate(window, condition)?;
@@ -446,22 +426,14 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
 
     /// Takes a PNG snapshot of the visible part of `window`'s page (Linux, WebKitGTK). The receiver gets the PNG bytes,
     /// or what went wrong.
-    pub fn capture_png(
-        &self,
-        window: WindowId,
-    ) -> Result<oneshot::Receiver<Result<Vec<u8>, String>>, Error> {
+    pub fn capture_png(&self, window: WindowId) -> Result<oneshot::Receiver<Result<Vec<u8>, String>>, Error> {
         let (tx, rx) = oneshot::channel();
-        self.with_webview(window, move |webview| {
-            crate::snapshot::capture_png(webview, tx)
-        })?;
+        self.with_webview(window, move |webview| crate::snapshot::capture_png(webview, tx))?;
         Ok(rx)
     }
 }
 
 /// Whether a JSON value (as WebKit reports a script's result) is falsy in JavaScript.
 fn is_falsy_json(value: &str) -> bool {
-    matches!(
-        value.trim(),
-        "" | "null" | "undefined" | "false" | "0" | "\"\""
-    )
+    matches!(value.trim(), "" | "null" | "undefined" | "false" | "0" | "\"\"")
 }

@@ -16,9 +16,7 @@ pub(crate) fn capture_png(webview: &WebView, tx: oneshot::Sender<Result<Vec<u8>,
         move |result| {
             let png = result.map_err(|err| err.to_string()).and_then(|surface| {
                 let mut png = Vec::new();
-                surface
-                    .write_to_png(&mut png)
-                    .map_err(|err| err.to_string())?;
+                surface.write_to_png(&mut png).map_err(|err| err.to_string())?;
                 Ok(png)
             });
             let _ = tx.send(png);
@@ -30,6 +28,6 @@ pub(crate) fn capture_png(webview: &WebView, tx: oneshot::Sender<Result<Vec<u8>,
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn capture_png(_webview: &WebView, tx: oneshot::Sender<Result<Vec<u8>, String>>) {
     let _ = tx.send(Err(
-        "page snapshots are only implemented for WebKitGTK (Linux)".to_owned(),
+        "page snapshots are only implemented for WebKitGTK (Linux)".to_owned()
     ));
 }

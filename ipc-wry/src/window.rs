@@ -117,9 +117,7 @@ pub(crate) fn mount<'a>(
         Content::Html(html) => {
             let html = Arc::clone(html);
             builder
-                .with_custom_protocol(APP_SCHEME.to_owned(), move |_id, request| {
-                    serve_page(&html, &request)
-                })
+                .with_custom_protocol(APP_SCHEME.to_owned(), move |_id, request| serve_page(&html, &request))
                 .with_url(format!("{APP_ORIGIN}/"))
         }
         Content::Url(url) => builder.with_url(url),
@@ -144,11 +142,7 @@ fn serve_page(html: &str, request: &Request<Vec<u8>>) -> Response<Cow<'static, [
             "text/html; charset=utf-8",
         )
     } else {
-        (
-            StatusCode::NOT_FOUND,
-            Cow::Borrowed(&b"not found"[..]),
-            "text/plain",
-        )
+        (StatusCode::NOT_FOUND, Cow::Borrowed(&b"not found"[..]), "text/plain")
     };
     Response::builder()
         .status(status)
@@ -171,10 +165,7 @@ mod tests {
 
     #[test]
     fn app_scheme_serves_the_page_at_root_only() {
-        let request = Request::builder()
-            .uri("app://localhost/")
-            .body(Vec::new())
-            .unwrap();
+        let request = Request::builder().uri("app://localhost/").body(Vec::new()).unwrap();
         let response = serve_page("<p>hi</p>", &request);
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(&response.body()[..], b"<p>hi</p>");
@@ -182,9 +173,6 @@ mod tests {
             .uri("app://localhost/secret")
             .body(Vec::new())
             .unwrap();
-        assert_eq!(
-            serve_page("<p>hi</p>", &request).status(),
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(serve_page("<p>hi</p>", &request).status(), StatusCode::NOT_FOUND);
     }
 }

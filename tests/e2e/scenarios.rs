@@ -50,11 +50,10 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         ("a_page_message_reaches_rust_with_its_window", |h, w| {
             Box::pin(page_message(h, w))
         }),
-        ("once_and_off_stop_page_listeners", |h, w| {
-            Box::pin(once_and_off(h, w))
-        }),
-        ("a_resize_reaches_rust_and_the_page", |h, w| {
-            Box::pin(resize(h, w))
+        ("once_and_off_stop_page_listeners", |h, w| Box::pin(once_and_off(h, w))),
+        ("a_resize_reaches_rust_and_the_page", |h, w| Box::pin(resize(h, w))),
+        ("focus_and_blur_reach_rust_and_the_page", |h, w| {
+            Box::pin(focus_and_blur(h, w))
         }),
         ("a_closed_window_is_gone_and_sends_to_it_fail", |h, w| {
             Box::pin(closed_window(h, w))
@@ -75,16 +74,8 @@ async fn received(handle: &AppHandle, window: WindowId, channel: &str) -> Result
 }
 
 /// Waits until `window` has received `count` payloads on `channel`; returns them.
-async fn wait_received(
-    handle: &AppHandle,
-    window: WindowId,
-    channel: &str,
-    count: usize,
-) -> Result<Value, String> {
-    let condition = format!(
-        "__received({0}).length >= {count} && __received({0})",
-        json(channel)
-    );
+async fn wait_received(handle: &AppHandle, window: WindowId, channel: &str, count: usize) -> Result<Value, String> {
+    let condition = format!("__received({0}).length >= {count} && __received({0})", json(channel));
     let text = handle
         .wait_for(window, &condition, PATIENCE)
         .await
@@ -126,9 +117,7 @@ async fn broadcast(handle: &AppHandle, w: &Windows) -> Result<(), String> {
         .broadcast(&[w.main, w.peer], "e2e.broadcast", &json!({"n": 1}))
         .map_err(|e| e.to_string())?;
     if delivered != 2 {
-        return Err(format!(
-            "broadcast reported {delivered} deliveries, expected 2"
-        ));
+        return Err(format!("broadcast reported {delivered} deliveries, expected 2"));
     }
     expect(
         "main",
@@ -172,25 +161,13 @@ async fn per_window_send(handle: &AppHandle, w: &Windows) -> Result<(), String> 
 
 async fn forbidden_call(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     let before = TOUCHES.load(Ordering::SeqCst);
-    let outcome = call(
-        handle,
-        w.viewer,
-        "forbidden touch",
-        "host.services.probe.touch()",
-    )
-    .await?;
+    let outcome = call(handle, w.viewer, "forbidden touch", "host.services.probe.touch()").await?;
     let message = format!("{} may not call `probe.touch`", w.viewer);
     outcome.expect_error(7008, "FORBIDDEN", &message)?;
     if TOUCHES.load(Ordering::SeqCst) != before {
         return Err("the forbidden call reached the handler".to_owned());
     }
-    let allowed = call(
-        handle,
-        w.main,
-        "allowed touch",
-        "host.services.probe.touch()",
-    )
-    .await?;
+    let allowed = call(handle, w.main, "allowed touch", "host.services.probe.touch()").await?;
     allowed.expect_data(json!(before + 1))
 }
 
@@ -198,43 +175,28 @@ async fn forbidden_push(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     listen(handle, &[w.main, w.viewer], &["secret.note"]).await?;
     let hub = handle.hub();
     match hub.send_to_window(w.viewer, "secret.note", &"psst") {
-        Err(Error::Forbidden { window, channel })
-            if window == w.viewer && channel == "secret.note" => {}
+        Err(Error::Forbidden { window, channel }) if window == w.viewer && channel == "secret.note" => {}
         other => return Err(format!("a direct send of a denied channel gave {other:?}")),
     }
-    hub.broadcast_all("secret.note", &"psst")
-        .map_err(|e| e.to_string())?;
+    hub.broadcast_all("secret.note", &"psst").map_err(|e| e.to_string())?;
     expect(
         "main",
         &wait_received(handle, w.main, "secret.note", 1).await?,
         &json!(["psst"]),
     )?;
     flush(handle, w.viewer, "e2e.secret.marker").await?;
-    expect(
-        "viewer",
-        &received(handle, w.viewer, "secret.note").await?,
-        &json!([]),
-    )
+    expect("viewer", &received(handle, w.viewer, "secret.note").await?, &json!([]))
 }
 
 async fn page_message(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     let mut hello = handle.hub().channel_events("e2e.hello");
-    eval(
-        handle,
-        w.peer,
-        r#"host.send("e2e.hello", {from: "peer", n: 2}); true"#,
-    )
-    .await?;
+    eval(handle, w.peer, r#"host.send("e2e.hello", {from: "peer", n: 2}); true"#).await?;
     let event = tokio::time::timeout(PATIENCE, hello.recv())
         .await
         .map_err(|_| "no event reached Rust".to_owned())?
         .ok_or("the stream ended")?;
     if event.window() != w.peer {
-        return Err(format!(
-            "the event came from {}, expected {}",
-            event.window(),
-            w.peer
-        ));
+        return Err(format!("the event came from {}, expected {}", event.window(), w.peer));
     }
     let payload: Value = event.payload().map_err(|e| e.to_string())?;
     expect("payload", &payload, &json!({"from": "peer", "n": 2}))
@@ -252,17 +214,14 @@ async fn once_and_off(handle: &AppHandle, w: &Windows) -> Result<(), String> {
         true"#;
     eval(handle, w.main, setup).await?;
     let hub = handle.hub();
-    hub.send_to_window(w.main, "e2e.tick", &1)
-        .map_err(|e| e.to_string())?;
-    hub.send_to_window(w.main, "e2e.tick", &2)
-        .map_err(|e| e.to_string())?;
+    hub.send_to_window(w.main, "e2e.tick", &1).map_err(|e| e.to_string())?;
+    hub.send_to_window(w.main, "e2e.tick", &2).map_err(|e| e.to_string())?;
     handle
         .wait_for(w.main, "window.__onCount === 2", PATIENCE)
         .await
         .map_err(|e| e.to_string())?;
     eval(handle, w.main, "window.__unsubscribe(); true").await?;
-    hub.send_to_window(w.main, "e2e.tick", &3)
-        .map_err(|e| e.to_string())?;
+    hub.send_to_window(w.main, "e2e.tick", &3).map_err(|e| e.to_string())?;
     flush(handle, w.main, "e2e.tick.marker").await?;
     let counts = eval(
         handle,
@@ -299,8 +258,7 @@ async fn resize(handle: &AppHandle, w: &Windows) -> Result<(), String> {
             break;
         }
     }
-    let condition =
-        r#"__received("window:resize").some((s) => s.width === 520 && s.height === 360)"#;
+    let condition = r#"__received("window:resize").some((s) => s.width === 520 && s.height === 360)"#;
     handle
         .wait_for(w.peer, condition, PATIENCE)
         .await
@@ -308,16 +266,45 @@ async fn resize(handle: &AppHandle, w: &Windows) -> Result<(), String> {
         .map_err(|e| format!("the page never saw the resize: {e}"))
 }
 
+/// Waits for `wanted` from `window` on `events`, skipping other events.
+async fn wait_event(
+    events: &mut ipc_core::EventStream,
+    window: WindowId,
+    wanted: WindowEventKind,
+) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .map_err(|_| format!("Rust never saw {wanted:?} from {window}"))?
+            .ok_or("the stream ended")?;
+        if event.window() == window && event.kind() == Some(wanted) {
+            return Ok(());
+        }
+    }
+}
+
+async fn focus_and_blur(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    listen(handle, &[w.main, w.peer], &["window:focus", "window:blur"]).await?;
+    let mut events = handle.hub().window_events();
+    handle
+        .with_window(w.peer, |window| window.set_focus())
+        .map_err(|e| e.to_string())?;
+    wait_event(&mut events, w.peer, WindowEventKind::Focus).await?;
+    handle
+        .with_window(w.main, |window| window.set_focus())
+        .map_err(|e| e.to_string())?;
+    wait_event(&mut events, w.peer, WindowEventKind::Blur).await?;
+    wait_event(&mut events, w.main, WindowEventKind::Focus).await?;
+    wait_received(handle, w.peer, "window:focus", 1).await?;
+    wait_received(handle, w.peer, "window:blur", 1).await?;
+    wait_received(handle, w.main, "window:focus", 1).await.map(drop)
+}
+
 async fn closed_window(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     let mut events = handle.hub().window_events_for(w.doomed);
     handle.close_window(w.doomed).map_err(|e| e.to_string())?;
-    let event = tokio::time::timeout(PATIENCE, events.recv())
-        .await
-        .map_err(|_| "no close event".to_owned())?
-        .ok_or("the stream ended")?;
-    if event.kind() != Some(WindowEventKind::Close) {
-        return Err(format!("expected a close event, got {event:?}"));
-    }
+    wait_event(&mut events, w.doomed, WindowEventKind::Close).await?;
     if handle.hub().has_window(w.doomed) {
         return Err("the closed window is still attached".to_owned());
     }
@@ -348,12 +335,7 @@ async fn reload(handle: &AppHandle, w: &Windows) -> Result<(), String> {
 }
 
 async fn other_origin(handle: &AppHandle, w: &Windows) -> Result<(), String> {
-    eval(
-        handle,
-        w.wanderer,
-        r#"location.href = "app://evil.example/"; true"#,
-    )
-    .await?;
+    eval(handle, w.wanderer, r#"location.href = "app://evil.example/"; true"#).await?;
     handle
         .wait_for(
             w.wanderer,
@@ -363,13 +345,7 @@ async fn other_origin(handle: &AppHandle, w: &Windows) -> Result<(), String> {
         .await
         .map_err(|e| format!("the page never moved to the other origin: {e}"))?;
     let before = TOUCHES.load(Ordering::SeqCst);
-    let outcome = call(
-        handle,
-        w.wanderer,
-        "remote touch",
-        "host.services.probe.touch()",
-    )
-    .await?;
+    let outcome = call(handle, w.wanderer, "remote touch", "host.services.probe.touch()").await?;
     let message = format!(
         "pages of origin `app://evil.example` may not use `probe.touch` in {}",
         w.wanderer

@@ -79,22 +79,19 @@ pub struct Windows {
 }
 
 /// A test that needs the whole app.
-pub type Scenario = for<'a> fn(
-    &'a AppHandle,
-    &'a Windows,
-) -> Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
+pub type Scenario = for<'a> fn(&'a AppHandle, &'a Windows) -> Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
 
 fn main() -> ExitCode {
     if let Some(code) = rerun_under_xvfb() {
         return code;
     }
+    // One handler panics on purpose (`panicking_handler_is_an_error`); one line per panic keeps the report readable.
+    std::panic::set_hook(Box::new(|info| eprintln!("panic: {info}")));
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let wanted = move |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     let selected: Vec<Case> = cases().into_iter().filter(|c| wanted(c.name)).collect();
-    let selected_scenarios: Vec<(&'static str, Scenario)> = scenarios::all()
-        .into_iter()
-        .filter(|(name, _)| wanted(name))
-        .collect();
+    let selected_scenarios: Vec<(&'static str, Scenario)> =
+        scenarios::all().into_iter().filter(|(name, _)| wanted(name)).collect();
     println!(
         "\nrunning {} end-to-end WebView tests",
         selected.len() + selected_scenarios.len()
@@ -107,20 +104,14 @@ fn main() -> ExitCode {
     });
 
     let started = Instant::now();
-    let viewer = Capabilities::allow_all()
-        .deny("probe.touch")
-        .deny("secret.*");
+    let viewer = Capabilities::allow_all().deny("probe.touch").deny("secret.*");
     let app = App::new()
         .service(FixtureImpl.into_service())
         .service(kinds::Impl.into_service())
         .service(scenarios::probe_service())
         .window(WindowSpec::html("main", PAGE).size(400, 300))
         .window(WindowSpec::html("peer", PAGE).size(400, 300))
-        .window(
-            WindowSpec::html("viewer", PAGE)
-                .size(400, 300)
-                .capabilities(viewer),
-        )
+        .window(WindowSpec::html("viewer", PAGE).size(400, 300).capabilities(viewer))
         .window(WindowSpec::html("doomed", PAGE).size(400, 300))
         .window(WindowSpec::html("wanderer", PAGE).size(400, 300))
         .on_ready(move |handle| {
@@ -136,10 +127,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "webview suite finished in {:.2}s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("webview suite finished in {:.2}s", started.elapsed().as_secs_f64());
     if code == 0 {
         ExitCode::SUCCESS
     } else {
@@ -189,8 +177,7 @@ fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scena
         report(name, &result);
         results.push((name, result));
     }
-    let failures: Vec<&(&str, Result<(), String>)> =
-        results.iter().filter(|(_, r)| r.is_err()).collect();
+    let failures: Vec<&(&str, Result<(), String>)> = results.iter().filter(|(_, r)| r.is_err()).collect();
     if !failures.is_empty() {
         println!("\nfailures:");
         for (name, result) in &failures {
@@ -228,22 +215,13 @@ pub async fn loaded(handle: &AppHandle, window: ipc_core::WindowId) -> Result<()
         .map_err(|e| e.to_string())
 }
 
-async fn run_case(
-    handle: &AppHandle,
-    window: ipc_core::WindowId,
-    case: &Case,
-) -> Result<(), String> {
+async fn run_case(handle: &AppHandle, window: ipc_core::WindowId, case: &Case) -> Result<(), String> {
     let outcome = match case.page {
         Page::Js(expression) => call(handle, window, case.name, expression).await?,
         Page::Raw { text, id } => {
             let id = id.map_or_else(|| "null".to_owned(), |id| id.to_string());
             let name = json(case.name);
-            eval(
-                handle,
-                window,
-                &format!("__raw({name}, {}, {id})", json(text)),
-            )
-            .await?;
+            eval(handle, window, &format!("__raw({name}, {}, {id})", json(text))).await?;
             outcome_of(handle, window, case.name).await?
         }
     };
@@ -257,37 +235,20 @@ pub async fn call(
     name: &str,
     expression: &str,
 ) -> Result<Outcome, String> {
-    eval(
-        handle,
-        window,
-        &format!("__call({}, () => {expression})", json(name)),
-    )
-    .await?;
+    eval(handle, window, &format!("__call({}, () => {expression})", json(name))).await?;
     outcome_of(handle, window, name).await
 }
 
-async fn outcome_of(
-    handle: &AppHandle,
-    window: ipc_core::WindowId,
-    name: &str,
-) -> Result<Outcome, String> {
+async fn outcome_of(handle: &AppHandle, window: ipc_core::WindowId, name: &str) -> Result<Outcome, String> {
     let outcome = handle
-        .wait_for(
-            window,
-            &format!("window.__outcomes[{}]", json(name)),
-            PATIENCE,
-        )
+        .wait_for(window, &format!("window.__outcomes[{}]", json(name)), PATIENCE)
         .await
         .map_err(|e| format!("the page never got an answer: {e}"))?;
     Outcome::parse(&outcome)
 }
 
 /// Evaluates `script` in `window` and returns its value as JSON text.
-pub async fn eval(
-    handle: &AppHandle,
-    window: ipc_core::WindowId,
-    script: &str,
-) -> Result<String, String> {
+pub async fn eval(handle: &AppHandle, window: ipc_core::WindowId, script: &str) -> Result<String, String> {
     let value = handle.evaluate(window, script).map_err(|e| e.to_string())?;
     tokio::time::timeout(PATIENCE, value)
         .await
@@ -302,8 +263,7 @@ pub fn json(text: &str) -> String {
 
 /// Without a display, runs this same binary under `xvfb-run -a` and returns its result.
 fn rerun_under_xvfb() -> Option<ExitCode> {
-    let has_display =
-        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
     if has_display || std::env::var_os("IPC_E2E_UNDER_XVFB").is_some() {
         return None;
     }

@@ -64,12 +64,7 @@ pub trait Kinds {
         f64_: f64,
     ) -> String;
     fn optional(&self, required: u8, maybe: Option<String>) -> Option<String>;
-    fn collections(
-        &self,
-        list: Vec<u32>,
-        map: HashMap<String, i32>,
-        pair: (String, u8),
-    ) -> (usize, i32, String);
+    fn collections(&self, list: Vec<u32>, map: HashMap<String, i32>, pair: (String, u8)) -> (usize, i32, String);
     fn any_json(&self, value: Value) -> Value;
     fn todo(&self, todo: Todo) -> Todo;
     fn area(&self, shape: Shape) -> f64;
@@ -105,17 +100,8 @@ impl Kinds for Impl {
     fn optional(&self, required: u8, maybe: Option<String>) -> Option<String> {
         maybe.map(|m| format!("{required}:{m}"))
     }
-    fn collections(
-        &self,
-        list: Vec<u32>,
-        map: HashMap<String, i32>,
-        pair: (String, u8),
-    ) -> (usize, i32, String) {
-        (
-            list.len(),
-            map.values().sum(),
-            format!("{}{}", pair.0, pair.1),
-        )
+    fn collections(&self, list: Vec<u32>, map: HashMap<String, i32>, pair: (String, u8)) -> (usize, i32, String) {
+        (list.len(), map.values().sum(), format!("{}{}", pair.0, pair.1))
     }
     fn any_json(&self, value: Value) -> Value {
         json!({ "got": value })

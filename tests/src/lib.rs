@@ -90,10 +90,7 @@ impl Fixture for FixtureImpl {
     }
 
     fn thread_name(&self) -> String {
-        std::thread::current()
-            .name()
-            .unwrap_or("(unnamed)")
-            .to_owned()
+        std::thread::current().name().unwrap_or("(unnamed)").to_owned()
     }
 
     fn echo_u64(&self, n: u64) -> u64 {
@@ -140,28 +137,15 @@ impl Outcome {
         match &self.error {
             None if self.success && self.data == data => Ok(()),
             None if self.success => Err(format!("expected data {data}, got {}", self.data)),
-            _ => Err(format!(
-                "expected data {data}, got the error {:?}",
-                self.error
-            )),
+            _ => Err(format!("expected data {data}, got the error {:?}", self.error)),
         }
     }
 
     /// Checks that the call failed with `code` and `kind` and a message containing `message`; returns the error.
-    pub fn expect_error(
-        &self,
-        code: u16,
-        kind: &str,
-        message: &str,
-    ) -> Result<&ErrorOutcome, String> {
+    pub fn expect_error(&self, code: u16, kind: &str, message: &str) -> Result<&ErrorOutcome, String> {
         let error = match (&self.error, self.success) {
             (Some(error), false) => error,
-            _ => {
-                return Err(format!(
-                    "expected error {kind}, got success with data {}",
-                    self.data
-                ))
-            }
+            _ => return Err(format!("expected error {kind}, got success with data {}", self.data)),
         };
         if error.code != code || error.kind != kind {
             return Err(format!(
@@ -176,10 +160,7 @@ impl Outcome {
             ));
         }
         if self.data != Value::Null {
-            return Err(format!(
-                "a failed call must have null data, got {}",
-                self.data
-            ));
+            return Err(format!("a failed call must have null data, got {}", self.data));
         }
         Ok(error)
     }
@@ -218,9 +199,7 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "sync_method_answers_with_its_value",
             page: Page::Js("host.services.fixture.add(2, 3)"),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":2,"b":3}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":2,"b":3}}"#),
             check: |o| o.expect_data(json!(5)),
         },
         Case {
@@ -240,12 +219,9 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "err_result_is_a_handler_error_carrying_the_value",
             page: Page::Js("host.services.fixture.divide(1, 0)"),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"fixture.divide","args":{"dividend":1,"divisor":0}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.divide","args":{"dividend":1,"divisor":0}}"#),
             check: |o| {
-                let error =
-                    o.expect_error(7009, "HANDLER", "`fixture.divide` returned an error")?;
+                let error = o.expect_error(7009, "HANDLER", "`fixture.divide` returned an error")?;
                 expect_eq(&error.data, &json!({"reason": "division by zero"}))
             },
         },
@@ -270,9 +246,7 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "wrong_argument_type_names_the_argument",
             page: Page::Js(r#"host.invoke("fixture.add", {a: "two", b: 3})"#),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":"two","b":3}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":"two","b":3}}"#),
             check: |o| {
                 o.expect_error(
                     7006,
@@ -294,16 +268,10 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "unknown_argument_is_refused",
             page: Page::Js(r#"host.invoke("fixture.add", {a: 1, b: 2, c: 3})"#),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":1,"b":2,"c":3}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":1,"b":2,"c":3}}"#),
             check: |o| {
-                o.expect_error(
-                    7006,
-                    "INVALID_ARGUMENTS",
-                    "unknown argument `c`; expected `a`, `b`",
-                )
-                .map(drop)
+                o.expect_error(7006, "INVALID_ARGUMENTS", "unknown argument `c`; expected `a`, `b`")
+                    .map(drop)
             },
         },
         Case {
@@ -314,12 +282,8 @@ pub fn cases() -> Vec<Case> {
             },
             request: Some(r#"{"type":"invoke","id":901,"channel":"fixture.add","args":[1,2]}"#),
             check: |o| {
-                o.expect_error(
-                    7006,
-                    "INVALID_ARGUMENTS",
-                    "expected an object of named arguments",
-                )
-                .map(drop)
+                o.expect_error(7006, "INVALID_ARGUMENTS", "expected an object of named arguments")
+                    .map(drop)
             },
         },
         Case {
@@ -351,12 +315,8 @@ pub fn cases() -> Vec<Case> {
             page: Page::Js("host.services.fixture.explode()"),
             request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.explode"}"#),
             check: |o| {
-                o.expect_error(
-                    7010,
-                    "PANICKED",
-                    "the handler of `fixture.explode` panicked",
-                )
-                .map(drop)
+                o.expect_error(7010, "PANICKED", "the handler of `fixture.explode` panicked")
+                    .map(drop)
             },
         },
         Case {
@@ -368,25 +328,17 @@ pub fn cases() -> Vec<Case> {
         },
         Case {
             name: "renderer_timeout_rejects_the_call",
-            page: Page::Js(
-                r#"host.invoke("fixture.echo_later", {text: "late", delayMs: 3000}, {timeout: 50})"#,
-            ),
+            page: Page::Js(r#"host.invoke("fixture.echo_later", {text: "late", delayMs: 3000}, {timeout: 50})"#),
             request: None,
             check: |o| {
-                o.expect_error(
-                    7011,
-                    "TIMEOUT",
-                    "`fixture.echo_later` did not answer within 50 ms",
-                )
-                .map(drop)
+                o.expect_error(7011, "TIMEOUT", "`fixture.echo_later` did not answer within 50 ms")
+                    .map(drop)
             },
         },
         Case {
             name: "largest_safe_integer_round_trips_exactly",
             page: Page::Js("host.services.fixture.echoU64(9007199254740991)"),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"fixture.echo_u64","args":{"n":9007199254740991}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.echo_u64","args":{"n":9007199254740991}}"#),
             check: |o| o.expect_data(json!(9007199254740991_u64)),
         },
         Case {
@@ -395,9 +347,7 @@ pub fn cases() -> Vec<Case> {
                 text: r#"{"type":"invoke","id":903,"channel":"fixture.echo_u64","args":{"n":9007199254740993}}"#,
                 id: Some(903),
             },
-            request: Some(
-                r#"{"type":"invoke","id":903,"channel":"fixture.echo_u64","args":{"n":9007199254740993}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":903,"channel":"fixture.echo_u64","args":{"n":9007199254740993}}"#),
             check: |o| {
                 o.expect_error(
                     7003,
@@ -461,12 +411,7 @@ pub fn cases() -> Vec<Case> {
                     .as_array()
                     .map(|all| {
                         all.iter()
-                            .map(|v| {
-                                (
-                                    v["path"].as_str().unwrap_or(""),
-                                    v["rule"].as_str().unwrap_or(""),
-                                )
-                            })
+                            .map(|v| (v["path"].as_str().unwrap_or(""), v["rule"].as_str().unwrap_or("")))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -495,9 +440,7 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "an_omitted_option_argument_is_none",
             page: Page::Js("host.services.kinds.optional(1)"),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"kinds.optional","args":{"required":1}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"kinds.optional","args":{"required":1}}"#),
             check: |o| o.expect_data(Value::Null),
         },
         Case {
@@ -517,9 +460,7 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "calls_still_work_after_failures",
             page: Page::Js("host.services.fixture.add(40, 2)"),
-            request: Some(
-                r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":40,"b":2}}"#,
-            ),
+            request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.add","args":{"a":40,"b":2}}"#),
             check: |o| o.expect_data(json!(42)),
         },
     ]

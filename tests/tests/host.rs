@@ -30,10 +30,7 @@ impl Counter for Counting {
 }
 
 fn hub_with(counter: &Counting) -> Hub {
-    Hub::builder()
-        .service(counter.clone().into_service())
-        .build()
-        .unwrap()
+    Hub::builder().service(counter.clone().into_service()).build().unwrap()
 }
 
 fn config(capabilities: Capabilities) -> WindowConfig {
@@ -72,10 +69,7 @@ async fn sending_to_an_unknown_or_closed_window_is_window_not_found() {
     let window = page.window();
     drop(page);
     let err = hub.send_to_window(window, "news.flash", &1).unwrap_err();
-    assert!(
-        matches!(err, Error::WindowNotFound(w) if w == window),
-        "{err}"
-    );
+    assert!(matches!(err, Error::WindowNotFound(w) if w == window), "{err}");
     assert_eq!(err.code().map(|c| c.code()), Some(7002));
 }
 
@@ -208,11 +202,9 @@ async fn a_forbidden_page_message_is_dropped() {
     );
     page.send("editor.typing", "1");
     page.send("editor.saved", "2");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(100), typing.recv())
-            .await
-            .is_err()
-    );
+    assert!(tokio::time::timeout(Duration::from_millis(100), typing.recv())
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -259,10 +251,7 @@ async fn window_events_reach_subscribers_and_the_window_s_own_page() {
         },
     );
 
-    assert_eq!(
-        all.recv().await.unwrap().kind(),
-        Some(WindowEventKind::Focus)
-    );
+    assert_eq!(all.recv().await.unwrap().kind(), Some(WindowEventKind::Focus));
     let resize = mine.recv().await.unwrap();
     assert_eq!(
         resize.kind(),
@@ -278,9 +267,7 @@ async fn window_events_reach_subscribers_and_the_window_s_own_page() {
     );
     assert_eq!(
         next(&mut page).await,
-        Some(
-            json!({"type": "event", "channel": "window:resize", "payload": {"width": 640, "height": 480}})
-        )
+        Some(json!({"type": "event", "channel": "window:resize", "payload": {"width": 640, "height": 480}}))
     );
     assert_eq!(
         next(&mut other).await,
@@ -298,10 +285,7 @@ async fn recv_window_event_ends_with_none_after_shutdown() {
     };
     tokio::time::sleep(Duration::from_millis(20)).await;
     hub.window_event(page.window(), WindowEventKind::Close);
-    assert_eq!(
-        first.await.unwrap().unwrap().kind(),
-        Some(WindowEventKind::Close)
-    );
+    assert_eq!(first.await.unwrap().unwrap().kind(), Some(WindowEventKind::Close));
     hub.shutdown();
     assert!(hub.recv_window_event().await.is_none());
     assert!(

@@ -68,12 +68,11 @@ in_process!(
 
 #[tokio::test]
 async fn answer_echoes_the_request_id() {
-    let hub = Hub::builder()
-        .service(FixtureImpl.into_service())
-        .build()
-        .unwrap();
+    let hub = Hub::builder().service(FixtureImpl.into_service()).build().unwrap();
     let mut page = TestClient::new(&hub);
-    let answer = page.request(r#"{"type":"invoke","id":9007199254740991,"channel":"fixture.add","args":{"a":1,"b":1}}"#).await;
+    let answer = page
+        .request(r#"{"type":"invoke","id":9007199254740991,"channel":"fixture.add","args":{"a":1,"b":1}}"#)
+        .await;
     assert_eq!(
         answer,
         r#"{"type":"answer","id":9007199254740991,"success":true,"data":2,"error":null}"#
@@ -82,10 +81,7 @@ async fn answer_echoes_the_request_id() {
 
 #[tokio::test]
 async fn invalid_json_answer_has_a_null_id() {
-    let hub = Hub::builder()
-        .service(FixtureImpl.into_service())
-        .build()
-        .unwrap();
+    let hub = Hub::builder().service(FixtureImpl.into_service()).build().unwrap();
     let mut page = TestClient::new(&hub);
     let answer = page.request("{not json").await;
     assert!(
@@ -96,27 +92,18 @@ async fn invalid_json_answer_has_a_null_id() {
 
 #[tokio::test]
 async fn answers_go_only_to_the_calling_window() {
-    let hub = Hub::builder()
-        .service(FixtureImpl.into_service())
-        .build()
-        .unwrap();
+    let hub = Hub::builder().service(FixtureImpl.into_service()).build().unwrap();
     let mut caller = TestClient::new(&hub);
     let mut bystander = TestClient::new(&hub);
     let answer = caller.invoke("fixture.add", r#"{"a":1,"b":2}"#).await;
     assert!(answer.contains(r#""data":3"#), "{answer}");
-    let nothing = tokio::time::timeout(
-        std::time::Duration::from_millis(50),
-        bystander.next_message(),
-    )
-    .await;
+    let nothing = tokio::time::timeout(std::time::Duration::from_millis(50), bystander.next_message()).await;
     assert!(nothing.is_err(), "the bystander received {nothing:?}");
 }
 
 #[test]
 fn registering_one_channel_twice_fails() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let result = Hub::builder()
         .service(FixtureImpl.into_service())
         .service(FixtureImpl.into_service())

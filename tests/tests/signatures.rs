@@ -35,10 +35,7 @@ async fn every_primitive_decodes_by_its_camel_case_name() {
 
 #[tokio::test]
 async fn an_option_argument_may_be_omitted_or_null() {
-    assert_eq!(
-        data("kinds.optional", json!({"required": 1})).await,
-        Value::Null
-    );
+    assert_eq!(data("kinds.optional", json!({"required": 1})).await, Value::Null);
     assert_eq!(
         data("kinds.optional", json!({"required": 1, "maybe": null})).await,
         Value::Null
@@ -86,18 +83,11 @@ async fn user_struct_follows_its_serde_attributes() {
 #[tokio::test]
 async fn internally_tagged_and_untagged_enums_decode() {
     assert_eq!(
-        data(
-            "kinds.area",
-            json!({"shape": {"kind": "square", "side": 3.0}})
-        )
-        .await,
+        data("kinds.area", json!({"shape": {"kind": "square", "side": 3.0}})).await,
         json!(9.0)
     );
     assert_eq!(data("kinds.lookup", json!({"key": 7})).await, json!("id 7"));
-    assert_eq!(
-        data("kinds.lookup", json!({"key": "seven"})).await,
-        json!("name seven")
-    );
+    assert_eq!(data("kinds.lookup", json!({"key": "seven"})).await, json!("name seven"));
 }
 
 #[tokio::test]
@@ -134,19 +124,13 @@ async fn result_ok_is_data_and_err_is_a_handler_error() {
     let answer = call("kinds.find", json!({"id": 2})).await;
     assert_eq!(answer["error"]["code"], 7009);
     assert_eq!(answer["error"]["message"], "`kinds.find` returned an error");
-    assert_eq!(
-        answer["error"]["data"],
-        json!({"code": "NotFound", "detail": "todo 2"})
-    );
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 2"}));
 }
 
 #[tokio::test]
 async fn result_unit_ok_is_null() {
     assert_eq!(data("kinds.delete", json!({"id": 1})).await, Value::Null);
-    assert_eq!(
-        call("kinds.delete", json!({"id": 3})).await["error"]["kind"],
-        "HANDLER"
-    );
+    assert_eq!(call("kinds.delete", json!({"id": 3})).await["error"]["kind"], "HANDLER");
 }
 
 #[tokio::test]
@@ -156,7 +140,10 @@ async fn the_context_is_injected_and_is_not_an_argument() {
         json!("window 1 at app://localhost")
     );
     let answer = call("kinds.caller", json!({"ctx": {}})).await;
-    assert_eq!(answer["error"]["message"], "invalid arguments for `kinds.caller`: unknown argument `ctx`; this method takes no arguments");
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.caller`: unknown argument `ctx`; this method takes no arguments"
+    );
 }
 
 #[tokio::test]
@@ -170,11 +157,7 @@ async fn a_renamed_method_answers_on_its_new_channel_only() {
 
 #[tokio::test]
 async fn an_unknown_field_of_a_user_struct_is_refused_not_dropped() {
-    let answer = call(
-        "kinds.todo",
-        json!({"todo": {"title": "milk", "colour": "red"}}),
-    )
-    .await;
+    let answer = call("kinds.todo", json!({"todo": {"title": "milk", "colour": "red"}})).await;
     assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS");
     assert_eq!(
         answer["error"]["message"],

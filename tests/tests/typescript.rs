@@ -33,9 +33,7 @@ fn tsc(file: &str) -> Output {
     );
     Command::new(tsc)
         .current_dir(ts_dir())
-        .args([
-            "--strict", "--noEmit", "--target", "es2020", "--module", "esnext",
-        ])
+        .args(["--strict", "--noEmit", "--target", "es2020", "--module", "esnext"])
         .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", file])
         .output()
         .expect("tsc runs")
@@ -60,7 +58,8 @@ fn a_wrong_argument_type_fails_the_type_check() {
     assert!(!out.status.success(), "tsc accepted wrong.ts");
     assert!(
         report.contains("wrong.ts(6,")
-            && report.contains("error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'"),
+            && report
+                .contains("error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'"),
         "unexpected report:\n{report}"
     );
 }
@@ -73,7 +72,8 @@ fn window_event_payloads_are_typed() {
     assert!(!out.status.success(), "tsc accepted wrong-event.ts");
     assert!(
         report.contains("wrong-event.ts(5,")
-            && report.contains("error TS2339: Property 'x' does not exist on type '{ width: number; height: number; }'"),
+            && report
+                .contains("error TS2339: Property 'x' does not exist on type '{ width: number; height: number; }'"),
         "unexpected report:\n{report}"
     );
 }

@@ -48,11 +48,7 @@ fn method_body(service: &Service, method: &Method) -> TokenStream {
     let trait_ident = &service.original.ident;
     let method_ident = method.ident;
     let channel = &method.channel;
-    let payload: Vec<&Arg> = method
-        .args
-        .iter()
-        .filter(|arg| arg.kind == ArgKind::Payload)
-        .collect();
+    let payload: Vec<&Arg> = method.args.iter().filter(|arg| arg.kind == ArgKind::Payload).collect();
     let idents = payload.iter().map(|arg| arg.ident);
     let types = payload.iter().map(|arg| arg.ty);
     let names = payload.iter().map(|arg| &arg.js_name);
@@ -91,10 +87,7 @@ fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg]) -> TokenStre
     let fields = payload.iter().map(|arg| {
         let ident = arg.ident;
         let js_name = &arg.js_name;
-        let rules = arg
-            .validators
-            .iter()
-            .map(|rule| rule_call(runtime, ident, rule));
+        let rules = arg.validators.iter().map(|rule| rule_call(runtime, ident, rule));
         quote! {
             violations.field(#js_name, |v| {
                 #(#rules)*

@@ -26,10 +26,7 @@ mod tests {
 
     #[tokio::test]
     async fn service_of_a_renamed_runtime_answers() {
-        let hub = Hub::builder()
-            .service(Polite.into_service())
-            .build()
-            .unwrap();
+        let hub = Hub::builder().service(Polite.into_service()).build().unwrap();
         let mut page = TestClient::new(&hub);
         let answer = page.invoke("greeter.greet", r#"{"name":"Ada"}"#).await;
         assert_eq!(
