@@ -121,13 +121,7 @@ fn drive(
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     runtime.block_on(async {
         let patience = Duration::from_secs(15);
-        handle
-            .wait_for(
-                window,
-                "document.readyState === 'complete' && window.host !== undefined",
-                patience,
-            )
-            .await?;
+        handle.wait_until_ready(window, patience).await?;
         handle
             .evaluate(window, "document.getElementById('ask').click(); true")?
             .await?;

@@ -79,13 +79,7 @@ fn drive(handle: &AppHandle, screenshot: &PathBuf) -> Result<(), Box<dyn std::er
     runtime.block_on(async {
         let window = handle.windows()[0];
         let patience = Duration::from_secs(15);
-        handle
-            .wait_for(
-                window,
-                "document.readyState === 'complete' && window.host !== undefined",
-                patience,
-            )
-            .await?;
+        handle.wait_until_ready(window, patience).await?;
 
         submit(handle, "Ada").await?;
         let answer = handle

@@ -150,7 +150,7 @@ fn drive(handle: &AppHandle, screenshots: &Path) -> Result<(), Box<dyn std::erro
         let (editor, viewer) = (handle.windows()[0], handle.windows()[1]);
         let patience = Duration::from_secs(15);
         for window in [editor, viewer] {
-            handle.wait_for(window, "document.readyState === 'complete' && window.host !== undefined", patience).await?;
+            handle.wait_until_ready(window, patience).await?;
         }
 
         submit(handle, editor, "Buy milk").await?;

@@ -424,6 +424,16 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
         })
     }
 
+    /// Waits until `window`'s page has finished loading and its runtime (`window.host`) is installed.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait_for`](AppHandle::wait_for).
+    pub async fn wait_until_ready(&self, window: WindowId, timeout: Duration) -> Result<(), Error> {
+        let ready = "document.readyState === 'complete' && window.host !== undefined";
+        self.wait_for(window, ready, timeout).await.map(drop)
+    }
+
     /// Takes a PNG snapshot of the visible part of `window`'s page (Linux, WebKitGTK). The receiver gets the PNG bytes,
     /// or what went wrong.
     pub fn capture_png(&self, window: WindowId) -> Result<oneshot::Receiver<Result<Vec<u8>, String>>, Error> {

@@ -3,13 +3,12 @@
 //! window, and messages to one window arrive in order, so once the marker is there, anything sent before it would be.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use ipc_core::{ipc_service, Error, Service, WindowEventKind, WindowId};
 use ipc_wry::AppHandle;
 use serde_json::{json, Value};
 
-use crate::{call, eval, json, loaded, Scenario, Windows, PATIENCE};
+use crate::{call, eval, json, Scenario, Windows, PATIENCE};
 
 /// How many calls reached `probe.touch`.
 static TOUCHES: AtomicUsize = AtomicUsize::new(0);
@@ -316,14 +315,17 @@ async fn closed_window(handle: &AppHandle, w: &Windows) -> Result<(), String> {
 
 async fn reload(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     // The page's first call has id 1; the reloaded page's first call has id 1 too. The old call answers first.
-    eval(
-        handle,
-        w.wanderer,
-        r#"host.services.fixture.echoLater("old page", 700); location.reload(); true"#,
-    )
-    .await?;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    loaded(handle, w.wanderer).await?;
+    let script =
+        r#"window.__oldPage = true; host.services.fixture.echoLater("old page", 700); location.reload(); true"#;
+    eval(handle, w.wanderer, script).await?;
+    handle
+        .wait_for(
+            w.wanderer,
+            "window.__oldPage === undefined && window.__call !== undefined",
+            PATIENCE,
+        )
+        .await
+        .map_err(|e| format!("the page never reloaded: {e}"))?;
     let outcome = call(
         handle,
         w.wanderer,
