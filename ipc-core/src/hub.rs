@@ -490,8 +490,8 @@ impl Hub {
         Subscription::spawn(&self.inner.runtime, self.channel_events(channel), callback)
     }
 
-    /// Shuts the event side down: every stream yields what it holds and then `None`, [`recv_window_event`]
-    /// (Hub::recv_window_event) returns `None`, and callbacks stop. Transports call this when their event loop ends.
+    /// Shuts the event side down: every stream yields what it holds and then `None`, [`Hub::recv_window_event`]
+    /// returns `None`, and callbacks stop. Transports call this when their event loop ends.
     pub fn shutdown(&self) {
         self.inner.subscribers.close();
     }
