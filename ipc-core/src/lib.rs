@@ -42,7 +42,10 @@
 //!
 //! - [`ipc_service`] turns the trait into a [`Service`]: one channel per method (`greeter.greet`), arguments decoded by
 //!   name straight from the request text, and an answer `{success, data, error}` for every call.
-//! - [`Hub`] holds services and windows; a transport such as `ipc-wry` feeds it requests and delivers its answers.
+//! - [`Hub`] holds services and windows; a transport such as `ipc-wry` feeds it requests and delivers its answers. It
+//!   also pushes to windows (`send_to_window`, `broadcast`, `broadcast_all`) and publishes what pages send and window
+//!   lifecycle events ([`event`]); [`capability`] decides what each window may call, send and receive.
+//! - [`validate`] checks arguments beyond their types; [`typescript`] types them for the `.d.ts`.
 //! - [`client`] renders the renderer runtime (`window.host`) and the JavaScript clients.
 //! - [`protocol`] documents the wire format; [`error`] lists every error code; [`json`] explains how integers beyond
 //!   2^53 are kept from losing precision.

@@ -446,3 +446,82 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use crate::attr::ServiceSettings;
+    use crate::ctxt::Ctxt;
+    use crate::model::Service;
+
+    /// The messages of every error the checks report for `item`.
+    fn errors(item: &syn::ItemTrait) -> Vec<String> {
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), item);
+        super::run(&cx, &service);
+        match cx.finish() {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_valid_trait_has_no_errors() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Todos {
+                fn list(&self) -> Vec<String>;
+                async fn add(&self, #[validate(length(min = 1))] title: String, ctx: CallContext) -> Result<u32, String>;
+                #[ipc(rename = "removeAll")]
+                fn clear(&self);
+            }
+        };
+        assert_eq!(errors(&item), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_problem_of_a_trait_is_reported_at_once() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Broken {
+                fn by_value(self);
+                fn borrowed(&self, name: &str);
+                fn then(&self);
+                fn twice(&self, first: CallContext, second: CallContext);
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].contains("found `self` by value"));
+        assert!(found[1].contains("use `String` instead of `&str`"));
+        assert!(found[2].contains("`then` cannot name a method in JavaScript"));
+        assert!(found[3].contains("at most one `CallContext`"));
+    }
+
+    #[test]
+    fn names_are_resolved_once_in_the_model() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait TodoList {
+                fn add_item(&self, item_title: String, ctx: CallContext);
+                #[ipc(rename = "wipe")]
+                fn clear_all(&self);
+            }
+        };
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), &item);
+        cx.finish().unwrap();
+        assert_eq!(service.name, "todo_list");
+        assert_eq!(service.js_name, "todoList");
+        let add = &service.methods[0];
+        assert_eq!(
+            (add.channel.as_str(), add.js_name.as_str()),
+            ("todo_list.add_item", "addItem")
+        );
+        assert_eq!(add.args[0].js_name, "itemTitle");
+        assert!(add.args[1].kind == crate::model::ArgKind::Context);
+        let clear = &service.methods[1];
+        assert_eq!(
+            (clear.channel.as_str(), clear.js_name.as_str()),
+            ("todo_list.wipe", "wipe")
+        );
+    }
+}

@@ -39,6 +39,13 @@
 //! Each page gets `window.host` (the runtime from `ipc_core::client`) and `host.services.<service>.<method>(...)` for
 //! every registered service, injected before the page's own scripts: no bundler needed.
 //!
+//! Two ways to run: [`App`] owns the tao event loop (services, windows, `run`); [`Mount`] attaches the hub to WebViews
+//! on an event loop you own, with your own user-event type (see its docs and `examples/custom_loop`). Either way each
+//! window gets its [`Capabilities`](ipc_core::Capabilities) from its [`WindowSpec`], tao window events reach the hub as
+//! window events (and the window's own page as `window:*` events), closing a window removes its endpoint, and a page
+//! reload drops the answers still owed to the old page. [`AppHandle`] reaches the app from any thread: its hub for
+//! sends, broadcasts and event streams, and scripts, snapshots, resizes and exits for self-driving demos and tests.
+//!
 //! How a call travels: the page's `window.ipc.postMessage` reaches the WebView's IPC handler on the UI thread, which
 //! stamps the window and page origin and hands the text to the [`Hub`](ipc_core::Hub) without waiting. The handler runs
 //! on a tokio worker; the answer comes back through the event loop proxy and is evaluated in the calling window only.
