@@ -1,9 +1,11 @@
 // The renderer runtime: installs `window.host` once per page. ES2020, no dependencies.
 //
-// This file is one function expression; ipc-core calls it with the table of error codes (kind -> number), so the codes
-// are defined in one place (ipc_core::ErrorCode). Generated service clients add themselves to `host.services`.
-(function (CODES) {
+// This file is one function expression; ipc-core calls it with its configuration: the table of error codes
+// (kind -> number, defined once in ipc_core::ErrorCode) and the largest request the hub accepts, in bytes. Generated
+// service clients add themselves to `host.services`.
+(function (config) {
   "use strict";
+  const CODES = config.codes;
   if (window.host !== undefined) {
     return;
   }
@@ -47,6 +49,23 @@
     return value;
   }
 
+  /**
+   * Throws PAYLOAD_TOO_LARGE if `text` is larger in UTF-8 than the hub accepts. Counting bytes is only needed when the
+   * text could be too large: a UTF-16 unit is at most 3 UTF-8 bytes.
+   * @param {string} channel
+   * @param {string} text
+   */
+  function checkSize(channel, text) {
+    if (text.length * 3 <= config.maxRequestSize) {
+      return;
+    }
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > config.maxRequestSize) {
+      throw localError("PAYLOAD_TOO_LARGE",
+        `the request for \`${channel}\` is ${bytes} bytes, more than the ${config.maxRequestSize} the host accepts`);
+    }
+  }
+
   /** Calls waiting for their answer, by request id. */
   const pending = new Map();
   let nextId = 1;
@@ -72,6 +91,12 @@
         text = JSON.stringify({ type: "invoke", id, channel, args: args === undefined ? {} : args }, exactNumbers);
       } catch (e) {
         reject(localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
+        return;
+      }
+      try {
+        checkSize(channel, text);
+      } catch (e) {
+        reject(e);
         return;
       }
       const entry = { resolve, reject, timer: undefined };
@@ -105,6 +130,7 @@
     } catch (e) {
       throw localError("SERIALIZATION", `could not serialize the payload of \`${channel}\`: ${e.message}`);
     }
+    checkSize(channel, text);
     post(text);
   }
 

@@ -9,21 +9,28 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::ErrorCode;
-use crate::hub::Hub;
+use crate::hub::{Hub, DEFAULT_MAX_REQUEST_SIZE};
 use crate::service::{MethodDescriptor, ServiceDescriptor};
 use crate::typescript::Declarations;
 
 const RUNTIME_JS: &str = include_str!("../js/runtime.js");
 
-/// The renderer runtime: installs `window.host` (`invoke`, `IpcError`, `services`). Installing it twice is harmless.
+/// The renderer runtime for a hub with the default request limit ([`DEFAULT_MAX_REQUEST_SIZE`]): installs
+/// `window.host` (`invoke`, `send`, `on`, `once`, `off`, `IpcError`, `services`). Installing it twice is harmless.
 pub fn runtime_script() -> String {
+    runtime_script_for_limit(DEFAULT_MAX_REQUEST_SIZE)
+}
+
+/// The renderer runtime for a hub that accepts requests of up to `max_request_size` bytes
+/// ([`Hub::max_request_size`]): larger calls are refused in the page, before they are sent.
+pub fn runtime_script_for_limit(max_request_size: usize) -> String {
     let mut codes = String::from("{");
     for (i, code) in ErrorCode::ALL.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };
         let _ = write!(codes, "{sep}\"{}\":{}", code.kind(), code.code());
     }
     codes.push('}');
-    format!("{RUNTIME_JS}({codes});\n")
+    format!("{RUNTIME_JS}({{\"codes\":{codes},\"maxRequestSize\":{max_request_size}}});\n")
 }
 
 /// A script that adds a client for each service to `window.host.services`, with methods in camelCase that take the
@@ -113,9 +120,19 @@ fn returns(method: &MethodDescriptor) -> String {
 /// assert!(bindings.module().contains("export const greeter = services.greeter;"));
 /// // bindings.write_to("src/generated", "ipc")?; writes ipc.js and ipc.d.ts
 /// ```
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Bindings {
     services: Vec<&'static ServiceDescriptor>,
+    max_request_size: usize,
+}
+
+impl Default for Bindings {
+    fn default() -> Self {
+        Bindings {
+            services: Vec::new(),
+            max_request_size: DEFAULT_MAX_REQUEST_SIZE,
+        }
+    }
 }
 
 impl Bindings {
@@ -124,16 +141,23 @@ impl Bindings {
         Bindings::default()
     }
 
+    /// The request limit the module's runtime enforces, when the hub was built with another than the default.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.max_request_size = bytes;
+        self
+    }
+
     /// Adds a service, usually `<MyImpl as MyTrait>::service_descriptor()`.
     pub fn service(mut self, service: &'static ServiceDescriptor) -> Self {
         self.services.push(service);
         self
     }
 
-    /// Every service registered in `hub`.
+    /// Every service registered in `hub`, and its request limit.
     pub fn of_hub(hub: &Hub) -> Self {
         Bindings {
             services: hub.services().to_vec(),
+            max_request_size: hub.max_request_size(),
         }
     }
 
@@ -141,7 +165,7 @@ impl Bindings {
     /// exports `host`, `services`, `IpcError` and one binding per service.
     pub fn module(&self) -> String {
         let mut out = String::from(GENERATED);
-        out.push_str(&runtime_script());
+        out.push_str(&runtime_script_for_limit(self.max_request_size));
         out.push_str(&global_client_script(&self.services));
         out.push_str("\nexport const host = window.host;\nexport const services = host.services;\nexport const IpcError = host.IpcError;\n");
         for service in &self.services {

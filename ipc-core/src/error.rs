@@ -18,6 +18,7 @@
 //! | 7009 | `HANDLER` | the handler returned `Err(e)`; `data` holds `e` as JSON |
 //! | 7010 | `PANICKED` | the handler panicked; the panic is logged on the host and its text is not sent |
 //! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`) |
+//! | 7012 | `PAYLOAD_TOO_LARGE` | the request is larger than the hub accepts ([`HubBuilder::max_request_size`](crate::HubBuilder::max_request_size)); the page's runtime refuses it before sending |
 //!
 
 use std::fmt;
@@ -56,6 +57,8 @@ pub enum ErrorCode {
     Panicked,
     /// 7011: the renderer stopped waiting for the answer.
     Timeout,
+    /// 7012: the request is larger than the hub accepts.
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
@@ -73,6 +76,7 @@ impl ErrorCode {
         ErrorCode::Handler,
         ErrorCode::Panicked,
         ErrorCode::Timeout,
+        ErrorCode::PayloadTooLarge,
     ];
 
     /// The numeric code sent as `error.code`.
@@ -90,6 +94,7 @@ impl ErrorCode {
             ErrorCode::Handler => 7009,
             ErrorCode::Panicked => 7010,
             ErrorCode::Timeout => 7011,
+            ErrorCode::PayloadTooLarge => 7012,
         }
     }
 
@@ -108,6 +113,7 @@ impl ErrorCode {
             ErrorCode::Handler => "HANDLER",
             ErrorCode::Panicked => "PANICKED",
             ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
         }
     }
 }

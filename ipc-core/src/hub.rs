@@ -23,6 +23,9 @@ use crate::service::{Call, Service, ServiceDescriptor};
 /// The origin of a window's own content unless its [`WindowConfig`] says otherwise (what `ipc-wry` serves pages from).
 pub const DEFAULT_APP_ORIGIN: &str = "app://localhost";
 
+/// The largest request a hub accepts unless told otherwise: 16 MiB.
+pub const DEFAULT_MAX_REQUEST_SIZE: usize = 16 * 1024 * 1024;
+
 /// Where a window's outgoing messages go: the transport's side of one renderer.
 ///
 /// `deliver` receives one complete JSON message (an answer or an event envelope, see [`crate::protocol`]) and hands
@@ -59,12 +62,23 @@ impl Default for WindowConfig {
 }
 
 /// Builds a [`Hub`]: register services, optionally choose the tokio runtime, then [`build`](HubBuilder::build).
-#[derive(Default)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct HubBuilder {
     router: Router,
     runtime: Option<Handle>,
+    max_request_size: usize,
     error: Option<Error>,
+}
+
+impl Default for HubBuilder {
+    fn default() -> Self {
+        HubBuilder {
+            router: Router::default(),
+            runtime: None,
+            max_request_size: DEFAULT_MAX_REQUEST_SIZE,
+            error: None,
+        }
+    }
 }
 
 impl HubBuilder {
@@ -77,6 +91,13 @@ impl HubBuilder {
                 self.error = Some(err);
             }
         }
+        self
+    }
+
+    /// Refuses requests larger than `bytes` with [`ErrorCode::PayloadTooLarge`] (default
+    /// [`DEFAULT_MAX_REQUEST_SIZE`]). Transports give the limit to the page's runtime, which refuses before sending.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.max_request_size = bytes;
         self
     }
 
@@ -104,6 +125,7 @@ impl HubBuilder {
             inner: Arc::new(Inner {
                 router: self.router,
                 runtime,
+                max_request_size: self.max_request_size,
                 windows: RwLock::default(),
                 next_window: AtomicU64::new(1),
                 subscribers: Arc::default(),
@@ -165,6 +187,7 @@ pub struct Hub {
 struct Inner {
     router: Router,
     runtime: Handle,
+    max_request_size: usize,
     windows: RwLock<HashMap<WindowId, Arc<AttachedWindow>>>,
     next_window: AtomicU64,
     subscribers: Arc<Subscribers>,
@@ -237,6 +260,11 @@ impl Hub {
         self.inner.router.services()
     }
 
+    /// The largest request accepted, in bytes.
+    pub fn max_request_size(&self) -> usize {
+        self.inner.max_request_size
+    }
+
     /// The tokio runtime handlers and callbacks run on.
     pub fn runtime(&self) -> &Handle {
         &self.inner.runtime
@@ -263,6 +291,18 @@ impl Hub {
     /// Runs one message to completion: for a call, returns the answer text without delivering it anywhere; for a
     /// one-way message, publishes it and returns `None`. For transports that reply in-band, and for tests.
     pub async fn answer(&self, context: &CallContext, request: &str) -> Option<String> {
+        if request.len() > self.inner.max_request_size {
+            let message = format!(
+                "the request is {} bytes, more than the {} the host accepts",
+                request.len(),
+                self.inner.max_request_size
+            );
+            // Not parsed, so not answered under its id: the page's runtime refuses such requests before sending.
+            return Some(encode_answer(
+                None,
+                &Err(CallError::new(ErrorCode::PayloadTooLarge, message)),
+            ));
+        }
         // Hot path: the envelope and its arguments are borrowed from `request`; the handler's value is serialized once
         // into a raw JSON value that the answer envelope copies in as it is.
         let request = match Request::parse(request) {

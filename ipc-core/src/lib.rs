@@ -78,7 +78,7 @@ pub use capability::Capabilities;
 pub use context::{CallContext, WindowId};
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
-pub use hub::{Endpoint, Hub, HubBuilder, WindowConfig, DEFAULT_APP_ORIGIN};
+pub use hub::{Endpoint, Hub, HubBuilder, WindowConfig, DEFAULT_APP_ORIGIN, DEFAULT_MAX_REQUEST_SIZE};
 pub use service::{ArgDescriptor, Call, MethodDescriptor, Service, ServiceDescriptor};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.

@@ -96,7 +96,7 @@ pub(crate) fn mount<'a>(
 ) -> WebViewBuilder<'a> {
     let script = format!(
         "{}{}",
-        client::runtime_script(),
+        client::runtime_script_for_limit(hub.max_request_size()),
         client::global_client_script(hub.services())
     );
     let loads = hub.clone();

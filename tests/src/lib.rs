@@ -386,6 +386,19 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "page_refuses_a_request_larger_than_the_host_accepts",
+            page: Page::Js(r#"host.services.fixture.echoLater("x".repeat(17 * 1024 * 1024), 0)"#),
+            request: None,
+            check: |o| {
+                o.expect_error(
+                    7012,
+                    "PAYLOAD_TOO_LARGE",
+                    "bytes, more than the 16777216 the host accepts",
+                )
+                .map(drop)
+            },
+        },
+        Case {
             name: "valid_arguments_pass_validation",
             page: Page::Js(r#"host.services.fixture.register("ada_99", 36, null, ["math"])"#),
             request: Some(

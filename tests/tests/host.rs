@@ -310,3 +310,27 @@ async fn an_answer_for_a_replaced_page_is_dropped() {
     .unwrap();
     assert_eq!(answer["data"], "slept 300");
 }
+
+#[tokio::test]
+async fn a_request_larger_than_the_limit_is_refused_unread() {
+    let counter = Counting::default();
+    let hub = Hub::builder()
+        .service(counter.clone().into_service())
+        .max_request_size(64)
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    let padding = "x".repeat(64);
+    let request = format!(r#"{{"type":"invoke","id":1,"channel":"counter.bump","args":{{}},"pad":"{padding}"}}"#);
+    let answer: Value = serde_json::from_str(&page.request(&request).await).unwrap();
+    assert_eq!(answer["id"], Value::Null);
+    assert_eq!(answer["error"]["kind"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(
+        answer["error"]["message"],
+        format!(
+            "the request is {} bytes, more than the 64 the host accepts",
+            request.len()
+        )
+    );
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
