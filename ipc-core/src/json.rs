@@ -44,19 +44,14 @@ pub(crate) fn to_renderer_json<T: Serialize + ?Sized>(
 /// The first integer literal in `json` outside ±[`MAX_SAFE_INTEGER`], if any. Strings are skipped; numbers with a
 /// fraction or exponent are floats and always allowed.
 ///
-/// Hot path: one pass over the bytes, no allocation; only integer tokens of 16 or more digits are parsed.
+/// Hot path: one pass over the bytes outside strings and a `memchr` skip over strings, no allocation; only integer
+/// tokens of 16 or more digits are parsed.
 pub fn find_unsafe_integer(json: &str) -> Option<&str> {
     let bytes = json.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
+            b'"' => i = string_end(bytes, i + 1),
             b'-' | b'0'..=b'9' => {
                 let start = i;
                 i += 1;
@@ -75,6 +70,22 @@ pub fn find_unsafe_integer(json: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// The index just past the string whose contents start at `from`: strings are skipped with `memchr`, so long text
+/// costs little.
+fn string_end(bytes: &[u8], mut from: usize) -> usize {
+    while let Some(at) = memchr::memchr2(b'"', b'\\', &bytes[from..]) {
+        let at = from + at;
+        if bytes[at] == b'"' {
+            return at + 1;
+        }
+        from = at + 2; // a backslash escapes the next byte
+        if from >= bytes.len() {
+            break;
+        }
+    }
+    bytes.len()
 }
 
 #[cfg(test)]

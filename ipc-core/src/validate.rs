@@ -387,17 +387,25 @@ pub struct Validated<'a, T: ?Sized>(pub &'a T);
 #[doc(hidden)]
 pub trait ValidateIfImplemented {
     fn validate_into(&self, v: &mut Violations);
+    /// Validates the argument `name`; only types with rules touch the path (hot path: nothing is allocated for the
+    /// rest).
+    fn validate_field(&self, v: &mut Violations, name: &str);
 }
 
 impl<T: Validate + ?Sized> ValidateIfImplemented for Validated<'_, T> {
     fn validate_into(&self, v: &mut Violations) {
         self.0.validate(v);
     }
+
+    fn validate_field(&self, v: &mut Violations, name: &str) {
+        v.field(name, |v| self.0.validate(v));
+    }
 }
 
 #[doc(hidden)]
 pub trait ValidateNothing {
     fn validate_into(&self, _v: &mut Violations) {}
+    fn validate_field(&self, _v: &mut Violations, _name: &str) {}
 }
 
 impl<T: ?Sized> ValidateNothing for &Validated<'_, T> {}

@@ -16,7 +16,7 @@ mod scenarios;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ipc_core::Capabilities;
@@ -82,7 +82,7 @@ pub struct Windows {
 pub type Scenario = for<'a> fn(&'a AppHandle, &'a Windows) -> Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
 
 fn main() -> ExitCode {
-    if let Some(code) = rerun_under_xvfb() {
+    if let Some(code) = tests::rerun_under_xvfb() {
         return code;
     }
     // One handler panics on purpose (`panicking_handler_is_an_error`); one line per panic keeps the report readable.
@@ -259,27 +259,4 @@ pub async fn eval(handle: &AppHandle, window: ipc_core::WindowId, script: &str) 
 /// A JavaScript string literal.
 pub fn json(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
-}
-
-/// Without a display, runs this same binary under `xvfb-run -a` and returns its result.
-fn rerun_under_xvfb() -> Option<ExitCode> {
-    let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    if has_display || std::env::var_os("IPC_E2E_UNDER_XVFB").is_some() {
-        return None;
-    }
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let status = Command::new("xvfb-run")
-        .arg("-a")
-        .arg(exe)
-        .args(std::env::args_os().skip(1))
-        .env("IPC_E2E_UNDER_XVFB", "1")
-        .status();
-    match status {
-        Ok(status) if status.success() => Some(ExitCode::SUCCESS),
-        Ok(_) => Some(ExitCode::FAILURE),
-        Err(err) => {
-            eprintln!("webview suite: no display, and xvfb-run could not start ({err}); install xvfb or set DISPLAY");
-            Some(ExitCode::FAILURE)
-        }
-    }
 }

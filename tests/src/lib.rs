@@ -498,3 +498,28 @@ fn expect_eq(actual: &Value, expected: &Value) -> Result<(), String> {
         Err(format!("expected {expected}, got {actual}"))
     }
 }
+
+/// For the WebView binaries (the end-to-end suite, the round-trip benchmark): without a display, runs this same binary
+/// again under `xvfb-run -a` and returns its exit code; with one (or already under Xvfb), returns `None`.
+pub fn rerun_under_xvfb() -> Option<std::process::ExitCode> {
+    use std::process::{Command, ExitCode};
+    let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    if has_display || std::env::var_os("IPC_UNDER_XVFB").is_some() {
+        return None;
+    }
+    let exe = std::env::current_exe().expect("the binary knows its path");
+    let status = Command::new("xvfb-run")
+        .arg("-a")
+        .arg(exe)
+        .args(std::env::args_os().skip(1))
+        .env("IPC_UNDER_XVFB", "1")
+        .status();
+    match status {
+        Ok(status) if status.success() => Some(ExitCode::SUCCESS),
+        Ok(_) => Some(ExitCode::FAILURE),
+        Err(err) => {
+            eprintln!("no display, and xvfb-run could not start ({err}); install xvfb or set DISPLAY");
+            Some(ExitCode::FAILURE)
+        }
+    }
+}

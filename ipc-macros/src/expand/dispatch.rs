@@ -87,13 +87,16 @@ fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg]) -> TokenStre
     let fields = payload.iter().map(|arg| {
         let ident = arg.ident;
         let js_name = &arg.js_name;
-        let rules = arg.validators.iter().map(|rule| rule_call(runtime, ident, rule));
+        let rules = if arg.validators.is_empty() {
+            TokenStream::new()
+        } else {
+            let rules = arg.validators.iter().map(|rule| rule_call(runtime, ident, rule));
+            quote!(violations.field(#js_name, |v| { #(#rules)* });)
+        };
         quote! {
-            violations.field(#js_name, |v| {
-                #(#rules)*
-                #[allow(clippy::needless_borrow)]
-                (&#runtime::validate::Validated(&#ident)).validate_into(v);
-            });
+            #rules
+            #[allow(clippy::needless_borrow)]
+            (&#runtime::validate::Validated(&#ident)).validate_field(&mut violations, #js_name);
         }
     });
     quote! {

@@ -1,0 +1,320 @@
+//! Round trip of one call from a page's JavaScript to Rust and back, in real WebViews (WebKitGTK under Xvfb), for the
+//! framework and for raw wry doing the same job by hand, measured in the same process and run:
+//!
+//! - `raw, UI thread`: `window.ipc.postMessage` in, the IPC handler answers at once with `evaluate_script`;
+//! - `raw, tokio`: the same, but the answer is made on tokio and sent back through the `EventLoopProxy` (what any app
+//!   that keeps work off the UI thread does);
+//! - `framework`: `await host.services.bench.echo(payload)` through `ipc_wry::Mount`.
+//!
+//! Each measurement times a batch of sequential calls in the page (`performance.now()` is coarse here) and divides;
+//! the median of several rounds is reported with its ratio to `raw, tokio`.
+//!
+//! ```text
+//! cargo bench -p tests --bench roundtrip              # full run
+//! cargo bench -p tests --bench roundtrip -- --smoke   # a few calls, to check it still runs (CI)
+//! ```
+
+use std::cell::RefCell;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ipc_core::{ipc_service, Hub, WindowId};
+use ipc_wry::{AppHandle, IpcEvent, Mount, WindowSpec};
+use tao::event::{Event, StartCause};
+use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
+use tao::window::WindowBuilder;
+use wry::WebViewBuilder;
+
+#[ipc_service]
+trait Bench {
+    fn echo(&self, payload: String) -> String;
+}
+
+struct Echo;
+
+impl Bench for Echo {
+    fn echo(&self, payload: String) -> String {
+        payload
+    }
+}
+
+enum UserEvent {
+    Ipc(IpcEvent),
+    /// An answer made on tokio for the `raw, tokio` page.
+    RawAnswer(String),
+    /// Run a script in a raw page and report its value.
+    RawEval(usize, String, Box<dyn FnOnce(String) + Send>),
+    Done(u8),
+}
+
+impl From<IpcEvent> for UserEvent {
+    fn from(event: IpcEvent) -> Self {
+        UserEvent::Ipc(event)
+    }
+}
+
+/// The benchmark loop, shared by every page: `__bench(n, size)` runs `n` sequential calls and stores the mean.
+const BENCH_JS: &str = r#"
+  window.__bench = async (n, size) => {
+    window.__result = undefined;
+    const payload = "x".repeat(size);
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      const answer = await call(payload);
+      if (answer.length !== size) throw new Error("wrong answer");
+    }
+    window.__result = (performance.now() - started) / n;
+  };
+  window.__ready = true;
+"#;
+
+/// A raw page: its own request ids and promise table over `window.ipc.postMessage`.
+fn raw_page() -> String {
+    format!(
+        r#"<!doctype html><html><body><script>
+  let next = 1;
+  const waiting = new Map();
+  window.__answer = (id, data) => {{ const resolve = waiting.get(id); waiting.delete(id); resolve(data); }};
+  const call = (payload) => new Promise((resolve) => {{
+    const id = next++;
+    waiting.set(id, resolve);
+    window.ipc.postMessage(JSON.stringify({{ id, payload }}));
+  }});
+  {BENCH_JS}
+</script></body></html>"#
+    )
+}
+
+fn framework_page() -> String {
+    format!(
+        r#"<!doctype html><html><body><script>
+  const call = (payload) => host.services.bench.echo(payload);
+  {BENCH_JS}
+</script></body></html>"#
+    )
+}
+
+/// What a raw handler does with a request: read the id and payload, and build the answer script.
+fn raw_answer(body: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Request<'a> {
+        id: u64,
+        #[serde(borrow)]
+        payload: &'a serde_json::value::RawValue,
+    }
+    match serde_json::from_str::<Request>(body) {
+        Ok(request) => format!("window.__answer({}, {});", request.id, request.payload.get()),
+        Err(_) => String::new(),
+    }
+}
+
+fn main() -> ExitCode {
+    if let Some(code) = tests::rerun_under_xvfb() {
+        return code;
+    }
+    let smoke = std::env::args().any(|a| a == "--smoke");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let hub = Hub::builder()
+        .service(Echo.into_service())
+        .runtime(runtime.handle().clone())
+        .build()
+        .unwrap();
+
+    let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let proxy = event_loop.create_proxy();
+    let mut mount = Mount::new(hub.clone(), event_loop.create_proxy());
+
+    // Raw page 0 answers on the UI thread; raw page 1 answers on tokio through the proxy.
+    let mut raw_windows = Vec::new();
+    let mut raw_views: Vec<Rc<RefCell<Option<wry::WebView>>>> = Vec::new();
+    for on_tokio in [false, true] {
+        let window = WindowBuilder::new().with_title("raw").build(&event_loop).unwrap();
+        let slot: Rc<RefCell<Option<wry::WebView>>> = Rc::default();
+        let handler_slot = Rc::clone(&slot);
+        let tokio = runtime.handle().clone();
+        let proxy = Mutex::new(proxy.clone());
+        let builder = WebViewBuilder::new()
+            .with_html(raw_page())
+            .with_ipc_handler(move |request| {
+                let body = request.into_body();
+                if on_tokio {
+                    let proxy = proxy.lock().unwrap().clone();
+                    tokio.spawn(async move {
+                        let _ = proxy.send_event(UserEvent::RawAnswer(raw_answer(&body)));
+                    });
+                } else if let Some(webview) = handler_slot.borrow().as_ref() {
+                    let _ = webview.evaluate_script(&raw_answer(&body));
+                }
+            });
+        let webview = {
+            use tao::platform::unix::WindowExtUnix;
+            use wry::WebViewBuilderExtUnix;
+            builder.build_gtk(window.default_vbox().unwrap()).unwrap()
+        };
+        *slot.borrow_mut() = Some(webview);
+        raw_views.push(slot);
+        raw_windows.push(window);
+    }
+    let framework_window = WindowBuilder::new().with_title("framework").build(&event_loop).unwrap();
+    let framework = mount
+        .add_webview(&framework_window, &WindowSpec::html("framework", framework_page()))
+        .unwrap();
+    let handle = mount.handle();
+
+    let driver_proxy = proxy.clone();
+    event_loop.run(move |event, _, control_flow| {
+        *control_flow = ControlFlow::Wait;
+        let _ = (&raw_windows, &framework_window);
+        match event {
+            Event::NewEvents(StartCause::Init) => {
+                let (handle, proxy) = (handle.clone(), Mutex::new(driver_proxy.clone()));
+                std::thread::spawn(move || {
+                    let proxy = proxy.into_inner().unwrap();
+                    let ok = measure(&handle, &proxy, framework, smoke);
+                    let _ = proxy.send_event(UserEvent::Done(if ok { 0 } else { 1 }));
+                });
+            }
+            Event::UserEvent(UserEvent::Ipc(work)) => mount.handle_ipc_event(work),
+            Event::UserEvent(UserEvent::RawAnswer(script)) => {
+                if let Some(webview) = raw_views[1].borrow().as_ref() {
+                    let _ = webview.evaluate_script(&script);
+                }
+            }
+            Event::UserEvent(UserEvent::RawEval(page, script, done)) => {
+                if let Some(webview) = raw_views[page].borrow().as_ref() {
+                    let done = Mutex::new(Some(done));
+                    let _ = webview.evaluate_script_with_callback(&script, move |value| {
+                        if let Some(done) = done.lock().unwrap().take() {
+                            done(value);
+                        }
+                    });
+                }
+            }
+            Event::UserEvent(UserEvent::Done(code)) => {
+                hub.shutdown();
+                std::process::exit(i32::from(code));
+            }
+            _ => {}
+        }
+    });
+}
+
+/// A page to measure: one of the raw ones (by index) or the framework's window.
+#[derive(Clone, Copy)]
+enum Target {
+    Raw(usize),
+    Framework(WindowId),
+}
+
+/// Evaluates `script` in `target` and returns its value as JSON text.
+async fn eval(
+    handle: &AppHandle<UserEvent>,
+    proxy: &EventLoopProxy<UserEvent>,
+    target: Target,
+    script: &str,
+) -> String {
+    match target {
+        Target::Framework(window) => match handle.evaluate(window, script) {
+            Ok(value) => value.await.unwrap_or_default(),
+            Err(_) => String::new(),
+        },
+        Target::Raw(page) => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let done = Box::new(move |value: String| drop(tx.send(value)));
+            let _ = proxy.send_event(UserEvent::RawEval(page, script.to_owned(), done));
+            rx.await.unwrap_or_default()
+        }
+    }
+}
+
+/// Waits until `condition` is truthy in `target`; returns its value.
+async fn wait(
+    handle: &AppHandle<UserEvent>,
+    proxy: &EventLoopProxy<UserEvent>,
+    target: Target,
+    condition: &str,
+) -> Option<String> {
+    for _ in 0..3000 {
+        let value = eval(handle, proxy, target, condition).await;
+        if !matches!(value.as_str(), "" | "null" | "false" | "undefined") {
+            return Some(value);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
+}
+
+/// Mean milliseconds per call of `n` calls with `size`-byte payloads in `target`.
+async fn batch(
+    handle: &AppHandle<UserEvent>,
+    proxy: &EventLoopProxy<UserEvent>,
+    target: Target,
+    n: usize,
+    size: usize,
+) -> Option<f64> {
+    eval(handle, proxy, target, &format!("window.__bench({n}, {size}); true")).await;
+    wait(handle, proxy, target, "window.__result").await?.parse().ok()
+}
+
+fn measure(handle: &AppHandle<UserEvent>, proxy: &EventLoopProxy<UserEvent>, framework: WindowId, smoke: bool) -> bool {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let targets = [
+            ("raw, UI thread", Target::Raw(0)),
+            ("raw, tokio", Target::Raw(1)),
+            ("framework", Target::Framework(framework)),
+        ];
+        for (_, target) in targets {
+            if wait(handle, proxy, target, "window.__ready === true").await.is_none() {
+                eprintln!("a benchmark page never loaded");
+                return false;
+            }
+        }
+        let rounds = if smoke { 1 } else { 5 };
+        let sizes: [(&str, usize, usize); 3] = if smoke {
+            [("tiny", 10, 20), ("1 KiB", 1024, 20), ("64 KiB", 65536, 5)]
+        } else {
+            [("tiny", 10, 2000), ("1 KiB", 1024, 2000), ("64 KiB", 65536, 200)]
+        };
+        println!("round trip in WebKitGTK: median of {rounds} batches, mean per call; ratio to `raw, tokio`");
+        println!(
+            "{:<8} {:>16} {:>16} {:>16} {:>8}",
+            "payload", targets[0].0, targets[1].0, targets[2].0, "ratio"
+        );
+        for (name, size, n) in sizes {
+            let mut medians = Vec::new();
+            for (_, target) in targets {
+                let mut times = Vec::new();
+                for _ in 0..rounds {
+                    match batch(handle, proxy, target, n, size).await {
+                        Some(ms) => times.push(ms),
+                        None => {
+                            eprintln!("a batch never finished");
+                            return false;
+                        }
+                    }
+                }
+                times.sort_by(f64::total_cmp);
+                medians.push(times[times.len() / 2]);
+            }
+            let ratio = medians[2] / medians[1];
+            let us = |ms: f64| format!("{:.0} µs", ms * 1000.0);
+            println!(
+                "{name:<8} {:>16} {:>16} {:>16} {ratio:>7.2}x",
+                us(medians[0]),
+                us(medians[1]),
+                us(medians[2])
+            );
+        }
+        true
+    })
+}
