@@ -79,43 +79,73 @@
    * Calls a service method and resolves with its answer's data, or rejects with an IpcError.
    * @param {string} channel such as "todos.add"
    * @param {Record<string, unknown>} [args] arguments by name
-   * @param {{timeout?: number}} [options] timeout: stop waiting after this many milliseconds (rejects with TIMEOUT)
+   * @param {{timeout?: number, signal?: AbortSignal}} [options] timeout: stop waiting after this many milliseconds
+   *   (rejects with TIMEOUT); signal: abort the call (rejects with CANCELLED). Either way the host is told to stop the
+   *   handler at its next await.
    * @returns {Promise<unknown>}
    */
   function invoke(channel, args, options) {
     const timeout = options === undefined ? undefined : options.timeout;
+    const signal = options === undefined ? undefined : options.signal;
     return new Promise((resolve, reject) => {
+      if (signal !== undefined && signal.aborted) {
+        reject(localError("CANCELLED", `\`${channel}\` was cancelled before it was sent`));
+        return;
+      }
       const id = nextId++;
       let text;
       try {
         text = JSON.stringify({ type: "invoke", id, channel, args: args === undefined ? {} : args }, exactNumbers);
-      } catch (e) {
-        reject(localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
-        return;
-      }
-      try {
         checkSize(channel, text);
       } catch (e) {
-        reject(e);
+        reject(e instanceof IpcError ? e
+          : localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
         return;
       }
-      const entry = { resolve, reject, timer: undefined };
-      if (timeout !== undefined) {
-        entry.timer = setTimeout(() => {
-          if (pending.delete(id)) {
-            reject(localError("TIMEOUT", `\`${channel}\` did not answer within ${timeout} ms`));
+      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal };
+      // Stops waiting: the promise rejects now and the host is asked to drop the call.
+      const giveUp = (kind, message) => {
+        if (settle(id)) {
+          reject(localError(kind, message));
+          try {
+            post(JSON.stringify({ type: "cancel", id }));
+          } catch (e) {
+            // The page is going away; the host drops the call with the page.
           }
-        }, timeout);
+        }
+      };
+      if (timeout !== undefined) {
+        entry.timer = setTimeout(() => giveUp("TIMEOUT", `\`${channel}\` did not answer within ${timeout} ms`), timeout);
+      }
+      if (signal !== undefined) {
+        entry.onAbort = () => giveUp("CANCELLED", `\`${channel}\` was cancelled`);
+        signal.addEventListener("abort", entry.onAbort, { once: true });
       }
       pending.set(id, entry);
       try {
         post(text);
       } catch (e) {
-        pending.delete(id);
-        clearTimeout(entry.timer);
+        settle(id);
         reject(localError("CHANNEL_SEND", `could not send \`${channel}\`: ${e.message}`));
       }
     });
+  }
+
+  /**
+   * Removes the pending call `id` and its timer and abort listener; returns whether it was still pending.
+   * @param {number} id
+   */
+  function settle(id) {
+    const entry = pending.get(id);
+    if (entry === undefined) {
+      return false;
+    }
+    pending.delete(id);
+    clearTimeout(entry.timer);
+    if (entry.onAbort !== undefined) {
+      entry.signal.removeEventListener("abort", entry.onAbort);
+    }
+    return true;
   }
 
   /**
@@ -217,8 +247,7 @@
       }
       return;
     }
-    pending.delete(message.id);
-    clearTimeout(entry.timer);
+    settle(message.id);
     if (message.success) {
       entry.resolve(message.data);
     } else {

@@ -48,11 +48,15 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
             let params: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
             write_docs(&mut out, "    ", method.docs, &jsdoc_tags(method, true));
             let fields: Vec<String> = params.iter().map(|p| format!("{}: {p}", js_string(p))).collect();
+            // One more parameter after the declared ones: `host.invoke` options (timeout, signal). Generated argument
+            // names are camelCase Rust names, which never start with `__`.
+            let mut with_options = params.clone();
+            with_options.push("__options");
             let _ = writeln!(
                 out,
-                "    {}({}) {{\n      return host.invoke({}, {{ {} }});\n    }},",
+                "    {}({}) {{\n      return host.invoke({}, {{ {} }}, __options);\n    }},",
                 method.js_name,
-                params.join(", "),
+                with_options.join(", "),
                 js_string(method.channel),
                 fields.join(", "),
             );
@@ -80,6 +84,7 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
         }
     }
     if typed {
+        tags.push("@param {InvokeOptions} [__options] timeout and abort signal of this call".to_owned());
         tags.push(format!("@returns {{Promise<{}>}}", returns(method)));
     }
     if let Some(error) = method.error {
@@ -116,7 +121,7 @@ fn returns(method: &MethodDescriptor) -> String {
 /// }
 ///
 /// let bindings = Bindings::new().service(<Polite as Greeter>::service_descriptor());
-/// assert!(bindings.declarations().contains("greet(name: string): Promise<string>;"));
+/// assert!(bindings.declarations().contains("greet(name: string, options?: InvokeOptions): Promise<string>;"));
 /// assert!(bindings.module().contains("export const greeter = services.greeter;"));
 /// // bindings.write_to("src/generated", "ipc")?; writes ipc.js and ipc.d.ts
 /// ```
@@ -263,10 +268,12 @@ export declare class IpcError<E = unknown> extends Error {
   readonly data: E | null;
 }
 
-/** Options of `host.invoke`. */
+/** Options of a call: the last argument of every generated method, and the third of `host.invoke`. */
 export interface InvokeOptions {
-  /** Stop waiting after this many milliseconds; the call rejects with kind "TIMEOUT". */
+  /** Stop waiting after this many milliseconds: the call rejects with kind "TIMEOUT" and the host drops it. */
   timeout?: number;
+  /** Abort the call: it rejects with kind "CANCELLED" and the host drops the handler at its next await. */
+  signal?: AbortSignal;
 }
 "#;
 
@@ -307,10 +314,11 @@ export declare const host: Host;
 export declare const services: Services;
 "#;
 
-/// `name: T, other?: U | null`: arguments from the last non-`Option` one on may be omitted.
+/// `name: T, other?: U | null, options?: InvokeOptions`: arguments from the last non-`Option` one on may be omitted,
+/// and the call's options come last.
 fn ts_params(method: &MethodDescriptor) -> String {
     let required = method.args.iter().rposition(|a| !a.ts.is_option()).map_or(0, |i| i + 1);
-    let params: Vec<String> = method
+    let mut params: Vec<String> = method
         .args
         .iter()
         .enumerate()
@@ -319,6 +327,12 @@ fn ts_params(method: &MethodDescriptor) -> String {
             format!("{}{optional}: {}", arg.js_name, arg.ts.name())
         })
         .collect();
+    let options = if method.args.iter().any(|a| a.js_name == "options") {
+        "callOptions"
+    } else {
+        "options"
+    };
+    params.push(format!("{options}?: InvokeOptions"));
     params.join(", ")
 }
 
@@ -379,9 +393,11 @@ mod tests {
     fn client_passes_positional_arguments_by_name_on_the_descriptor_channel() {
         let js = global_client_script(&[&GREETER]);
         assert!(js.contains("host.services[\"greeter\"] = Object.freeze({"), "{js}");
-        assert!(js.contains("greetTwice(firstName, loud) {"), "{js}");
+        assert!(js.contains("greetTwice(firstName, loud, __options) {"), "{js}");
         assert!(
-            js.contains(r#"return host.invoke("greeter.greet_twice", { "firstName": firstName, "loud": loud });"#),
+            js.contains(
+                r#"return host.invoke("greeter.greet_twice", { "firstName": firstName, "loud": loud }, __options);"#
+            ),
             "{js}"
         );
     }
@@ -402,7 +418,9 @@ mod tests {
         let dts = Bindings::new().service(&GREETER).declarations();
         assert!(dts.contains("export interface GreeterService {"), "{dts}");
         assert!(
-            dts.contains("  greetTwice(firstName: string, loud?: boolean | null): Promise<string>;"),
+            dts.contains(
+                "  greetTwice(firstName: string, loud?: boolean | null, options?: InvokeOptions): Promise<string>;"
+            ),
             "{dts}"
         );
         assert!(

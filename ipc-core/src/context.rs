@@ -34,6 +34,8 @@ pub struct CallContext {
     hub: Hub,
     window: WindowId,
     origin: Arc<str>,
+    /// Which page load of the window sent the request (see `Hub::page_loaded`).
+    page: u64,
 }
 
 impl fmt::Debug for CallContext {
@@ -52,7 +54,17 @@ impl CallContext {
             hub,
             window,
             origin: origin.into(),
+            page: 0,
         }
+    }
+
+    pub(crate) fn on_page(mut self, page: u64) -> Self {
+        self.page = page;
+        self
+    }
+
+    pub(crate) fn page(&self) -> u64 {
+        self.page
     }
 
     /// The hub the call arrived at: for pushing to windows from a handler (`ctx.hub().broadcast_all(...)`).

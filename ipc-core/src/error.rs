@@ -17,8 +17,9 @@
 //! | 7008 | `FORBIDDEN` | the window's capabilities do not permit the channel, or the page's origin may not speak for the window |
 //! | 7009 | `HANDLER` | the handler returned `Err(e)`; `data` holds `e` as JSON |
 //! | 7010 | `PANICKED` | the handler panicked; the panic is logged on the host and its text is not sent |
-//! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`) |
+//! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`); the host drops the handler |
 //! | 7012 | `PAYLOAD_TOO_LARGE` | the request is larger than the hub accepts ([`HubBuilder::max_request_size`](crate::HubBuilder::max_request_size)); the page's runtime refuses it before sending |
+//! | 7013 | `CANCELLED` | the page aborted the call (the `signal` option of `host.invoke`); the host drops the handler |
 //!
 
 use std::fmt;
@@ -59,6 +60,8 @@ pub enum ErrorCode {
     Timeout,
     /// 7012: the request is larger than the hub accepts.
     PayloadTooLarge,
+    /// 7013: the page aborted the call.
+    Cancelled,
 }
 
 impl ErrorCode {
@@ -77,6 +80,7 @@ impl ErrorCode {
         ErrorCode::Panicked,
         ErrorCode::Timeout,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::Cancelled,
     ];
 
     /// The numeric code sent as `error.code`.
@@ -95,6 +99,7 @@ impl ErrorCode {
             ErrorCode::Panicked => 7010,
             ErrorCode::Timeout => 7011,
             ErrorCode::PayloadTooLarge => 7012,
+            ErrorCode::Cancelled => 7013,
         }
     }
 
@@ -114,6 +119,7 @@ impl ErrorCode {
             ErrorCode::Panicked => "PANICKED",
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::Cancelled => "CANCELLED",
         }
     }
 }

@@ -5,6 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use futures::future::{AbortHandle, AbortRegistration, Abortable, Aborted};
 use futures::FutureExt;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -16,7 +17,7 @@ use crate::context::{CallContext, WindowId};
 use crate::error::{CallError, Error, ErrorCode};
 use crate::event::{Event, EventStream, Filter, Subscribers, Subscription, WindowEventKind};
 use crate::json::to_renderer_json;
-use crate::protocol::{encode_answer, encode_event, Request, RequestKind};
+use crate::protocol::{encode_answer, encode_event, Request};
 use crate::router::Router;
 use crate::service::{Call, Service, ServiceDescriptor};
 
@@ -126,6 +127,7 @@ impl HubBuilder {
                 router: self.router,
                 runtime,
                 max_request_size: self.max_request_size,
+                calls: Calls::default(),
                 windows: RwLock::default(),
                 next_window: AtomicU64::new(1),
                 subscribers: Arc::default(),
@@ -188,6 +190,7 @@ struct Inner {
     router: Router,
     runtime: Handle,
     max_request_size: usize,
+    calls: Calls,
     windows: RwLock<HashMap<WindowId, Arc<AttachedWindow>>>,
     next_window: AtomicU64,
     subscribers: Arc<Subscribers>,
@@ -279,7 +282,7 @@ impl Hub {
             return;
         };
         let page = attached.page.load(Ordering::Acquire);
-        let context = CallContext::new(self.clone(), window, origin);
+        let context = CallContext::new(self.clone(), window, origin).on_page(page);
         let hub = self.clone();
         self.inner.runtime.spawn(async move {
             if let Some(answer) = hub.answer(&context, &request).await {
@@ -289,7 +292,8 @@ impl Hub {
     }
 
     /// Runs one message to completion: for a call, returns the answer text without delivering it anywhere; for a
-    /// one-way message, publishes it and returns `None`. For transports that reply in-band, and for tests.
+    /// one-way message or a cancel, acts on it and returns `None` (as for a call cancelled while it ran). For
+    /// transports that reply in-band, and for tests.
     pub async fn answer(&self, context: &CallContext, request: &str) -> Option<String> {
         if request.len() > self.inner.max_request_size {
             let message = format!(
@@ -309,13 +313,37 @@ impl Hub {
             Ok(request) => request,
             Err((id, error)) => return Some(encode_answer(id, &Err(error))),
         };
-        match request.kind {
-            RequestKind::Invoke { id, args } => {
-                let outcome = self.call(context, &request.channel, args).await;
-                Some(encode_answer(Some(id), &outcome))
+        match request {
+            Request::Invoke { id, channel, args } => {
+                let key = CallKey {
+                    window: context.window(),
+                    page: context.page(),
+                    id,
+                };
+                let Some(registration) = self.inner.calls.start(key) else {
+                    return None; // cancelled before it started
+                };
+                let outcome = Abortable::new(self.call(context, &channel, args), registration).await;
+                self.inner.calls.finish(key);
+                match outcome {
+                    Ok(outcome) => Some(encode_answer(Some(id), &outcome)),
+                    Err(Aborted) => {
+                        tracing::debug!(%channel, window = %context.window(), "call cancelled by the page");
+                        None
+                    }
+                }
             }
-            RequestKind::Send { payload } => {
-                self.receive_message(context, &request.channel, payload);
+            Request::Send { channel, payload } => {
+                self.receive_message(context, &channel, payload);
+                None
+            }
+            Request::Cancel { id } => {
+                let key = CallKey {
+                    window: context.window(),
+                    page: context.page(),
+                    id,
+                };
+                self.inner.calls.cancel(key);
                 None
             }
         }
@@ -546,6 +574,61 @@ impl Hub {
 
     fn write_windows(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<WindowId, Arc<AttachedWindow>>> {
         self.inner.windows.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One call of one page: pages number their calls, and a reload starts again from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CallKey {
+    window: WindowId,
+    page: u64,
+    id: u64,
+}
+
+/// The calls in flight, so a page can cancel them. A cancel may overtake its call (both run on tokio), so a cancel for
+/// a call not started yet is remembered for a while and the call is dropped when it starts.
+#[derive(Default)]
+struct Calls {
+    running: std::sync::Mutex<HashMap<CallKey, AbortHandle>>,
+    early: std::sync::Mutex<HashMap<CallKey, std::time::Instant>>,
+}
+
+impl Calls {
+    /// How long a cancel waits for its call to start before it is forgotten.
+    const EARLY_CANCEL_KEPT: std::time::Duration = std::time::Duration::from_secs(30);
+
+    /// Registers a call; `None` if it was cancelled already.
+    fn start(&self, key: CallKey) -> Option<AbortRegistration> {
+        if self
+            .early
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key)
+            .is_some()
+        {
+            return None;
+        }
+        let (handle, registration) = AbortHandle::new_pair();
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, handle);
+        Some(registration)
+    }
+
+    fn finish(&self, key: CallKey) {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+    }
+
+    fn cancel(&self, key: CallKey) {
+        if let Some(handle) = self.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&key) {
+            handle.abort();
+            return;
+        }
+        let now = std::time::Instant::now();
+        let mut early = self.early.lock().unwrap_or_else(|e| e.into_inner());
+        early.retain(|_, at| now.duration_since(*at) < Self::EARLY_CANCEL_KEPT);
+        early.insert(key, now);
     }
 }
 

@@ -33,6 +33,15 @@
 //! ([`Hub::channel_events`](crate::Hub::channel_events), [`Hub::on_channel`](crate::Hub::on_channel)); a message the
 //! window may not send is dropped and logged.
 //!
+//! # Cancel (renderer → host)
+//!
+//! ```json
+//! {"type": "cancel", "id": 7}
+//! ```
+//!
+//! The page gave up on its call 7: its `AbortSignal` fired or its `timeout` passed, and the promise has already
+//! rejected (`CANCELLED` or `TIMEOUT`). The host drops the handler's future at its next await and sends no answer.
+//!
 //! # Event (host → one or more windows)
 //!
 //! ```json
@@ -57,38 +66,47 @@ use crate::error::{CallError, ErrorCode};
 enum MessageType {
     Invoke,
     Send,
+    Cancel,
 }
 
-/// The envelope as it arrives, every field optional beyond `type` and `channel`; [`Request::parse`] checks which
-/// fields each type needs.
+/// The envelope as it arrives, every field optional beyond `type`; [`Request::parse`] checks which fields each type
+/// needs.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Envelope<'a> {
     #[serde(rename = "type")]
     message_type: MessageType,
     id: Option<u64>,
-    #[serde(borrow)]
-    channel: Cow<'a, str>,
+    #[serde(borrow, default)]
+    channel: Option<Channel<'a>>,
     #[serde(borrow, default)]
     args: Option<&'a RawValue>,
     #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
 }
 
-/// What a renderer asks for.
-#[derive(Debug)]
-pub(crate) enum RequestKind<'a> {
-    /// A call: exactly one answer, with this id.
-    Invoke { id: u64, args: Option<&'a RawValue> },
-    /// A one-way message (`host.send`): no answer.
-    Send { payload: Option<&'a RawValue> },
-}
+/// A channel name, borrowed from the request text unless it holds escapes (serde borrows a `Cow` only directly, not
+/// inside an `Option`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Channel<'a>(#[serde(borrow)] Cow<'a, str>);
 
-/// A request, borrowing from the request text (hot path: no copy of the arguments).
+/// What a renderer asks for, borrowing from the request text (hot path: no copy of the arguments).
 #[derive(Debug)]
-pub(crate) struct Request<'a> {
-    pub channel: Cow<'a, str>,
-    pub kind: RequestKind<'a>,
+pub(crate) enum Request<'a> {
+    /// A call: exactly one answer, with this id.
+    Invoke {
+        id: u64,
+        channel: Cow<'a, str>,
+        args: Option<&'a RawValue>,
+    },
+    /// A one-way message (`host.send`): no answer.
+    Send {
+        channel: Cow<'a, str>,
+        payload: Option<&'a RawValue>,
+    },
+    /// The page gave up on its call `id` (aborted or timed out): no answer.
+    Cancel { id: u64 },
 }
 
 /// Only the id of a request, read when the full envelope failed to parse so the error still reaches its caller.
@@ -101,6 +119,7 @@ impl<'a> Request<'a> {
     /// Parses a request, or returns the error to answer with and the id to answer it under, if one could be read.
     pub fn parse(text: &'a str) -> Result<Self, (Option<u64>, CallError)> {
         let invalid = |id, message: String| (id, CallError::new(ErrorCode::InvalidRequest, message));
+        let missing = |field: &str| format!("request is not a valid envelope: missing field `{field}`");
         let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|err| {
             let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|r| r.id);
             let message = if err.is_syntax() || err.is_eof() {
@@ -110,37 +129,48 @@ impl<'a> Request<'a> {
             };
             invalid(id, message)
         })?;
-        let kind = match envelope.message_type {
+        let Envelope {
+            message_type,
+            id,
+            channel,
+            args,
+            payload,
+        } = envelope;
+        match message_type {
             MessageType::Invoke => {
-                let Some(id) = envelope.id else {
-                    return Err(invalid(
-                        None,
-                        "request is not a valid envelope: missing field `id`".to_owned(),
-                    ));
+                let Some(id) = id else {
+                    return Err(invalid(None, missing("id")));
                 };
-                if envelope.payload.is_some() {
+                let Some(Channel(channel)) = channel else {
+                    return Err(invalid(Some(id), missing("channel")));
+                };
+                if payload.is_some() {
                     let message = "request is not a valid envelope: an invoke passes `args`, not `payload`";
                     return Err(invalid(Some(id), message.to_owned()));
                 }
-                RequestKind::Invoke {
-                    id,
-                    args: envelope.args,
-                }
+                Ok(Request::Invoke { id, channel, args })
             }
             MessageType::Send => {
-                if envelope.id.is_some() || envelope.args.is_some() {
+                if id.is_some() || args.is_some() {
                     let message = "request is not a valid envelope: a send has only `channel` and `payload`";
-                    return Err(invalid(envelope.id, message.to_owned()));
+                    return Err(invalid(id, message.to_owned()));
                 }
-                RequestKind::Send {
-                    payload: envelope.payload,
-                }
+                let Some(Channel(channel)) = channel else {
+                    return Err(invalid(None, missing("channel")));
+                };
+                Ok(Request::Send { channel, payload })
             }
-        };
-        Ok(Request {
-            channel: envelope.channel,
-            kind,
-        })
+            MessageType::Cancel => {
+                let Some(id) = id else {
+                    return Err(invalid(None, missing("id")));
+                };
+                if channel.is_some() || args.is_some() || payload.is_some() {
+                    let message = "request is not a valid envelope: a cancel has only `id`";
+                    return Err(invalid(Some(id), message.to_owned()));
+                }
+                Ok(Request::Cancel { id })
+            }
+        }
     }
 }
 
@@ -200,11 +230,10 @@ mod tests {
     #[test]
     fn request_borrows_args_without_copying() {
         let text = r#"{"type":"invoke","id":3,"channel":"todos.add","args":{"title":"milk"}}"#;
-        let req = Request::parse(text).unwrap();
-        assert!(matches!(req.channel, Cow::Borrowed("todos.add")));
-        let RequestKind::Invoke { id, args } = req.kind else {
+        let Request::Invoke { id, channel, args } = Request::parse(text).unwrap() else {
             panic!("an invoke")
         };
+        assert!(matches!(channel, Cow::Borrowed("todos.add")));
         assert_eq!(id, 3);
         assert_eq!(args.unwrap().get(), r#"{"title":"milk"}"#);
     }
@@ -237,7 +266,7 @@ mod tests {
     #[test]
     fn a_send_carries_a_payload_and_no_id() {
         let req = Request::parse(r#"{"type":"send","channel":"chat.typing","payload":{"on":true}}"#).unwrap();
-        let RequestKind::Send { payload } = req.kind else {
+        let Request::Send { payload, .. } = req else {
             panic!("a send")
         };
         assert_eq!(payload.unwrap().get(), r#"{"on":true}"#);
@@ -247,6 +276,17 @@ mod tests {
             "{}",
             err.message()
         );
+    }
+
+    #[test]
+    fn a_cancel_names_only_the_call() {
+        assert!(matches!(
+            Request::parse(r#"{"type":"cancel","id":4}"#),
+            Ok(Request::Cancel { id: 4 })
+        ));
+        let (id, err) = Request::parse(r#"{"type":"cancel","id":4,"channel":"a.b"}"#).unwrap_err();
+        assert_eq!(id, Some(4));
+        assert!(err.message().contains("a cancel has only `id`"), "{}", err.message());
     }
 
     #[test]

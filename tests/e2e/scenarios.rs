@@ -18,6 +18,8 @@ static TOUCHES: AtomicUsize = AtomicUsize::new(0);
 pub trait Probe {
     /// Counts one call.
     fn touch(&self) -> usize;
+    /// Sleeps, then counts one call: a cancelled call never counts.
+    async fn slow_touch(&self, millis: u64) -> usize;
 }
 
 struct Counting;
@@ -25,6 +27,11 @@ struct Counting;
 impl Probe for Counting {
     fn touch(&self) -> usize {
         TOUCHES.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    async fn slow_touch(&self, millis: u64) -> usize {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+        self.touch()
     }
 }
 
@@ -59,6 +66,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         }),
         ("a_late_answer_never_reaches_the_reloaded_page", |h, w| {
             Box::pin(reload(h, w))
+        }),
+        ("an_aborted_call_is_cancelled_in_the_page_and_the_host", |h, w| {
+            Box::pin(abort(h, w))
         }),
         ("a_page_of_another_origin_cannot_call", |h, w| {
             Box::pin(other_origin(h, w))
@@ -334,6 +344,23 @@ async fn reload(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     )
     .await?;
     outcome.expect_data(json!("new page"))
+}
+
+async fn abort(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    let before = TOUCHES.load(Ordering::SeqCst);
+    let started = r#"(() => {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 50);
+        return host.services.probe.slowTouch(400, { signal: controller.signal });
+    })()"#;
+    let outcome = call(handle, w.main, "aborted slow touch", started).await?;
+    outcome.expect_error(7013, "CANCELLED", "`probe.slow_touch` was cancelled")?;
+    // Long enough for the handler to have finished had it not been dropped.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    if TOUCHES.load(Ordering::SeqCst) != before {
+        return Err("the cancelled handler ran to the end".to_owned());
+    }
+    Ok(())
 }
 
 async fn other_origin(handle: &AppHandle, w: &Windows) -> Result<(), String> {

@@ -106,3 +106,33 @@ test("installing the runtime twice keeps the first", () => {
   vm.runInContext(script, vm.createContext({ window, console, setTimeout, clearTimeout, TextEncoder, Promise }));
   assert.equal(window.host, host);
 });
+
+test("aborting a call rejects with CANCELLED and tells the host", async () => {
+  const { host, posted } = page();
+  const controller = new AbortController();
+  const call = host.invoke("slow.call", {}, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(call, (e) => e.kind === "CANCELLED" && e.code === 7013);
+  assert.deepEqual(posted[1], { type: "cancel", id: 1 });
+  host.__receive({ type: "answer", id: 1, success: true, data: "late", error: null });
+});
+
+test("a timeout tells the host too, and an already aborted signal sends nothing", async () => {
+  const { host, posted } = page();
+  await assert.rejects(host.invoke("slow.call", {}, { timeout: 5 }), (e) => e.kind === "TIMEOUT");
+  assert.deepEqual(posted[1], { type: "cancel", id: 1 });
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(host.invoke("slow.call", {}, { signal: controller.signal }), (e) => e.kind === "CANCELLED");
+  assert.equal(posted.length, 2);
+});
+
+test("generated methods pass their options through", async () => {
+  const { host, posted } = page();
+  host.services.demo = { slow(n, __options) { return host.invoke("demo.slow", { n }, __options); } };
+  const controller = new AbortController();
+  const call = host.services.demo.slow(1, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(call, (e) => e.kind === "CANCELLED");
+  assert.deepEqual(posted.map((m) => m.type), ["invoke", "cancel"]);
+});

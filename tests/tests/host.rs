@@ -14,6 +14,8 @@ use serde_json::{json, Value};
 trait Counter {
     fn bump(&self) -> usize;
     async fn slow(&self, millis: u64) -> String;
+    /// Sleeps, then counts: a cancelled call never counts.
+    async fn slow_bump(&self, millis: u64) -> usize;
 }
 
 #[derive(Default, Clone)]
@@ -26,6 +28,10 @@ impl Counter for Counting {
     async fn slow(&self, millis: u64) -> String {
         tokio::time::sleep(Duration::from_millis(millis)).await;
         format!("slept {millis}")
+    }
+    async fn slow_bump(&self, millis: u64) -> usize {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        self.bump()
     }
 }
 
@@ -333,4 +339,45 @@ async fn a_request_larger_than_the_limit_is_refused_unread() {
         )
     );
     assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_cancelled_call_stops_at_its_next_await_and_is_not_answered() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"counter.slow_bump","args":{"millis":100}}"#);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    page.post(r#"{"type":"cancel","id":1}"#);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0, "the handler ran past its await");
+    assert_eq!(next(&mut page).await, None, "a cancelled call was answered");
+    // The next call of the page is not affected.
+    let answer: Value = serde_json::from_str(&page.invoke("counter.bump", "{}").await).unwrap();
+    assert_eq!(answer["data"], 1);
+}
+
+#[tokio::test]
+async fn a_cancel_that_overtakes_its_call_still_cancels_it() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"cancel","id":5}"#);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    page.post(r#"{"type":"invoke","id":5,"channel":"counter.slow_bump","args":{"millis":10}}"#);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+    assert_eq!(next(&mut page).await, None);
+}
+
+#[tokio::test]
+async fn a_cancel_of_another_window_s_call_does_nothing() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let mut caller = TestClient::new(&hub);
+    let other = TestClient::new(&hub);
+    caller.post(r#"{"type":"invoke","id":1,"channel":"counter.slow_bump","args":{"millis":50}}"#);
+    other.post(r#"{"type":"cancel","id":1}"#);
+    let answer: Value = serde_json::from_str(&caller.next_message().await.unwrap()).unwrap();
+    assert_eq!(answer["data"], 1);
 }

@@ -23,7 +23,7 @@ fn runtime_logic_passes_its_node_tests() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        report.contains("# pass 9") && report.contains("# fail 0"),
+        report.contains("# pass 12") && report.contains("# fail 0"),
         "unexpected report:\n{report}"
     );
 }

@@ -78,3 +78,11 @@ export function events(): () => void {
     offMove();
   };
 }
+
+/** Every generated method takes the call's options last. */
+export async function withOptions(): Promise<number> {
+  const controller = new AbortController();
+  const sum: number = await fixture.add(1, 2, { timeout: 500, signal: controller.signal });
+  const maybe: string | null = await kinds.optional(1, undefined, { timeout: 100 });
+  return sum + (maybe === null ? 0 : 1);
+}
