@@ -51,18 +51,7 @@ fn main() {
         .service(Greetings::default().into_service())
         .window(WindowSpec::html("Hello", include_str!("index.html")).size(640, 360));
     if self_drive {
-        app = app.on_ready(move |handle| {
-            std::thread::spawn(move || {
-                let code = match drive(&handle, &screenshot) {
-                    Ok(()) => 0,
-                    Err(err) => {
-                        eprintln!("self-drive failed: {err}");
-                        1
-                    }
-                };
-                let _ = handle.exit(code);
-            });
-        });
+        app = app.drive(move |handle| drive(handle, &screenshot));
     }
     match app.run() {
         Ok(code) => std::process::exit(code),

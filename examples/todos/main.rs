@@ -120,18 +120,7 @@ fn main() {
                 .capabilities(read_only),
         );
     if self_drive {
-        app = app.on_ready(move |handle| {
-            std::thread::spawn(move || {
-                let code = match drive(&handle, &screenshots) {
-                    Ok(()) => 0,
-                    Err(err) => {
-                        eprintln!("self-drive failed: {err}");
-                        1
-                    }
-                };
-                let _ = handle.exit(code);
-            });
-        });
+        app = app.drive(move |handle| drive(handle, &screenshots));
     }
     match app.run() {
         Ok(code) => std::process::exit(code),

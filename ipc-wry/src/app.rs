@@ -84,6 +84,27 @@ impl App {
         self
     }
 
+    /// Runs `driver` on a thread of its own once every window is open, then ends the app: [`run`](App::run) returns 0
+    /// if the driver returned `Ok`, and 1 after printing its error to stderr otherwise. For self-driving demos and
+    /// end-to-end tests: the driver clicks, waits and checks through the [`AppHandle`].
+    pub fn drive<E: std::fmt::Display>(
+        self,
+        driver: impl FnOnce(&AppHandle) -> Result<(), E> + Send + 'static,
+    ) -> Self {
+        self.on_ready(move |handle| {
+            std::thread::spawn(move || {
+                let code = match driver(&handle) {
+                    Ok(()) => 0,
+                    Err(err) => {
+                        eprintln!("self-drive failed: {err}");
+                        1
+                    }
+                };
+                let _ = handle.exit(code);
+            });
+        })
+    }
+
     /// Opens the windows and runs the event loop on this thread until the last window closes (returns 0) or
     /// [`AppHandle::exit`] is called (returns its code). Handlers run on a tokio runtime the app starts; when the loop
     /// ends, the hub shuts down (event streams end) and the runtime stops.

@@ -114,11 +114,9 @@ fn main() -> ExitCode {
         .window(WindowSpec::html("viewer", PAGE).size(400, 300).capabilities(viewer))
         .window(WindowSpec::html("doomed", PAGE).size(400, 300))
         .window(WindowSpec::html("wanderer", PAGE).size(400, 300))
-        .on_ready(move |handle| {
-            std::thread::spawn(move || {
-                let failed = run_all(&handle, &selected, &selected_scenarios);
-                let _ = handle.exit(if failed == 0 { 0 } else { 1 });
-            });
+        .drive(move |handle| match run_all(handle, &selected, &selected_scenarios) {
+            0 => Ok(()),
+            failed => Err(format!("{failed} end-to-end tests failed")),
         });
     let code = match app.run() {
         Ok(code) => code,
