@@ -1,5 +1,6 @@
 # Installs the Debian packages a build and a headless run need, if any is missing. Sourced by scripts/demo and
-# scripts/test; uses apt-get directly as root and sudo otherwise.
+# scripts/test; uses apt-get directly as root and sudo otherwise. Recommended packages are kept: WebKitGTK's (fonts,
+# D-Bus) are what it was tested with.
 set -euo pipefail
 
 IPC_SYSTEM_PACKAGES=(pkg-config libwebkit2gtk-4.1-dev xvfb xauth)
@@ -16,7 +17,7 @@ ipc_install_system_deps() {
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 # Node.js and npm, for the TypeScript checks of the generated client (tests/ts).
@@ -28,7 +29,7 @@ ipc_install_node() {
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
 }
 
 ipc_require_cargo() {
