@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::runtime::Handle;
 use tokio::sync::Mutex as AsyncMutex;
+use tracing::Instrument;
 
 use crate::capability::{Capabilities, Direction};
 use crate::context::{CallContext, WindowId};
@@ -323,7 +324,10 @@ impl Hub {
                 let Some(registration) = self.inner.calls.start(key) else {
                     return None; // cancelled before it started
                 };
-                let outcome = Abortable::new(self.call(context, &channel, args), registration).await;
+                // One span per call, so a subscriber's logs of the handler carry the channel, window and call id.
+                let span = tracing::debug_span!("ipc_call", %channel, window = %context.window(), id);
+                let call = Abortable::new(self.call(context, &channel, args), registration);
+                let outcome = call.instrument(span).await;
                 self.inner.calls.finish(key);
                 match outcome {
                     Ok(outcome) => Some(encode_answer(Some(id), &outcome)),
