@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::ErrorCode;
 use crate::hub::{Hub, DEFAULT_MAX_REQUEST_SIZE};
 use crate::service::{MethodDescriptor, ServiceDescriptor};
-use crate::typescript::Declarations;
+use crate::typescript::{Declarations, TsInfo, TsType};
 
 const RUNTIME_JS: &str = include_str!("../js/runtime.js");
 
@@ -128,6 +128,7 @@ fn returns(method: &MethodDescriptor) -> String {
 #[derive(Debug, Clone)]
 pub struct Bindings {
     services: Vec<&'static ServiceDescriptor>,
+    events: Vec<(String, TsType)>,
     max_request_size: usize,
 }
 
@@ -135,6 +136,7 @@ impl Default for Bindings {
     fn default() -> Self {
         Bindings {
             services: Vec::new(),
+            events: Vec::new(),
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
         }
     }
@@ -162,8 +164,16 @@ impl Bindings {
     pub fn of_hub(hub: &Hub) -> Self {
         Bindings {
             services: hub.services().to_vec(),
+            events: Vec::new(),
             max_request_size: hub.max_request_size(),
         }
+    }
+
+    /// Declares that Rust pushes `T` on `channel` (with `Hub::send_to_window`, `broadcast` or `broadcast_all`), so
+    /// `host.on(channel, callback)` gives the callback a `T` in TypeScript.
+    pub fn event<T: TsInfo + ?Sized>(mut self, channel: &str) -> Self {
+        self.events.push((channel.to_owned(), TsType::of::<T>()));
+        self
     }
 
     /// An ES module: installs the runtime and the clients when no transport did (harmless when one did), then
@@ -191,6 +201,7 @@ impl Bindings {
                 .chain(method.error.iter())
                 .for_each(|ty| ty.declare(&mut types));
         }
+        self.events.iter().for_each(|(_, ty)| ty.declare(&mut types));
         let mut out = String::from(GENERATED);
         out.push_str(&types.render());
         let kinds: Vec<String> = ErrorCode::ALL.iter().map(|c| js_string(c.kind())).collect();
@@ -227,6 +238,14 @@ impl Bindings {
         services.push_str("}\n");
         out.push('\n');
         out.push_str(&services);
+        out.push_str(
+            "\n/** What Rust pushes, by channel (declared with `Bindings::event`), and the window's own lifecycle events. */\n",
+        );
+        out.push_str("export interface Events extends WindowEvents {\n");
+        for (channel, ty) in &self.events {
+            let _ = writeln!(out, "  {}: {};", js_string(channel), ty.name());
+        }
+        out.push_str("}\n");
         out.push_str(HOST_DTS);
         for service in &self.services {
             let _ = writeln!(
@@ -293,10 +312,10 @@ export interface Host {
   /** Sends a one-way message to Rust subscribers of `channel` (no answer). */
   send(channel: string, payload?: unknown): void;
   /** Calls `callback` for every event pushed on `channel`; returns a function that removes it. */
-  on<K extends keyof WindowEvents>(channel: K, callback: (payload: WindowEvents[K]) => void): () => void;
+  on<K extends keyof Events>(channel: K, callback: (payload: Events[K]) => void): () => void;
   on(channel: string, callback: (payload: unknown) => void): () => void;
   /** Like `on`, for the next event only. */
-  once<K extends keyof WindowEvents>(channel: K, callback: (payload: WindowEvents[K]) => void): () => void;
+  once<K extends keyof Events>(channel: K, callback: (payload: Events[K]) => void): () => void;
   once(channel: string, callback: (payload: unknown) => void): () => void;
   /** Removes a listener added with `on` (the same callback). */
   off(channel: string, callback: (payload: any) => void): void;
@@ -358,7 +377,6 @@ fn js_string(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::service::ArgDescriptor;
-    use crate::typescript::TsType;
 
     static GREETER: ServiceDescriptor = ServiceDescriptor {
         name: "greeter",
@@ -431,6 +449,22 @@ mod tests {
         assert!(dts.contains("export declare const greeter: GreeterService;"), "{dts}");
         assert!(
             dts.contains(r#"export type ErrorKind = "CHANNEL_SEND" | "CHANNEL_RECV""#),
+            "{dts}"
+        );
+    }
+
+    #[test]
+    fn declared_events_type_their_payloads() {
+        let dts = Bindings::new()
+            .service(&GREETER)
+            .event::<Vec<String>>("greeter.greeted")
+            .declarations();
+        assert!(
+            dts.contains("export interface Events extends WindowEvents {\n  \"greeter.greeted\": Array<string>;\n}"),
+            "{dts}"
+        );
+        assert!(
+            dts.contains("on<K extends keyof Events>(channel: K, callback: (payload: Events[K]) => void)"),
             "{dts}"
         );
     }

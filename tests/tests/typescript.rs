@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use ipc_core::client::Bindings;
-use tests::kinds::{Impl, Kinds};
+use tests::kinds::{Impl, Kinds, Todo};
 use tests::{Fixture, FixtureImpl};
 
 fn ts_dir() -> PathBuf {
@@ -17,7 +17,8 @@ fn ts_dir() -> PathBuf {
 fn write_bindings() -> Bindings {
     let bindings = Bindings::new()
         .service(<FixtureImpl as Fixture>::service_descriptor())
-        .service(<Impl as Kinds>::service_descriptor());
+        .service(<Impl as Kinds>::service_descriptor())
+        .event::<Vec<Todo>>("todos.changed");
     bindings
         .write_to(ts_dir().join("generated"), "ipc")
         .expect("the bindings are written");
@@ -65,7 +66,7 @@ fn a_wrong_argument_type_fails_the_type_check() {
 }
 
 #[test]
-fn window_event_payloads_are_typed() {
+fn event_payloads_are_typed() {
     write_bindings();
     let out = tsc("wrong-event.ts");
     let report = String::from_utf8_lossy(&out.stdout);

@@ -69,8 +69,10 @@ export function events(): () => void {
   const offResize = host.on("window:resize", ({ width, height }) => console.log(width * height));
   const offMove = host.once("window:move", (position) => console.log(position.x + position.y));
   const listener = (payload: unknown) => console.log(payload);
-  host.on("todos.changed", listener);
-  host.off("todos.changed", listener);
+  host.on("editor.note", listener);
+  host.off("editor.note", listener);
+  // Declared with `Bindings::event::<Vec<Todo>>("todos.changed")`: the payload is typed.
+  host.on("todos.changed", (todos) => console.log(todos.map((todo) => todo.title.length)));
   host.send("editor.typing", { active: true });
   window.host.send("editor.saved");
   return () => {

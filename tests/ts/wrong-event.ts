@@ -1,6 +1,10 @@
-// Must NOT type-check: a resize event has width and height, not x (tests/tests/typescript.rs expects the error on line 5).
+// Must NOT type-check (tests/tests/typescript.rs expects errors on lines 5 and 9).
 import { host } from "./generated/ipc.js";
 
-export const off = host.on("window:resize", (size) => {
+export const offResize = host.on("window:resize", (size) => {
   console.log(size.x);
+});
+
+export const offTodos = host.on("todos.changed", (todos) => {
+  console.log(todos[0].colour);
 });
