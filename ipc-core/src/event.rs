@@ -112,6 +112,11 @@ impl Event {
         self.payload.get()
     }
 
+    /// The payload as raw JSON, for forwarding without another serialization.
+    pub(crate) fn payload_raw(&self) -> &RawValue {
+        &self.payload
+    }
+
     /// The payload decoded as `T`.
     ///
     /// # Errors

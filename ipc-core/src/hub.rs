@@ -517,8 +517,9 @@ impl Hub {
                     .capabilities
                     .permits_for(window, event.channel(), Direction::Receive)
                 {
-                    let payload = kind.payload();
-                    attached.endpoint.deliver(encode_event(event.channel(), &payload));
+                    attached
+                        .endpoint
+                        .deliver(encode_event(event.channel(), event.payload_raw()));
                 }
             }
         }
