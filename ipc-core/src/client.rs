@@ -404,6 +404,7 @@ mod tests {
             ],
             returns: Some(TsType::of::<String>()),
             error: Some(TsType::of::<u32>()),
+            timeout: crate::CallTimeout::Default,
         }],
     };
 

@@ -79,7 +79,7 @@ pub use context::{CallContext, WindowId};
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
 pub use hub::{Endpoint, Hub, HubBuilder, WindowConfig, DEFAULT_APP_ORIGIN, DEFAULT_MAX_REQUEST_SIZE};
-pub use service::{ArgDescriptor, Call, MethodDescriptor, Service, ServiceDescriptor};
+pub use service::{ArgDescriptor, Call, CallTimeout, MethodDescriptor, Service, ServiceDescriptor};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
 ///
@@ -94,6 +94,15 @@ pub use service::{ArgDescriptor, Call, MethodDescriptor, Service, ServiceDescrip
 ///
 /// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the
 /// first part of every channel and the property of `host.services` in JavaScript.
+///
+/// Method attributes, in one `#[ipc(...)]` or several:
+///
+/// - `#[ipc(rename = "...")]` sets the method's part of its channel (and its JavaScript name) instead of its Rust name;
+/// - `#[ipc(timeout = "250ms")]` sets how long the host lets one call run ([`MethodDescriptor::timeout`]): a positive
+///   whole number followed by `ms`, `s` or `m`, or `"none"` for no deadline ([`CallTimeout::Never`]). Without it, the
+///   hub's default applies ([`CallTimeout::Default`]).
+///
+/// Parameter attributes: `#[validate(...)]` checks an argument before the method runs (see [`validate`]).
 pub use ipc_macros::ipc_service;
 
 /// The ts-rs crate, for `#[derive(ipc_core::ts_rs::TS)] #[ts(crate = "ipc_core::ts_rs")]` without a direct dependency.

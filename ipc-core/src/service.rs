@@ -1,6 +1,8 @@
 //! The [`Service`] trait that `#[ipc_service]` implements, and the descriptors that the router and the JavaScript
 //! client are both built from.
 
+use std::time::Duration;
+
 use futures::future::BoxFuture;
 use serde_json::value::RawValue;
 
@@ -65,6 +67,52 @@ pub struct MethodDescriptor {
     pub returns: Option<TsType>,
     /// The TypeScript type of `error.data` when the method returns `Result<_, E>`: `E`'s type.
     pub error: Option<TsType>,
+    /// How long the host lets one call run before answering `TIMEOUT` and dropping its future: set with
+    /// `#[ipc(timeout = "250ms")]` or `#[ipc(timeout = "none")]` on the method, [`CallTimeout::Default`] without it.
+    pub timeout: CallTimeout,
+}
+
+/// How long the host lets one call of a method run before answering TIMEOUT and dropping its future.
+///
+/// Written on a method of an `#[ipc_service]` trait as `#[ipc(timeout = "...")]`: a positive whole number followed by
+/// `ms`, `s` or `m` (`"250ms"`, `"30s"`, `"2m"`) gives [`After`](CallTimeout::After), and `"none"` gives
+/// [`Never`](CallTimeout::Never).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use ipc_core::{ipc_service, CallTimeout};
+///
+/// #[ipc_service]
+/// trait Files {
+///     #[ipc(timeout = "2m")]
+///     async fn upload(&self, name: String, bytes: Vec<u8>);
+///     #[ipc(timeout = "none")]
+///     async fn watch(&self, path: String) -> String;
+///     fn list(&self) -> Vec<String>;
+/// }
+///
+/// struct Disk;
+/// # impl Files for Disk {
+/// #     async fn upload(&self, _name: String, _bytes: Vec<u8>) {}
+/// #     async fn watch(&self, path: String) -> String { path }
+/// #     fn list(&self) -> Vec<String> { Vec::new() }
+/// # }
+///
+/// let timeouts: Vec<CallTimeout> = <Disk as Files>::service_descriptor().methods.iter().map(|m| m.timeout).collect();
+/// assert_eq!(
+///     timeouts,
+///     [CallTimeout::After(Duration::from_secs(120)), CallTimeout::Never, CallTimeout::Default]
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallTimeout {
+    /// The hub's default deadline.
+    Default,
+    /// This long.
+    After(Duration),
+    /// No deadline.
+    Never,
 }
 
 /// One argument of a method, as the renderer passes it.

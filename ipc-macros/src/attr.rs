@@ -5,6 +5,7 @@ use syn::parse::Parser;
 use syn::LitStr;
 
 use crate::ctxt::Ctxt;
+use crate::model::Timeout;
 
 /// Settings from `#[ipc_service(name = "...")]`.
 #[derive(Default)]
@@ -43,19 +44,23 @@ impl ServiceSettings {
     }
 }
 
-/// The attribute path of per-method settings: `#[ipc(rename = "...")]`.
+/// The attribute path of per-method settings: `#[ipc(rename = "...", timeout = "...")]`.
 pub const METHOD_ATTR: &str = "ipc";
 
-/// Settings from `#[ipc(...)]` on a method.
+/// Settings from `#[ipc(...)]` on a method, in one attribute or several.
 #[derive(Default)]
 pub struct MethodSettings {
     /// `rename = "..."`: the method's part of the channel, with the literal for error spans.
     pub rename: Option<LitStr>,
+    /// `timeout = "..."`: how long the host lets one call run.
+    pub timeout: Option<Timeout>,
 }
 
 impl MethodSettings {
     pub fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
         let mut settings = MethodSettings::default();
+        // Set at the first `timeout`, even a malformed one, so a second is reported as given twice.
+        let mut timeout_given = false;
         for attr in attrs.iter().filter(|a| a.path().is_ident(METHOD_ATTR)) {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
@@ -64,8 +69,20 @@ impl MethodSettings {
                     }
                     settings.rename = Some(meta.value()?.parse()?);
                     Ok(())
+                } else if meta.path.is_ident("timeout") {
+                    let value: syn::Expr = meta.value()?.parse()?;
+                    if timeout_given {
+                        cx.error_at(&value, "`timeout` is given twice; keep one");
+                        return Ok(());
+                    }
+                    timeout_given = true;
+                    match parse_timeout(&value) {
+                        Ok(timeout) => settings.timeout = Some(timeout),
+                        Err(error) => cx.syn_error(error),
+                    }
+                    Ok(())
                 } else {
-                    Err(meta.error("unknown argument of #[ipc]; expected `rename = \"...\"`"))
+                    Err(meta.error("unknown argument of #[ipc]; expected `rename = \"...\"` or `timeout = \"...\"`"))
                 }
             });
             if let Err(error) = result {
@@ -73,6 +90,51 @@ impl MethodSettings {
             }
         }
         settings
+    }
+}
+
+/// What a timeout looks like, for the message of every malformed one.
+const TIMEOUT_FORMAT: &str = "write a positive whole number followed by `ms`, `s` or `m`, such as \
+                              `timeout = \"250ms\"`, `\"30s\"` or `\"2m\"`, or `timeout = \"none\"` for no deadline";
+
+/// `"250ms"`, `"30s"`, `"2m"` or `"none"`; any other value is an error at the value.
+fn parse_timeout(value: &syn::Expr) -> syn::Result<Timeout> {
+    let text = match value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => lit.value(),
+        _ => {
+            return Err(syn::Error::new_spanned(
+                value,
+                format!("the timeout is a string: {TIMEOUT_FORMAT}"),
+            ))
+        }
+    };
+    let error = |message: String| Err(syn::Error::new_spanned(value, message));
+    if text == "none" {
+        return Ok(Timeout::Never);
+    }
+    let (amount, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let millis_per_unit: u64 = match unit {
+        "ms" if !amount.is_empty() => 1,
+        "s" if !amount.is_empty() => 1_000,
+        "m" if !amount.is_empty() => 60_000,
+        _ => return error(format!("invalid timeout `{text}`: {TIMEOUT_FORMAT}")),
+    };
+    let millis = amount
+        .parse::<u64>()
+        .ok()
+        .and_then(|amount| amount.checked_mul(millis_per_unit));
+    match millis {
+        Some(0) => error(format!(
+            "a timeout of `{text}` would fail every call: write a positive amount, such as `timeout = \"250ms\"`, \
+             or `timeout = \"none\"` for no deadline"
+        )),
+        Some(millis) => Ok(Timeout::After { millis }),
+        None => error(format!(
+            "timeout `{text}` is too long; for no deadline write `timeout = \"none\"`"
+        )),
     }
 }
 
@@ -220,4 +282,169 @@ fn bounds<T>(
         return Err(meta.error("give `min = ..`, `max = ..` or both, such as `length(min = 1, max = 200)`"));
     }
     Ok((min, max))
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::ServiceSettings;
+    use crate::ctxt::Ctxt;
+    use crate::model::{Service, Timeout};
+
+    /// The timeout of every method of `item`, and the messages of the errors met while reading it.
+    fn timeouts(item: &syn::ItemTrait) -> (Vec<Timeout>, Vec<String>) {
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), item);
+        let timeouts = service.methods.iter().map(|m| m.timeout).collect();
+        let errors = match cx.finish() {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (timeouts, errors)
+    }
+
+    #[test]
+    fn a_timeout_is_read_in_milliseconds_seconds_or_minutes() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                #[ipc(timeout = "250ms")]
+                fn quick(&self);
+                #[ipc(timeout = "30s")]
+                fn slow(&self);
+                #[ipc(timeout = "2m")]
+                fn slower(&self);
+            }
+        };
+        let after = |millis| Timeout::After { millis };
+        assert_eq!(
+            timeouts(&item),
+            (vec![after(250), after(30_000), after(120_000)], vec![])
+        );
+    }
+
+    #[test]
+    fn none_means_no_deadline_and_no_attribute_the_hubs_default() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                #[ipc(timeout = "none")]
+                async fn watch(&self);
+                fn list(&self);
+            }
+        };
+        assert_eq!(timeouts(&item), (vec![Timeout::Never, Timeout::Default], vec![]));
+    }
+
+    #[test]
+    fn timeout_combines_with_rename_in_one_attribute_or_several() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                #[ipc(rename = "run", timeout = "5s")]
+                fn start(&self);
+                #[ipc(timeout = "none")]
+                #[ipc(rename = "halt")]
+                fn stop(&self);
+            }
+        };
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), &item);
+        cx.finish().unwrap();
+        let read: Vec<(&str, Timeout)> = service
+            .methods
+            .iter()
+            .map(|m| (m.channel.as_str(), m.timeout))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("jobs.run", Timeout::After { millis: 5_000 }),
+                ("jobs.halt", Timeout::Never)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_timeout_is_one_error_saying_what_to_write() {
+        let values: Vec<syn::Expr> = vec![
+            parse_quote!("250"),
+            parse_quote!("ms"),
+            parse_quote!("5 s"),
+            parse_quote!(" 5s"),
+            parse_quote!("1h"),
+            parse_quote!("1.5s"),
+            parse_quote!("-5s"),
+            parse_quote!("+5s"),
+            parse_quote!("5S"),
+            parse_quote!(""),
+            parse_quote!(250),
+            parse_quote!(five_seconds),
+        ];
+        for value in values {
+            let item: syn::ItemTrait = parse_quote! {
+                trait Jobs {
+                    #[ipc(timeout = #value)]
+                    fn run(&self);
+                }
+            };
+            let (read, errors) = timeouts(&item);
+            assert_eq!(read, [Timeout::Default], "{value:?}");
+            assert_eq!(errors.len(), 1, "{value:?}: {errors:#?}");
+            assert!(
+                errors[0].contains(r#"such as `timeout = "250ms"`, `"30s"` or `"2m"`, or `timeout = "none"`"#),
+                "{}",
+                errors[0]
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_timeout_is_refused() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                #[ipc(timeout = "0s")]
+                fn run(&self);
+            }
+        };
+        let (_, errors) = timeouts(&item);
+        assert_eq!(
+            errors,
+            [
+                r#"a timeout of `0s` would fail every call: write a positive amount, such as `timeout = "250ms"`, or `timeout = "none"` for no deadline"#
+            ]
+        );
+    }
+
+    #[test]
+    fn a_timeout_too_long_to_count_is_refused() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                #[ipc(timeout = "400000000000000m")]
+                fn run(&self);
+            }
+        };
+        let (_, errors) = timeouts(&item);
+        assert_eq!(
+            errors,
+            [r#"timeout `400000000000000m` is too long; for no deadline write `timeout = "none"`"#]
+        );
+    }
+
+    #[test]
+    fn a_timeout_given_twice_is_one_error_in_one_attribute_or_two() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                #[ipc(timeout = "1s", timeout = "2s")]
+                fn run(&self);
+                #[ipc(timeout = "nonsense")]
+                #[ipc(timeout = "2s")]
+                fn stop(&self);
+            }
+        };
+        let (read, errors) = timeouts(&item);
+        assert_eq!(read, [Timeout::After { millis: 1_000 }, Timeout::Default]);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert_eq!(errors[0], "`timeout` is given twice; keep one");
+        assert!(errors[1].starts_with("invalid timeout `nonsense`"), "{}", errors[1]);
+        assert_eq!(errors[2], "`timeout` is given twice; keep one");
+    }
 }

@@ -34,10 +34,23 @@ pub struct Method<'a> {
     pub wire_name: String,
     pub wire_name_span: Span,
     pub docs: String,
+    /// How long the host lets one call run: `#[ipc(timeout = "...")]`.
+    pub timeout: Timeout,
     pub is_async: bool,
     pub receiver: Receiver<'a>,
     pub args: Vec<Arg<'a>>,
     pub output: Output<'a>,
+}
+
+/// How long the host lets one call of a method run, as `ipc_core::CallTimeout` will say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// No `timeout` setting: the hub's default deadline.
+    Default,
+    /// `timeout = "250ms"`, `"5s"` or `"2m"`, in milliseconds (never zero).
+    After { millis: u64 },
+    /// `timeout = "none"`: no deadline.
+    Never,
 }
 
 /// How a method takes `self`.

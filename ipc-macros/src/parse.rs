@@ -8,7 +8,7 @@ use syn::{
 
 use crate::attr::{MethodSettings, ServiceSettings, Validator};
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
+use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service, Timeout};
 use crate::names;
 
 impl<'a> Service<'a> {
@@ -75,6 +75,7 @@ impl<'a> Method<'a> {
             wire_name_span,
             rust_name,
             docs: docs(&method.attrs),
+            timeout: settings.timeout.unwrap_or(Timeout::Default),
             is_async: sig.asyncness.is_some(),
             receiver,
             args,

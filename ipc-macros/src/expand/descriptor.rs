@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::{ArgKind, Output, Service};
+use crate::model::{ArgKind, Output, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub fn render(service: &Service) -> TokenStream {
@@ -43,6 +43,13 @@ pub fn render(service: &Service) -> TokenStream {
             Output::Result { ok, err } if is_unit(ok) => (none, ts(err)),
             Output::Result { ok, err } => (ts(ok), ts(err)),
         };
+        let timeout = match method.timeout {
+            Timeout::Default => quote!(#krate::CallTimeout::Default),
+            Timeout::After { millis } => {
+                quote!(#krate::CallTimeout::After(::core::time::Duration::from_millis(#millis)))
+            }
+            Timeout::Never => quote!(#krate::CallTimeout::Never),
+        };
         quote! {
             #krate::MethodDescriptor {
                 rust_name: #rust_name,
@@ -52,6 +59,7 @@ pub fn render(service: &Service) -> TokenStream {
                 args: &[#(#args),*],
                 returns: #returns,
                 error: #error,
+                timeout: #timeout,
             }
         }
     });
