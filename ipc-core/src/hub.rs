@@ -367,10 +367,7 @@ impl Hub {
             ));
         };
         let call = Call { args, context };
-        match AssertUnwindSafe(route.service.call(route.method, call))
-            .catch_unwind()
-            .await
-        {
+        match AssertUnwindSafe(route.call(call)).catch_unwind().await {
             Ok(outcome) => outcome,
             Err(panic) => {
                 let detail = panic

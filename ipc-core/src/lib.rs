@@ -79,7 +79,7 @@ pub use context::{CallContext, WindowId};
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
 pub use hub::{Endpoint, Hub, HubBuilder, WindowConfig, DEFAULT_APP_ORIGIN, DEFAULT_MAX_REQUEST_SIZE};
-pub use service::{ArgDescriptor, Call, CallTimeout, MethodDescriptor, Service, ServiceDescriptor};
+pub use service::{ArgDescriptor, Call, CallTimeout, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
 ///

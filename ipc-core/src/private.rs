@@ -6,19 +6,12 @@ pub use serde_json::value::RawValue;
 
 pub use crate::typescript::TsType;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::error::{CallError, ErrorCode};
-use crate::service::ServiceDescriptor;
-
-/// The answer for a method index the descriptor does not have. The router only hands out valid indices, so this is
-/// reached only by a hand-made call.
-pub fn unknown_method(service: &ServiceDescriptor, method: usize) -> Result<Box<RawValue>, CallError> {
-    Err(CallError::new(
-        ErrorCode::UnknownChannel,
-        format!("service `{}` has no method number {method}", service.name),
-    ))
-}
+use crate::service::{MethodHandler, ServiceDescriptor};
 
 pub use crate::args::decode as decode_args;
 
@@ -91,7 +84,7 @@ impl crate::Service for NotExpanded {
         &Self::DESCRIPTOR
     }
 
-    fn call<'a>(&'a self, method: usize, _call: crate::Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
-        Box::pin(async move { unknown_method(&Self::DESCRIPTOR, method) })
+    fn methods(self: Arc<Self>) -> Vec<MethodHandler> {
+        Vec::new()
     }
 }

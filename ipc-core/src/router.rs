@@ -1,16 +1,31 @@
 //! Channel → method lookup over the registered services.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::error::Error;
-use crate::service::{Service, ServiceDescriptor};
+use futures::future::BoxFuture;
+use serde_json::value::RawValue;
 
-/// Where a channel leads: a service and the index of one of its methods.
-#[derive(Clone)]
+use crate::error::{CallError, Error};
+use crate::service::{Call, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
+
+/// Where a channel leads: one method of one service, ready to run.
 pub(crate) struct Route {
-    pub service: Arc<dyn Service>,
-    pub method: usize,
+    /// The service the method belongs to, to name it when another claims the channel.
+    service: &'static ServiceDescriptor,
+    method: MethodHandler,
+}
+
+impl Route {
+    /// The method this channel leads to.
+    pub(crate) fn descriptor(&self) -> &'static MethodDescriptor {
+        self.method.descriptor()
+    }
+
+    /// Runs the method for one call.
+    pub(crate) fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+        self.method.call(call)
+    }
 }
 
 /// Maps every channel of every registered service to its method. Built once, read by every call.
@@ -22,35 +37,172 @@ pub(crate) struct Router {
 
 impl Router {
     /// Adds every method of `service`; fails, adding nothing, if one of its channels is already taken.
-    pub fn add(&mut self, service: Arc<dyn Service>) -> Result<(), Error> {
+    pub(crate) fn add(&mut self, service: Arc<dyn Service>) -> Result<(), Error> {
         let descriptor = service.descriptor();
-        for method in descriptor.methods {
-            if let Some(existing) = self.routes.get(method.channel) {
-                return Err(Error::DuplicateChannel {
-                    channel: method.channel.to_owned(),
-                    first: existing.service.descriptor().rust_name,
-                    second: descriptor.rust_name,
-                });
-            }
-        }
-        for (index, method) in descriptor.methods.iter().enumerate() {
-            let route = Route {
-                service: Arc::clone(&service),
-                method: index,
+        let methods = service.methods();
+        debug_assert!(
+            methods
+                .iter()
+                .map(|m| m.descriptor().channel)
+                .eq(descriptor.methods.iter().map(|m| m.channel)),
+            "`{}::methods` must return one handler for each method of its descriptor, in order",
+            descriptor.rust_name
+        );
+        let mut claimed = HashSet::new();
+        for method in &methods {
+            let channel = method.descriptor().channel;
+            let first = match self.routes.get(channel) {
+                Some(existing) => existing.service.rust_name,
+                None if !claimed.insert(channel) => descriptor.rust_name,
+                None => continue,
             };
-            self.routes.insert(method.channel, route);
+            return Err(Error::DuplicateChannel {
+                channel: channel.to_owned(),
+                first,
+                second: descriptor.rust_name,
+            });
+        }
+        for method in methods {
+            let route = Route {
+                service: descriptor,
+                method,
+            };
+            self.routes.insert(route.descriptor().channel, route);
         }
         self.services.push(descriptor);
         Ok(())
     }
 
     /// The method answering on `channel`.
-    pub fn route(&self, channel: &str) -> Option<&Route> {
+    pub(crate) fn route(&self, channel: &str) -> Option<&Route> {
         self.routes.get(channel)
     }
 
     /// The descriptors of the registered services, in registration order.
-    pub fn services(&self) -> &[&'static ServiceDescriptor] {
+    pub(crate) fn services(&self) -> &[&'static ServiceDescriptor] {
         &self.services
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{CallContext, WindowId};
+    use crate::service::CallTimeout;
+    use crate::Hub;
+
+    /// A hand-written service of two methods described by `.0`; the first answers `"first"`, the second `"second"`.
+    struct Pair(&'static ServiceDescriptor);
+
+    impl Pair {
+        fn first<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+            Box::pin(async { Ok(RawValue::from_string(r#""first""#.to_owned()).unwrap()) })
+        }
+
+        fn second<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+            Box::pin(async { Ok(RawValue::from_string(r#""second""#.to_owned()).unwrap()) })
+        }
+    }
+
+    impl Service for Pair {
+        fn descriptor(&self) -> &'static ServiceDescriptor {
+            self.0
+        }
+
+        fn methods(self: Arc<Self>) -> Vec<MethodHandler> {
+            let [first, second] = self.0.methods else {
+                unreachable!("every descriptor of these tests has two methods")
+            };
+            vec![
+                MethodHandler::new(first, Arc::clone(&self), Pair::first),
+                MethodHandler::new(second, self, Pair::second),
+            ]
+        }
+    }
+
+    const fn method(channel: &'static str) -> MethodDescriptor {
+        MethodDescriptor {
+            rust_name: "method",
+            js_name: "method",
+            channel,
+            docs: "",
+            args: &[],
+            returns: None,
+            error: None,
+            timeout: CallTimeout::Default,
+        }
+    }
+
+    const fn service(rust_name: &'static str, methods: &'static [MethodDescriptor]) -> ServiceDescriptor {
+        ServiceDescriptor {
+            name: "",
+            js_name: "",
+            rust_name,
+            docs: "",
+            methods,
+        }
+    }
+
+    static NUMBERS: ServiceDescriptor = service("Numbers", &[method("numbers.one"), method("numbers.two")]);
+    static ECHOES: ServiceDescriptor = service("Echoes", &[method("echoes.once"), method("echoes.once")]);
+    static LATECOMER: ServiceDescriptor = service("Latecomer", &[method("latecomer.fresh"), method("numbers.two")]);
+
+    #[tokio::test]
+    async fn each_channel_leads_straight_to_its_own_method() {
+        let mut router = Router::default();
+        router.add(Arc::new(Pair(&NUMBERS))).unwrap();
+        let hub = Hub::builder().build().unwrap();
+        let context = CallContext::new(hub, WindowId(1), "app://localhost");
+
+        let route = router.route("numbers.two").expect("a route for every method");
+        let answer = route
+            .call(Call {
+                args: None,
+                context: &context,
+            })
+            .await
+            .unwrap();
+
+        assert!(std::ptr::eq(route.descriptor(), &NUMBERS.methods[1]));
+        assert_eq!(answer.get(), r#""second""#);
+        assert!(router.route("numbers.three").is_none());
+    }
+
+    #[test]
+    fn a_channel_claimed_twice_by_one_service_is_refused() {
+        let mut router = Router::default();
+
+        let result = router.add(Arc::new(Pair(&ECHOES)));
+
+        assert!(
+            matches!(
+                result,
+                Err(Error::DuplicateChannel { ref channel, first: "Echoes", second: "Echoes" }) if channel == "echoes.once"
+            ),
+            "{result:?}"
+        );
+        assert!(router.route("echoes.once").is_none() && router.services().is_empty());
+    }
+
+    #[test]
+    fn a_service_refused_for_one_taken_channel_adds_none_of_its_channels() {
+        let mut router = Router::default();
+        router.add(Arc::new(Pair(&NUMBERS))).unwrap();
+
+        let result = router.add(Arc::new(Pair(&LATECOMER)));
+
+        assert!(
+            matches!(
+                result,
+                Err(Error::DuplicateChannel { ref channel, first: "Numbers", second: "Latecomer" }) if channel == "numbers.two"
+            ),
+            "{result:?}"
+        );
+        assert!(router.route("latecomer.fresh").is_none());
+        assert!(std::ptr::eq(
+            router.route("numbers.two").unwrap().descriptor(),
+            &NUMBERS.methods[1]
+        ));
+        assert_eq!(router.services().len(), 1);
     }
 }

@@ -1,6 +1,8 @@
-//! The [`Service`] trait that `#[ipc_service]` implements, and the descriptors that the router and the JavaScript
-//! client are both built from.
+//! The [`Service`] trait that `#[ipc_service]` implements, the [`MethodHandler`] each of its methods becomes, and the
+//! descriptors that the router and the JavaScript client are both built from.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -14,19 +16,134 @@ use crate::typescript::TsType;
 ///
 /// The generated code implements this for a hidden wrapper around the user's type; a user obtains it with the trait's
 /// provided `into_service()` method and registers it with [`HubBuilder::service`](crate::HubBuilder::service).
-/// Implementing it by hand is possible but rarely needed.
+/// When registered, the service hands over one [`MethodHandler`] per method, and the hub routes each channel straight
+/// to its handler.
+///
+/// Implementing it by hand is possible but rarely needed:
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// use futures::future::BoxFuture;
+/// use ipc_core::testing::TestClient;
+/// use ipc_core::{Call, CallError, CallTimeout, Hub, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
+/// use serde_json::value::RawValue;
+///
+/// struct Clock;
+///
+/// static CLOCK: ServiceDescriptor = ServiceDescriptor {
+///     name: "clock",
+///     js_name: "clock",
+///     rust_name: "Clock",
+///     docs: "Tells the time.",
+///     methods: &[MethodDescriptor {
+///         rust_name: "now",
+///         js_name: "now",
+///         channel: "clock.now",
+///         docs: "The time, as the host sees it.",
+///         args: &[],
+///         returns: Some(ipc_core::typescript::TsType::of::<String>()),
+///         error: None,
+///         timeout: CallTimeout::Default,
+///     }],
+/// };
+///
+/// impl Clock {
+///     fn now<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+///         Box::pin(async { Ok(RawValue::from_string(r#""noon""#.to_owned()).unwrap()) })
+///     }
+/// }
+///
+/// impl Service for Clock {
+///     fn descriptor(&self) -> &'static ServiceDescriptor {
+///         &CLOCK
+///     }
+///
+///     fn methods(self: Arc<Self>) -> Vec<MethodHandler> {
+///         vec![MethodHandler::new(&CLOCK.methods[0], self, Clock::now)]
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let hub = Hub::builder().service(Clock).build().unwrap();
+/// let answer = TestClient::new(&hub).invoke("clock.now", "{}").await;
+/// assert_eq!(answer, r#"{"type":"answer","id":1,"success":true,"data":"noon","error":null}"#);
+/// # }
+/// ```
 pub trait Service: Send + Sync + 'static {
     /// What this service offers: its name and every method with its channel and arguments.
     fn descriptor(&self) -> &'static ServiceDescriptor;
 
-    /// Runs the method at `method` (an index into [`ServiceDescriptor::methods`]) for one call.
-    ///
-    /// Returns the answer's `data` as JSON, or the error the renderer receives. The future runs on the hub's tokio
-    /// runtime, never on the UI thread.
-    fn call<'a>(&'a self, method: usize, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
+    /// The service's methods, each bound to the service: one handler for every method of
+    /// [`descriptor`](Service::descriptor), in the same order. Called once, when the service is registered.
+    fn methods(self: Arc<Self>) -> Vec<MethodHandler>;
 }
 
-/// One call handed to [`Service::call`]: the raw arguments, borrowed from the request text, and the caller.
+/// One method of a service, bound to the service value: what a channel leads to.
+///
+/// Made from the method's descriptor, the service, and a function that runs the method on the service for one call.
+pub struct MethodHandler {
+    descriptor: &'static MethodDescriptor,
+    method: Box<dyn BoundMethod>,
+}
+
+impl MethodHandler {
+    /// The method described by `descriptor`, run by `run` on `service`.
+    ///
+    /// `run` decodes the call's arguments, runs the method and returns the answer's `data` as JSON, or the error the
+    /// renderer receives. Its future runs on the hub's tokio runtime, never on the UI thread.
+    pub fn new<S: Send + Sync + 'static>(
+        descriptor: &'static MethodDescriptor,
+        service: Arc<S>,
+        run: RunFn<S>,
+    ) -> Self {
+        MethodHandler {
+            descriptor,
+            method: Box::new(Bound { service, run }),
+        }
+    }
+
+    /// The method this handler runs.
+    pub fn descriptor(&self) -> &'static MethodDescriptor {
+        self.descriptor
+    }
+
+    /// Runs the method for one call.
+    pub fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+        self.method.call(call)
+    }
+}
+
+impl fmt::Debug for MethodHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MethodHandler")
+            .field("channel", &self.descriptor.channel)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A method's function together with the service it runs on, with the service's type erased.
+trait BoundMethod: Send + Sync {
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
+}
+
+/// Runs one method on its service `S` for one call (the docs show it expanded).
+type RunFn<S> = for<'a> fn(&'a S, Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
+
+struct Bound<S> {
+    service: Arc<S>,
+    run: RunFn<S>,
+}
+
+impl<S: Send + Sync + 'static> BoundMethod for Bound<S> {
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+        (self.run)(&self.service, call)
+    }
+}
+
+/// One call handed to a method's handler ([`MethodHandler::call`]): the raw arguments, borrowed from the request
+/// text, and the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
     /// The request's `args` object as raw JSON, or `None` when the request had none.

@@ -1,4 +1,5 @@
-//! The dispatcher: decodes one call's arguments into a generated struct, runs the method, encodes the answer.
+//! The dispatcher: one handler per method, each decoding its call's arguments, running the method and encoding the
+//! answer; the router maps every channel straight to its handler.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -10,12 +11,40 @@ use crate::model::{Arg, ArgKind, Method, Output, Service};
 pub fn render(service: &Service) -> TokenStream {
     let krate = &service.runtime;
     let trait_ident = &service.original.ident;
-    let arms = service.methods.iter().enumerate().map(|(index, method)| {
+    let answer = quote! {
+        #krate::__private::BoxFuture<
+            'a,
+            ::core::result::Result<::std::boxed::Box<#krate::__private::RawValue>, #krate::CallError>,
+        >
+    };
+    // One inherent `fn` per method, named after it: run for one call on the method's channel.
+    let handlers = service.methods.iter().map(|method| {
+        let ident = method.ident;
         let body = method_body(service, method);
-        quote!(#index => ::std::boxed::Box::pin(async move { #body }))
+        quote! {
+            fn #ident<'a>(&'a self, call: #krate::Call<'a>) -> #answer {
+                ::std::boxed::Box::pin(async move { #body })
+            }
+        }
+    });
+    // Bound once, when the service is registered: the method's descriptor, the service, and its handler above.
+    let bound = service.methods.iter().enumerate().map(|(index, method)| {
+        let ident = method.ident;
+        quote! {
+            #krate::MethodHandler::new(
+                &<T as #trait_ident>::service_descriptor().methods[#index],
+                ::std::sync::Arc::clone(&self),
+                Self::#ident,
+            )
+        }
     });
     quote! {
         struct __IpcDispatch<T>(T);
+
+        #[automatically_derived]
+        impl<T: #trait_ident> __IpcDispatch<T> {
+            #(#handlers)*
+        }
 
         #[automatically_derived]
         impl<T: #trait_ident> #krate::Service for __IpcDispatch<T> {
@@ -23,18 +52,8 @@ pub fn render(service: &Service) -> TokenStream {
                 <T as #trait_ident>::service_descriptor()
             }
 
-            fn call<'a>(
-                &'a self,
-                method: usize,
-                call: #krate::Call<'a>,
-            ) -> #krate::__private::BoxFuture<
-                'a,
-                ::core::result::Result<::std::boxed::Box<#krate::__private::RawValue>, #krate::CallError>,
-            > {
-                match method {
-                    #(#arms,)*
-                    _ => ::std::boxed::Box::pin(async move { #krate::__private::unknown_method(self.descriptor(), method) }),
-                }
+            fn methods(self: ::std::sync::Arc<Self>) -> ::std::vec::Vec<#krate::MethodHandler> {
+                ::std::vec![#(#bound),*]
             }
         }
 
