@@ -9,7 +9,7 @@ use crate::model::Timeout;
 
 /// Settings from `#[ipc_service(name = "...")]`.
 #[derive(Default)]
-pub struct ServiceSettings {
+pub(crate) struct ServiceSettings {
     /// `name = "..."`: the service name, with the literal for error spans.
     pub name: Option<LitStr>,
     /// `crate = "..."`: the path of the runtime crate, for code that re-exports it.
@@ -17,9 +17,9 @@ pub struct ServiceSettings {
 }
 
 impl ServiceSettings {
-    pub fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
+    pub(crate) fn parse(cx: &Ctxt, args: proc_macro2::TokenStream) -> Self {
         let mut settings = ServiceSettings::default();
-        let parser = syn::meta::parser(|meta: ParseNestedMeta| {
+        let parser = syn::meta::parser(|meta: ParseNestedMeta<'_>| {
             if meta.path.is_ident("name") {
                 if settings.name.is_some() {
                     return Err(meta.error("`name` is given twice"));
@@ -45,11 +45,11 @@ impl ServiceSettings {
 }
 
 /// The attribute path of per-method settings: `#[ipc(rename = "...", timeout = "...")]`.
-pub const METHOD_ATTR: &str = "ipc";
+pub(crate) const METHOD_ATTR: &str = "ipc";
 
 /// Settings from `#[ipc(...)]` on a method, in one attribute or several.
 #[derive(Default)]
-pub struct MethodSettings {
+pub(crate) struct MethodSettings {
     /// `rename = "..."`: the method's part of the channel, with the literal for error spans.
     pub rename: Option<LitStr>,
     /// `timeout = "..."`: how long the host lets one call run.
@@ -57,7 +57,7 @@ pub struct MethodSettings {
 }
 
 impl MethodSettings {
-    pub fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
         let mut settings = MethodSettings::default();
         // Set at the first `timeout`, even a malformed one, so a second is reported as given twice.
         let mut timeout_given = false;
@@ -139,15 +139,15 @@ fn parse_timeout(value: &syn::Expr) -> syn::Result<Timeout> {
 }
 
 /// Whether an attribute belongs to this macro (and is removed from the emitted trait).
-pub fn is_ours(attr: &syn::Attribute) -> bool {
+pub(crate) fn is_ours(attr: &syn::Attribute) -> bool {
     attr.path().is_ident(METHOD_ATTR) || attr.path().is_ident(VALIDATE_ATTR)
 }
 
 /// The attribute path of parameter rules: `#[validate(length(min = 1), pattern = "...")]`.
-pub const VALIDATE_ATTR: &str = "validate";
+pub(crate) const VALIDATE_ATTR: &str = "validate";
 
 /// One rule from `#[validate(...)]` on a parameter. `key` is the rule's name token, where type errors point.
-pub enum Validator {
+pub(crate) enum Validator {
     Length {
         key: syn::Ident,
         min: Option<syn::LitInt>,
@@ -173,7 +173,7 @@ pub enum Validator {
 
 impl Validator {
     /// Every rule in the `#[validate(...)]` attributes of one parameter.
-    pub fn parse_all(cx: &Ctxt, attrs: &[syn::Attribute]) -> Vec<Validator> {
+    pub(crate) fn parse_all(cx: &Ctxt, attrs: &[syn::Attribute]) -> Vec<Validator> {
         let mut rules = Vec::new();
         for attr in attrs.iter().filter(|a| a.path().is_ident(VALIDATE_ATTR)) {
             let result = attr.parse_nested_meta(|meta| {
@@ -210,7 +210,7 @@ impl Validator {
     }
 
     /// The rule as source text, with spacing normalised: `length(min = 1, max = 200)`.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let bound = |name: &str, value: Option<String>| value.map(|v| format!("{name} = {v}"));
         let bounds = |min: Option<String>, max: Option<String>| {
             [bound("min", min), bound("max", max)]
@@ -239,7 +239,7 @@ impl Validator {
         }
     }
 
-    pub fn key(&self) -> &syn::Ident {
+    pub(crate) fn key(&self) -> &syn::Ident {
         match self {
             Validator::Length { key, .. }
             | Validator::Range { key, .. }
@@ -256,8 +256,8 @@ const EXPECTED_RULES: &str =
 
 /// `(min = .., max = ..)`, either or both, each value read with `value`.
 fn bounds<T>(
-    meta: &ParseNestedMeta,
-    value: impl Fn(syn::parse::ParseStream) -> syn::Result<T>,
+    meta: &ParseNestedMeta<'_>,
+    value: impl Fn(syn::parse::ParseStream<'_>) -> syn::Result<T>,
 ) -> syn::Result<(Option<T>, Option<T>)> {
     let content;
     syn::parenthesized!(content in meta.input);

@@ -13,7 +13,7 @@ use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES, RUNT
 /// Names the macro adds to the trait; a method of the same name would collide with them.
 const GENERATED_METHODS: &[&str] = &["into_service", "service_descriptor"];
 
-pub fn run(cx: &Ctxt, service: &Service) {
+pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
     check_service_name(cx, service);
     check_trait_generics(cx, service);
     check_only_methods(cx, service);
@@ -35,7 +35,7 @@ pub fn run(cx: &Ctxt, service: &Service) {
     check_duplicate_names(cx, service);
 }
 
-fn check_service_name(cx: &Ctxt, service: &Service) {
+fn check_service_name(cx: &Ctxt, service: &Service<'_>) {
     let name = &service.name;
     if !is_valid_wire_name(name) {
         cx.syn_error(syn::Error::new(
@@ -67,7 +67,7 @@ fn check_service_name(cx: &Ctxt, service: &Service) {
     }
 }
 
-fn check_wire_name(cx: &Ctxt, method: &Method) {
+fn check_wire_name(cx: &Ctxt, method: &Method<'_>) {
     let name = &method.wire_name;
     if !is_valid_wire_name(name) {
         cx.syn_error(syn::Error::new(
@@ -85,7 +85,7 @@ fn check_wire_name(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_one_context(cx: &Ctxt, method: &Method) {
+fn check_one_context(cx: &Ctxt, method: &Method<'_>) {
     let mut contexts = method.args.iter().filter(|a| a.kind == ArgKind::Context);
     if contexts.next().is_some() {
         for extra in contexts {
@@ -94,7 +94,7 @@ fn check_one_context(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_trait_generics(cx: &Ctxt, service: &Service) {
+fn check_trait_generics(cx: &Ctxt, service: &Service<'_>) {
     let generics = &service.original.generics;
     if !generics.params.is_empty() {
         cx.error_at(
@@ -112,7 +112,7 @@ fn check_trait_generics(cx: &Ctxt, service: &Service) {
     }
 }
 
-fn check_only_methods(cx: &Ctxt, service: &Service) {
+fn check_only_methods(cx: &Ctxt, service: &Service<'_>) {
     for item in &service.other_items {
         let what = match item {
             syn::TraitItem::Type(_) => "associated types",
@@ -126,7 +126,7 @@ fn check_only_methods(cx: &Ctxt, service: &Service) {
     }
 }
 
-fn check_receiver(cx: &Ctxt, method: &Method) {
+fn check_receiver(cx: &Ctxt, method: &Method<'_>) {
     match &method.receiver {
         Receiver::SharedRef => {}
         Receiver::Other(receiver) => {
@@ -154,7 +154,7 @@ fn check_receiver(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_qualifiers(cx: &Ctxt, method: &Method) {
+fn check_qualifiers(cx: &Ctxt, method: &Method<'_>) {
     let sig = &method.original.sig;
     if let Some(token) = &sig.constness {
         cx.error_at(token, "IPC methods cannot be `const`; remove `const`");
@@ -173,7 +173,7 @@ fn check_qualifiers(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_method_generics(cx: &Ctxt, method: &Method) {
+fn check_method_generics(cx: &Ctxt, method: &Method<'_>) {
     let generics = &method.original.sig.generics;
     if !generics.params.is_empty() {
         cx.error_at(
@@ -185,7 +185,7 @@ fn check_method_generics(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_no_default_body(cx: &Ctxt, method: &Method) {
+fn check_no_default_body(cx: &Ctxt, method: &Method<'_>) {
     if let Some(body) = &method.original.default {
         cx.error_at(
             body,
@@ -194,7 +194,7 @@ fn check_no_default_body(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_generated_name_collision(cx: &Ctxt, method: &Method) {
+fn check_generated_name_collision(cx: &Ctxt, method: &Method<'_>) {
     if GENERATED_METHODS.contains(&method.rust_name.as_str()) {
         cx.error_at(
             method.ident,
@@ -206,7 +206,7 @@ fn check_generated_name_collision(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_arg(cx: &Ctxt, arg: &Arg) {
+fn check_arg(cx: &Ctxt, arg: &Arg<'_>) {
     match arg.ident {
         None => cx.error_at(
             &arg.original.pat,
@@ -226,7 +226,7 @@ fn check_arg(cx: &Ctxt, arg: &Arg) {
 }
 
 /// Rules that can be judged without types: bounds in order, patterns that compile, no rules on the context.
-fn check_validators(cx: &Ctxt, arg: &Arg) {
+fn check_validators(cx: &Ctxt, arg: &Arg<'_>) {
     for rule in &arg.validators {
         if arg.kind == ArgKind::Context {
             cx.error_at(
@@ -273,8 +273,8 @@ fn one_line(text: &str) -> String {
 /// up to this length.
 const MAX_ARGS: usize = 12;
 
-fn check_arg_count(cx: &Ctxt, method: &Method) {
-    let payload: Vec<&Arg> = method.args.iter().filter(|a| a.kind == ArgKind::Payload).collect();
+fn check_arg_count(cx: &Ctxt, method: &Method<'_>) {
+    let payload: Vec<&Arg<'_>> = method.args.iter().filter(|a| a.kind == ArgKind::Payload).collect();
     if let Some(first_extra) = payload.get(MAX_ARGS) {
         cx.error_at(
             &first_extra.original.pat,
@@ -285,7 +285,7 @@ fn check_arg_count(cx: &Ctxt, method: &Method) {
     }
 }
 
-fn check_output(cx: &Ctxt, method: &Method) {
+fn check_output(cx: &Ctxt, method: &Method<'_>) {
     match method.output {
         Output::Unit => {}
         Output::Value(ty) => check_owned(cx, ty, Role::Return),
@@ -405,9 +405,9 @@ fn owned_suggestion(elem: &Type) -> String {
 }
 
 /// Two methods may not share a channel, nor a JavaScript name (`get_item` and `getItem` both become `getItem`).
-fn check_duplicate_names(cx: &Ctxt, service: &Service) {
-    let mut channels: HashMap<&str, &Method> = HashMap::new();
-    let mut js_names: HashMap<&str, &Method> = HashMap::new();
+fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
+    let mut channels: HashMap<&str, &Method<'_>> = HashMap::new();
+    let mut js_names: HashMap<&str, &Method<'_>> = HashMap::new();
     for method in &service.methods {
         if let Some(first) = channels.insert(&method.channel, method) {
             cx.syn_error(syn::Error::new(
@@ -428,7 +428,7 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service) {
         }
     }
     for method in &service.methods {
-        let mut seen: HashMap<&str, &Arg> = HashMap::new();
+        let mut seen: HashMap<&str, &Arg<'_>> = HashMap::new();
         for arg in method
             .args
             .iter()

@@ -6,31 +6,31 @@ use std::fmt::Display;
 use quote::ToTokens;
 
 /// Error accumulator. Every semantic problem goes through here; [`Ctxt::finish`] hands them all over at the end.
-pub struct Ctxt {
+pub(crate) struct Ctxt {
     errors: RefCell<Vec<syn::Error>>,
 }
 
 impl Ctxt {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Ctxt {
             errors: RefCell::new(Vec::new()),
         }
     }
 
     /// Records an error spanning the tokens of `at` (the user's own token at fault).
-    pub fn error_at(&self, at: impl ToTokens, message: impl Display) {
+    pub(crate) fn error_at(&self, at: impl ToTokens, message: impl Display) {
         self.errors
             .borrow_mut()
             .push(syn::Error::new_spanned(at.into_token_stream(), message));
     }
 
     /// Records an error already built, such as a parse error of an attribute.
-    pub fn syn_error(&self, error: syn::Error) {
+    pub(crate) fn syn_error(&self, error: syn::Error) {
         self.errors.borrow_mut().push(error);
     }
 
     /// All errors combined, or `Ok` if there were none.
-    pub fn finish(self) -> Result<(), syn::Error> {
+    pub(crate) fn finish(self) -> Result<(), syn::Error> {
         let mut errors = self.errors.into_inner().into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());

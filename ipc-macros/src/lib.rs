@@ -2,6 +2,7 @@
 //!
 //! The pipeline reads as its modules: `attr` and `parse` turn the trait into the `model`, `check` applies every
 //! semantic rule (collecting all errors in a `ctxt::Ctxt`), and `expand` renders the output.
+#![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
 
 mod attr;
 mod check;

@@ -7,7 +7,7 @@ use syn::{Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
 use crate::attr::Validator;
 
 /// A trait annotated with `#[ipc_service]`.
-pub struct Service<'a> {
+pub(crate) struct Service<'a> {
     pub original: &'a ItemTrait,
     /// The path of the runtime crate in generated code (`::ipc_core`, or as renamed in Cargo.toml or by `crate = "..."`).
     pub runtime: syn::Path,
@@ -24,7 +24,7 @@ pub struct Service<'a> {
 }
 
 /// One trait method.
-pub struct Method<'a> {
+pub(crate) struct Method<'a> {
     pub original: &'a TraitItemFn,
     pub ident: &'a Ident,
     pub rust_name: String,
@@ -44,7 +44,7 @@ pub struct Method<'a> {
 
 /// How long the host lets one call of a method run, as `ipc_core::CallTimeout` will say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeout {
+pub(crate) enum Timeout {
     /// No `timeout` setting: the hub's default deadline.
     Default,
     /// `timeout = "250ms"`, `"5s"` or `"2m"`, in milliseconds (never zero).
@@ -54,7 +54,7 @@ pub enum Timeout {
 }
 
 /// How a method takes `self`.
-pub enum Receiver<'a> {
+pub(crate) enum Receiver<'a> {
     /// `&self`: the only form a shared service can serve.
     SharedRef,
     /// Any other receiver (`&mut self`, `self`, `&'a self`, `self: Box<Self>`), kept for the error span.
@@ -64,7 +64,7 @@ pub enum Receiver<'a> {
 }
 
 /// One argument the renderer passes.
-pub struct Arg<'a> {
+pub(crate) struct Arg<'a> {
     pub original: &'a PatType,
     /// The parameter's name, or `None` when it is a pattern (refused by the checks).
     pub ident: Option<&'a Ident>,
@@ -79,7 +79,7 @@ pub struct Arg<'a> {
 
 /// Where an argument's value comes from.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ArgKind {
+pub(crate) enum ArgKind {
     /// Sent by the renderer in the request's `args` object.
     Payload,
     /// Injected by the host: the caller's `ipc_core::CallContext`, recognised by its type.
@@ -87,7 +87,7 @@ pub enum ArgKind {
 }
 
 /// What a method returns, as the answer sees it.
-pub enum Output<'a> {
+pub(crate) enum Output<'a> {
     /// No return type: the answer's data is `null`.
     Unit,
     /// `T`: the answer's data.
@@ -98,7 +98,7 @@ pub enum Output<'a> {
 
 impl Arg<'_> {
     /// The `#[validate(...)]` rules as the user wrote them, for the client's docs: `length(min = 1), non_empty`.
-    pub fn rules_text(&self) -> String {
+    pub(crate) fn rules_text(&self) -> String {
         self.validators
             .iter()
             .map(Validator::to_text)

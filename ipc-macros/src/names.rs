@@ -4,7 +4,7 @@ use heck::{ToLowerCamelCase, ToSnakeCase};
 
 /// The path of the runtime crate as the calling crate names it: `::ipc_core`, or its name after a rename in
 /// Cargo.toml (`runtime = { package = "ipc-core" }` gives `::runtime`).
-pub fn runtime_path() -> syn::Path {
+pub(crate) fn runtime_path() -> syn::Path {
     use proc_macro_crate::{crate_name, FoundCrate};
     let name = match crate_name("ipc-core") {
         Ok(FoundCrate::Name(name)) => name,
@@ -16,30 +16,30 @@ pub fn runtime_path() -> syn::Path {
 }
 
 /// The default service name of a trait: `TodoList` → `todo_list`.
-pub fn service_name(trait_name: &str) -> String {
+pub(crate) fn service_name(trait_name: &str) -> String {
     trait_name.to_snake_case()
 }
 
 /// A Rust name as it appears in JavaScript: `add_item` → `addItem`, `todo_list` → `todoList`.
-pub fn js_name(rust_name: &str) -> String {
+pub(crate) fn js_name(rust_name: &str) -> String {
     rust_name.to_lower_camel_case()
 }
 
 /// The channel of a method: `service.method`.
-pub fn channel(service: &str, method: &str) -> String {
+pub(crate) fn channel(service: &str, method: &str) -> String {
     format!("{service}.{method}")
 }
 
 /// Whether `name` can be a service name or a method's part of a channel: ASCII letters, digits and `_`, not starting
 /// with a digit. Channels are `service.method`, so a `.` would make them ambiguous.
-pub fn is_valid_wire_name(name: &str) -> bool {
+pub(crate) fn is_valid_wire_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Property names a generated client object cannot use: they would replace the object's prototype or built-in
 /// behaviour (`then` would make `host.services.x` awaitable by accident).
-pub const JS_RESERVED_PROPERTIES: &[&str] = &[
+pub(crate) const JS_RESERVED_PROPERTIES: &[&str] = &[
     "__proto__",
     "constructor",
     "prototype",
@@ -58,10 +58,10 @@ pub const JS_RESERVED_PROPERTIES: &[&str] = &[
 ];
 
 /// Names the generated ES module exports itself, so no service may take them.
-pub const RUNTIME_RESERVED: &[&str] = &["host", "services", "IpcError"];
+pub(crate) const RUNTIME_RESERVED: &[&str] = &["host", "services", "IpcError"];
 
 /// Words JavaScript reserves in strict mode and in modules: not usable as parameter names.
-pub const JS_RESERVED: &[&str] = &[
+pub(crate) const JS_RESERVED: &[&str] = &[
     "arguments",
     "await",
     "break",

@@ -12,7 +12,7 @@ use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service, Timeout};
 use crate::names;
 
 impl<'a> Service<'a> {
-    pub fn from_syn(cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
+    pub(crate) fn from_syn(cx: &Ctxt, settings: ServiceSettings, item: &'a ItemTrait) -> Self {
         let (name, name_span) = match &settings.name {
             Some(lit) => (lit.value(), lit.span()),
             None => (names::service_name(&item.ident.unraw().to_string()), item.ident.span()),

@@ -6,7 +6,7 @@ use quote::quote;
 use crate::model::{ArgKind, Output, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
-pub fn render(service: &Service) -> TokenStream {
+pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let name = &service.name;
     let js_name = &service.js_name;

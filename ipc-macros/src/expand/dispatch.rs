@@ -8,7 +8,7 @@ use crate::attr::Validator;
 use crate::model::{Arg, ArgKind, Method, Output, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
-pub fn render(service: &Service) -> TokenStream {
+pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let trait_ident = &service.original.ident;
     let answer = quote! {
@@ -62,12 +62,12 @@ pub fn render(service: &Service) -> TokenStream {
 }
 
 /// Decode, call, encode, for one method. Runs inside the call's future, on tokio.
-fn method_body(service: &Service, method: &Method) -> TokenStream {
+fn method_body(service: &Service<'_>, method: &Method<'_>) -> TokenStream {
     let krate = &service.runtime;
     let trait_ident = &service.original.ident;
     let method_ident = method.ident;
     let channel = &method.channel;
-    let payload: Vec<&Arg> = method.args.iter().filter(|arg| arg.kind == ArgKind::Payload).collect();
+    let payload: Vec<&Arg<'_>> = method.args.iter().filter(|arg| arg.kind == ArgKind::Payload).collect();
     let idents = payload.iter().map(|arg| arg.ident);
     let types = payload.iter().map(|arg| arg.ty);
     let names = payload.iter().map(|arg| &arg.js_name);
@@ -99,7 +99,7 @@ fn method_body(service: &Service, method: &Method) -> TokenStream {
 
 /// Checks every payload argument: its `#[validate]` rules, then its type's `Validate` impl if it has one. All
 /// violations of the call are collected into one error.
-fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg]) -> TokenStream {
+fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg<'_>]) -> TokenStream {
     if payload.is_empty() {
         return TokenStream::new();
     }

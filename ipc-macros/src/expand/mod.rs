@@ -12,7 +12,7 @@ use crate::attr;
 use crate::model::Service;
 
 /// The trait, rewritten, with its provided `into_service` and `service_descriptor` methods.
-pub fn service(service: &Service) -> TokenStream {
+pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     let descriptor = descriptor::render(service);
     let dispatch = dispatch::render(service);
     let type_checks = type_checks::render(service);
@@ -22,7 +22,7 @@ pub fn service(service: &Service) -> TokenStream {
 
 /// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the
 /// macro adds, so code using the trait shows no further errors.
-pub fn fallback(service: &Service, errors: syn::Error) -> TokenStream {
+pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
     let runtime = &service.runtime;
     let mut item = service.original.clone();

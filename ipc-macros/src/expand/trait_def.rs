@@ -6,7 +6,7 @@ use syn::{parse_quote, ReturnType, TraitItem};
 
 use crate::model::Service;
 
-pub fn render(service: &Service, dispatch: &TokenStream, descriptor: &TokenStream) -> TokenStream {
+pub(super) fn render(service: &Service<'_>, dispatch: &TokenStream, descriptor: &TokenStream) -> TokenStream {
     let krate = &service.runtime;
     let mut item = service.original.clone();
     super::strip_our_attrs(&mut item);

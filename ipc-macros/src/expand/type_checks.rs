@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 
 use crate::model::{ArgKind, Output, Service};
 
-pub fn render(service: &Service) -> TokenStream {
+pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let mut checks = Vec::new();
     for method in &service.methods {
