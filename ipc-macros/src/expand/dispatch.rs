@@ -1,7 +1,7 @@
 //! The dispatcher: one handler per method, each decoding its call's arguments, running the method and encoding the
 //! answer; the router maps every channel straight to its handler.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::attr::Validator;
@@ -17,12 +17,13 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             ::core::result::Result<::std::boxed::Box<#krate::__private::RawValue>, #krate::CallError>,
         >
     };
+    let call = local("call");
     // One inherent `fn` per method, named after it: run for one call on the method's channel.
     let handlers = service.methods.iter().map(|method| {
         let ident = method.ident;
         let body = method_body(service, method);
         quote! {
-            fn #ident<'a>(&'a self, call: #krate::Call<'a>) -> #answer {
+            fn #ident<'a>(&'a self, #call: #krate::Call<'a>) -> #answer {
                 ::std::boxed::Box::pin(async move { #body })
             }
         }
@@ -32,24 +33,24 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let ident = method.ident;
         quote! {
             #krate::MethodHandler::new(
-                &<T as #trait_ident>::service_descriptor().methods[#index],
+                &<__IpcImpl as #trait_ident>::service_descriptor().methods[#index],
                 ::std::sync::Arc::clone(&self),
                 Self::#ident,
             )
         }
     });
     quote! {
-        struct __IpcDispatch<T>(T);
+        struct __IpcDispatch<__IpcImpl>(__IpcImpl);
 
         #[automatically_derived]
-        impl<T: #trait_ident> __IpcDispatch<T> {
+        impl<__IpcImpl: #trait_ident> __IpcDispatch<__IpcImpl> {
             #(#handlers)*
         }
 
         #[automatically_derived]
-        impl<T: #trait_ident> #krate::Service for __IpcDispatch<T> {
+        impl<__IpcImpl: #trait_ident> #krate::Service for __IpcDispatch<__IpcImpl> {
             fn descriptor(&self) -> &'static #krate::ServiceDescriptor {
-                <T as #trait_ident>::service_descriptor()
+                <__IpcImpl as #trait_ident>::service_descriptor()
             }
 
             fn methods(self: ::std::sync::Arc<Self>) -> ::std::vec::Vec<#krate::MethodHandler> {
@@ -71,28 +72,27 @@ fn method_body(service: &Service<'_>, method: &Method<'_>) -> TokenStream {
     let idents = payload.iter().map(|arg| arg.ident);
     let types = payload.iter().map(|arg| arg.ty);
     let names = payload.iter().map(|arg| &arg.js_name);
+    let call = local("call");
     let values = method.args.iter().map(|arg| match arg.kind {
         ArgKind::Payload => {
             let ident = arg.ident;
             quote!(#ident)
         }
-        ArgKind::Context => quote!(::core::clone::Clone::clone(call.context)),
+        ArgKind::Context => quote!(::core::clone::Clone::clone(#call.context)),
     });
-    let mut call = quote!(<T as #trait_ident>::#method_ident(&self.0, #(#values),*));
+    let mut run = quote!(<__IpcImpl as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
-        call = quote!(#call.await);
+        run = quote!(#run.await);
     }
     let encode = match method.output {
-        Output::Result { .. } => quote!(#krate::__private::encode_result(#channel, output)),
-        Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &output)),
+        Output::Result { .. } => quote!(#krate::__private::encode_result(#channel, #run)),
+        Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &#run)),
     };
     let validation = validation(&service.runtime, channel, &payload);
     quote! {
         let (#(#idents,)*): (#(#types,)*) =
-            #krate::__private::decode_args(#channel, &[#(#names),*], call.args)?;
+            #krate::__private::decode_args(#channel, &[#(#names),*], #call.args)?;
         #validation
-        #[allow(clippy::let_unit_value)]
-        let output = #call;
         #encode
     }
 }
@@ -103,6 +103,7 @@ fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg<'_>]) -> Token
     if payload.is_empty() {
         return TokenStream::new();
     }
+    let (violations, v) = (local("violations"), local("v"));
     let fields = payload.iter().map(|arg| {
         let ident = arg.ident;
         let js_name = &arg.js_name;
@@ -110,21 +111,21 @@ fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg<'_>]) -> Token
             TokenStream::new()
         } else {
             let rules = arg.validators.iter().map(|rule| rule_call(runtime, ident, rule));
-            quote!(violations.field(#js_name, |v| { #(#rules)* });)
+            quote!(#violations.field(#js_name, |#v| { #(#rules)* });)
         };
         quote! {
             #rules
             #[allow(clippy::needless_borrow)]
-            (&#runtime::validate::Validated(&#ident)).validate_field(&mut violations, #js_name);
+            (&#runtime::validate::Validated(&#ident)).validate_field(&mut #violations, #js_name);
         }
     });
     quote! {
         {
             #[allow(unused_imports)]
             use #runtime::validate::{ValidateIfImplemented as _, ValidateNothing as _};
-            let mut violations = #runtime::validate::Violations::new();
+            let mut #violations = #runtime::validate::Violations::new();
             #(#fields)*
-            violations.into_result(#channel)?;
+            #violations.into_result(#channel)?;
         }
     }
 }
@@ -132,26 +133,33 @@ fn validation(runtime: &syn::Path, channel: &str, payload: &[&Arg<'_>]) -> Token
 /// One rule, spanned at its name so a type it cannot apply to is reported there.
 fn rule_call(runtime: &syn::Path, ident: Option<&syn::Ident>, rule: &Validator) -> TokenStream {
     let key = rule.key();
+    let v = local("v");
     match rule {
         Validator::Length { min, max, .. } => {
             let (min, max) = (optional(min.as_ref()), optional(max.as_ref()));
-            quote_spanned!(key.span()=> v.length(&#ident, #min, #max);)
+            quote_spanned!(key.span()=> #v.length(&#ident, #min, #max);)
         }
         Validator::Range { min, max, .. } => {
             let (min, max) = (optional(min.as_ref()), optional(max.as_ref()));
-            quote_spanned!(key.span()=> v.range(&#ident, #min, #max);)
+            quote_spanned!(key.span()=> #v.range(&#ident, #min, #max);)
         }
         Validator::Pattern { pattern, .. } => quote_spanned! {key.span()=>
             {
                 static PATTERN: #runtime::validate::Pattern = #runtime::validate::Pattern::new(#pattern);
-                v.pattern(&#ident, &PATTERN);
+                #v.pattern(&#ident, &PATTERN);
             }
         },
-        Validator::NonEmpty { .. } => quote_spanned!(key.span()=> v.non_empty(&#ident);),
+        Validator::NonEmpty { .. } => quote_spanned!(key.span()=> #v.non_empty(&#ident);),
         Validator::Custom { function, .. } => {
-            quote_spanned!(key.span()=> v.custom(&#ident, #function);)
+            quote_spanned!(key.span()=> #v.custom(&#ident, #function);)
         }
     }
+}
+
+/// A local variable of the generated code. Its `mixed_site` span keeps it apart from the user's parameters: one named
+/// `call`, `violations` or `v` neither hides it nor is hidden by it.
+fn local(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::mixed_site())
 }
 
 /// `Some(value)` or `None` as an expression.
