@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use ipc_wry::ipc_core::{ipc_service, Hub};
-use ipc_wry::{AppHandle, IpcEvent, Mount, WindowSpec};
+use ipc_wry::{IpcEvent, Mount, MountHandle, WindowSpec};
 use tao::event::{Event, StartCause, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoopBuilder};
 use tao::window::WindowBuilder;
@@ -115,7 +115,7 @@ fn main() {
 
 /// Clicks the button and returns what the page showed.
 fn drive(
-    handle: &AppHandle<AppEvent>,
+    handle: &MountHandle<AppEvent>,
     window: ipc_wry::ipc_core::WindowId,
 ) -> Result<String, Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;

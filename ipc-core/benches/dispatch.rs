@@ -12,7 +12,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ipc_core::{ipc_service, CallContext, Hub};
+use ipc_core::testing::TestClient;
+use ipc_core::{ipc_service, Hub};
 use serde::{Deserialize, Serialize};
 
 #[ipc_service]
@@ -88,8 +89,8 @@ fn main() {
         .build()
         .unwrap();
     let hub = runtime.block_on(async { Hub::builder().service(Impl.into_service()).build().unwrap() });
-    let window = hub.attach_window(|_message: String| {});
-    let context = CallContext::new(hub.clone(), window, "app://localhost");
+    // The whole path a page's call takes: the window's reader, the call's task, the answer's delivery.
+    let mut page = runtime.block_on(async { TestClient::new(&hub) });
 
     let kib = "x".repeat(1024);
     let requests = [
@@ -116,7 +117,7 @@ fn main() {
             let started = Instant::now();
             runtime.block_on(async {
                 for _ in 0..calls {
-                    black_box(hub.answer(&context, black_box(request)).await);
+                    black_box(page.request(black_box(request)).await);
                 }
             });
             started.elapsed() / calls

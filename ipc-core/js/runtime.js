@@ -1,14 +1,22 @@
 // The renderer runtime: installs `window.host` once per page. ES2020, no dependencies.
 //
-// This file is one function expression; ipc-core calls it with its configuration: the table of error codes
-// (kind -> number, defined once in ipc_core::ErrorCode) and the largest request the hub accepts, in bytes. Generated
-// service clients add themselves to `host.services`.
-(function (config) {
+// This file is one function expression; ipc-core calls it with its configuration (the table of error codes, kind ->
+// number, defined once in ipc_core::ErrorCode, and the largest request the hub accepts, in bytes) and a transport's
+// bridge: `post(text)` hands one message to the host, `connect(receive)` makes the transport call `receive(text)` with
+// every delivery. Generated service clients add themselves to `host.services`. The wire protocol, and why each message
+// starts with the page's secret, is documented in ipc_core::protocol.
+(function (config, bridge) {
   "use strict";
   const CODES = config.codes;
   if (window.host !== undefined) {
     return;
   }
+  // Taken now, before any of the page's scripts run: later changes to these globals do not reach the runtime.
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const isView = ArrayBuffer.isView;
+  const post = bridge.post;
+  const pageOrigin = typeof location === "object" && location !== null ? String(location.origin) : "null";
 
   /**
    * The error a `host.invoke` promise rejects with.
@@ -33,20 +41,61 @@
   }
 
   /**
-   * JSON.stringify replacer that refuses values JSON would carry inexactly: integers beyond ±(2^53 - 1) and BigInts
-   * (see ipc_core::json). Throws a TypeError naming the key.
-   * @param {string} key
-   * @param {unknown} value
+   * What JSON would carry differently from what the page holds, or undefined when the value travels as it is.
+   * @param {unknown} value @param {boolean} inArray
    */
-  function exactNumbers(key, value) {
-    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      throw new TypeError(
-        `\`${key}\` is ${value}, beyond ±${Number.MAX_SAFE_INTEGER}, the range JSON numbers carry exactly; send it as a string`);
+  function inexact(value, inArray) {
+    switch (typeof value) {
+      case "number":
+        if (!Number.isFinite(value)) {
+          return `${value}, which JSON cannot carry (it would arrive as null)`;
+        }
+        if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+          return `${value}, beyond ±${Number.MAX_SAFE_INTEGER}, the range JSON numbers carry exactly; send it as a string`;
+        }
+        return undefined;
+      case "bigint":
+        return `a BigInt (${value}n); send it as a string or a safe integer`;
+      case "function":
+        return "a function, which JSON cannot carry";
+      case "symbol":
+        return "a symbol, which JSON cannot carry";
+      case "undefined":
+        return inArray ? "undefined, which JSON carries as null in an array; use null" : undefined;
+      case "object":
+        if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
+          return `a ${value.constructor.name}, which JSON carries as {}; convert it (Object.fromEntries, Array.from)`;
+        }
+        if (value instanceof ArrayBuffer || isView(value)) {
+          return "binary data, which JSON cannot carry yet; send an array of numbers";
+        }
+        return undefined;
+      default:
+        return undefined;
     }
-    if (typeof value === "bigint") {
-      throw new TypeError(`\`${key}\` is a BigInt (${value}n); send it as a string or a safe integer`);
-    }
-    return value;
+  }
+
+  /**
+   * JSON text of `value`, refusing values JSON would silently change. Throws a TypeError naming the path at fault
+   * (`items[2].when`), under `root`.
+   * @param {unknown} value @param {string} root
+   */
+  function encode(value, root) {
+    const paths = new WeakMap();
+    return stringify(value, function (key, item) {
+      const parent = paths.get(this);
+      const path = parent === undefined ? root
+        : Array.isArray(this) ? `${parent}[${key}]`
+          : parent === "" ? key : `${parent}.${key}`;
+      const problem = inexact(item, Array.isArray(this));
+      if (problem !== undefined) {
+        throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is ${problem}`);
+      }
+      if (item !== null && typeof item === "object") {
+        paths.set(item, path);
+      }
+      return item;
+    });
   }
 
   /**
@@ -66,14 +115,23 @@
     }
   }
 
+  // This page load's secret, from the host's welcome; until it arrives, messages wait in `unsent`.
+  const nonce = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16).padStart(8, "0")).join("");
+  let secret = null;
+  const unsent = [];
+
+  /** Posts one envelope (JSON text) under the page's secret, or keeps it until the secret arrives. */
+  function postEnvelope(envelope) {
+    if (secret === null) {
+      unsent.push(envelope);
+    } else {
+      post(`${secret}:${envelope}`);
+    }
+  }
+
   /** Calls waiting for their answer, by request id. */
   const pending = new Map();
   let nextId = 1;
-
-  /** @param {string} text */
-  function post(text) {
-    window.ipc.postMessage(text);
-  }
 
   /**
    * Calls a service method and resolves with its answer's data, or rejects with an IpcError.
@@ -95,7 +153,8 @@
       const id = nextId++;
       let text;
       try {
-        text = JSON.stringify({ type: "invoke", id, channel, args: args === undefined ? {} : args }, exactNumbers);
+        // The id comes first, so the host can still answer a request too large to read.
+        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encode(args === undefined ? {} : args, "")}}`;
         checkSize(channel, text);
       } catch (e) {
         reject(e instanceof IpcError ? e
@@ -108,7 +167,7 @@
         if (settle(id)) {
           reject(localError(kind, message));
           try {
-            post(JSON.stringify({ type: "cancel", id }));
+            postEnvelope(`{"type":"cancel","id":${id}}`);
           } catch (e) {
             // The page is going away; the host drops the call with the page.
           }
@@ -123,7 +182,7 @@
       }
       pending.set(id, entry);
       try {
-        post(text);
+        postEnvelope(text);
       } catch (e) {
         settle(id);
         reject(localError("CHANNEL_SEND", `could not send \`${channel}\`: ${e.message}`));
@@ -156,12 +215,22 @@
   function send(channel, payload) {
     let text;
     try {
-      text = JSON.stringify({ type: "send", channel, payload: payload === undefined ? null : payload }, exactNumbers);
+      text = `{"type":"send","channel":${stringify(String(channel))},"payload":${encode(payload === undefined ? null : payload, "")}}`;
     } catch (e) {
       throw localError("SERIALIZATION", `could not serialize the payload of \`${channel}\`: ${e.message}`);
     }
     checkSize(channel, text);
-    post(text);
+    postEnvelope(text);
+  }
+
+  /**
+   * Posts `envelope`, JSON text of a request envelope (see ipc_core::protocol), exactly as given, under this page's
+   * secret. For tools and tests that speak the protocol themselves; answers no pending call claims are dispatched to
+   * `host.on("host:unclaimed", ...)` listeners.
+   * @param {string} envelope
+   */
+  function postRaw(envelope) {
+    postEnvelope(String(envelope));
   }
 
   /** Listeners of pushed events, by channel. */
@@ -228,11 +297,8 @@
     }
   }
 
-  /**
-   * Entry point for messages from the host (see ipc_core::protocol).
-   * @param {{type: string, id?: number | null, success?: boolean, data?: unknown, error?: any, channel?: string, payload?: unknown}} message
-   */
-  function receive(message) {
+  /** @param {{type: string, id?: number | null, success?: boolean, data?: unknown, error?: any, channel?: string, payload?: unknown}} message */
+  function handle(message) {
     if (message.type === "event") {
       dispatch(message.channel, message.payload);
       return;
@@ -240,11 +306,12 @@
     if (message.type !== "answer") {
       return;
     }
-    const entry = pending.get(message.id);
+    const entry = message.id === null ? undefined : pending.get(message.id);
     if (entry === undefined) {
       if (message.id === null && !message.success) {
         console.error(`host: a request was refused: ${message.error.message}`);
       }
+      dispatch("host:unclaimed", message);
       return;
     }
     settle(message.id);
@@ -255,6 +322,43 @@
     }
   }
 
-  const host = { invoke, send, on, once, off, IpcError, services: {}, __receive: receive };
+  /**
+   * Takes one delivery from the transport: JSON text `{page, messages}`. Parsed with JSON.parse, so every key (even
+   * `__proto__`) is data. Anything not addressed to this page load is dropped.
+   * @param {string} text
+   */
+  function receive(text) {
+    let delivery;
+    try {
+      delivery = parse(text);
+    } catch (e) {
+      return;
+    }
+    if (delivery === null || typeof delivery !== "object" || !Array.isArray(delivery.messages)) {
+      return;
+    }
+    if (delivery.page === null) {
+      for (const message of delivery.messages) {
+        if (message.type === "welcome" && message.nonce === nonce && secret === null) {
+          secret = String(message.page);
+          post(`${secret}:{"type":"ready"}`);
+          for (const envelope of unsent.splice(0)) {
+            post(`${secret}:${envelope}`);
+          }
+        }
+      }
+      return;
+    }
+    if (secret === null || delivery.page !== secret) {
+      return;
+    }
+    for (const message of delivery.messages) {
+      handle(message);
+    }
+  }
+
+  const host = Object.freeze({ invoke, send, postRaw, on, once, off, IpcError, services: {} });
   Object.defineProperty(window, "host", { value: host, writable: false, enumerable: true, configurable: false });
+  bridge.connect(receive);
+  post(stringify({ type: "hello", nonce, origin: pageOrigin }));
 })

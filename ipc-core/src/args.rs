@@ -13,7 +13,6 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
-use serde_json::value::RawValue;
 
 use crate::error::{CallError, ErrorCode};
 
@@ -26,8 +25,8 @@ pub trait DecodeArgs: Sized {
 
 /// Decodes `args` (the request's raw `args`, borrowed) into the tuple `T`, whose elements are named `names`.
 /// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault.
-pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&RawValue>) -> Result<T, CallError> {
-    let text = args.map_or("{}", RawValue::get);
+pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&str>) -> Result<T, CallError> {
+    let text = args.unwrap_or("{}");
     if !text.starts_with('{') {
         return Err(CallError::new(
             ErrorCode::InvalidArguments,
@@ -50,6 +49,8 @@ pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option
     let decoded = de::Deserializer::deserialize_map(watched, visitor).map_err(|err| {
         let path = track.path().to_string();
         let inner = without_position(err.to_string());
+        // serde quotes the offending value whole; a page's megabyte string must not come back in the answer.
+        let inner = crate::error::excerpt(&inner, 200).into_owned();
         if path == "." {
             inner
         } else {
@@ -59,8 +60,17 @@ pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option
     let problem = match decoded {
         Ok(values) if ignored.is_empty() => return Ok(values),
         Ok(_) => {
-            let fields: Vec<String> = ignored.iter().map(|path| format!("`{path}`")).collect();
-            let noun = if fields.len() == 1 { "field" } else { "fields" };
+            // Named up to a few, each shortened: the answer stays small whatever the page sent.
+            const NAMED: usize = 5;
+            let mut fields: Vec<String> = ignored
+                .iter()
+                .take(NAMED)
+                .map(|path| format!("`{}`", crate::error::excerpt(path, 64)))
+                .collect();
+            if ignored.len() > NAMED {
+                fields.push(format!("and {} more", ignored.len() - NAMED));
+            }
+            let noun = if ignored.len() == 1 { "field" } else { "fields" };
             format!("unknown {noun} {}", fields.join(", "))
         }
         Err(problem) => problem,
@@ -88,12 +98,8 @@ fn display_path(path: &serde_ignored::Path<'_>) -> String {
 }
 
 /// The start of a long JSON text, for an error message.
-fn excerpt(text: &str) -> String {
-    const MAX: usize = 40;
-    match text.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}...", &text[..end]),
-        None => text.to_owned(),
-    }
+fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::error::excerpt(text, 40)
 }
 
 /// serde_json appends " at line 1 column 17"; a position in a generated object is noise to the reader.
@@ -122,7 +128,7 @@ impl<'de, T: DecodeArgs> Visitor<'de> for ArgsVisitor<'_, T> {
 }
 
 /// Which argument a key names: its index, or the unknown key itself (allocated only on that error path).
-pub struct KeySeed<'n> {
+pub(crate) struct KeySeed<'n> {
     names: &'n [&'static str],
 }
 
@@ -151,7 +157,7 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 }
 
 /// The error for a key that names no argument.
-pub fn unknown_argument<E: de::Error>(key: &str, names: &[&'static str]) -> E {
+pub(crate) fn unknown_argument<E: de::Error>(key: &str, names: &[&'static str]) -> E {
     if names.is_empty() {
         E::custom(format!("unknown argument `{key}`; this method takes no arguments"))
     } else {
@@ -161,7 +167,7 @@ pub fn unknown_argument<E: de::Error>(key: &str, names: &[&'static str]) -> E {
 }
 
 /// The value of an absent argument: `None` for an `Option`, a `missing argument` error otherwise.
-pub fn absent<T: DeserializeOwned, E: de::Error>(name: &'static str) -> Result<T, E> {
+pub(crate) fn absent<T: DeserializeOwned, E: de::Error>(name: &'static str) -> Result<T, E> {
     T::deserialize(Absent(name)).map_err(|err: de::value::Error| E::custom(err))
 }
 
@@ -234,27 +240,21 @@ decode_args_for_tuple!(
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Box<RawValue> {
-        RawValue::from_string(text.to_owned()).unwrap()
-    }
-
     fn message<T: DecodeArgs + fmt::Debug>(names: &[&'static str], text: &str) -> String {
-        let err = decode::<T>("s.m", names, Some(&raw(text))).unwrap_err();
+        let err = decode::<T>("s.m", names, Some(text)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidArguments);
         err.message().to_owned()
     }
 
     #[test]
     fn arguments_are_taken_by_name_in_any_order() {
-        let args = raw(r#"{"b": "x", "a": 1}"#);
-        let decoded: (u8, String) = decode("s.m", &["a", "b"], Some(&args)).unwrap();
+        let decoded: (u8, String) = decode("s.m", &["a", "b"], Some(r#"{"b": "x", "a": 1}"#)).unwrap();
         assert_eq!(decoded, (1, "x".to_owned()));
     }
 
     #[test]
     fn absent_option_is_none_and_absent_value_is_missing() {
-        let args = raw(r#"{"a": 1}"#);
-        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], Some(&args)).unwrap();
+        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], Some(r#"{"a": 1}"#)).unwrap();
         assert_eq!(decoded, (1, None));
         assert_eq!(
             message::<(u8, String)>(&["a", "b"], r#"{"a": 1}"#),

@@ -23,7 +23,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::context::WindowId;
+use crate::window::WindowId;
 
 /// Which way a message goes, for a [`CapabilityChecker`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,36 +1,89 @@
 //! JavaScript for the renderer: the runtime (`window.host`) and the service clients generated from descriptors.
 //!
-//! A transport injects [`runtime_script`] and then [`global_client_script`] into every page, before the page's own
-//! scripts run. A page then calls `await host.services.greeter.greet("Ada")`. For a bundler, [`Bindings`] writes the
-//! same client as an ES module with TypeScript declarations.
+//! A transport injects [`page_script`] into every page, before the page's own scripts run, assembled with its
+//! [`Bridge`]: the two functions through which the runtime reaches that transport. A page then calls
+//! `await host.services.greeter.greet("Ada")`. For a bundler, [`Bindings`] writes the same client as an ES module with
+//! TypeScript declarations.
 
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::ErrorCode;
-use crate::hub::{Hub, DEFAULT_MAX_REQUEST_SIZE};
+use crate::hub::Hub;
+use crate::limits::DEFAULT_MAX_REQUEST_SIZE;
 use crate::service::{MethodDescriptor, ServiceDescriptor};
 use crate::typescript::{Declarations, TsInfo, TsType};
 
 const RUNTIME_JS: &str = include_str!("../js/runtime.js");
 
-/// The renderer runtime for a hub with the default request limit ([`DEFAULT_MAX_REQUEST_SIZE`]): installs
-/// `window.host` (`invoke`, `send`, `on`, `once`, `off`, `IpcError`, `services`). Installing it twice is harmless.
-pub fn runtime_script() -> String {
-    runtime_script_for_limit(DEFAULT_MAX_REQUEST_SIZE)
+/// How the runtime in a page reaches one transport: two JavaScript expressions the transport supplies, evaluated once
+/// when the runtime is installed (before any of the page's scripts run).
+///
+/// - `post` evaluates to a function `(text: string) => void` that hands one message to the host, for the transport to
+///   give to [`WindowLink::receive`](crate::transport::WindowLink::receive).
+/// - `connect` evaluates to a function `(receive: (text: string) => void) => void`; the transport arranges for every
+///   [`Delivery`](crate::transport::Delivery)'s text to be passed to `receive`, in order.
+///
+/// ```
+/// use ipc_core::client::Bridge;
+///
+/// // A transport over a WebSocket the page opens itself.
+/// let bridge = Bridge::new(
+///     "(() => { const socket = new WebSocket(\"ws://127.0.0.1:9000\"); const queue = []; \
+///      socket.onopen = () => queue.splice(0).forEach((t) => socket.send(t)); \
+///      return (text) => socket.readyState === 1 ? socket.send(text) : queue.push(text); })()",
+///     "(receive) => {}",
+/// );
+/// assert!(ipc_core::client::runtime_script(&bridge, 1024).contains("WebSocket"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Bridge {
+    post: String,
+    connect: String,
 }
 
-/// The renderer runtime for a hub that accepts requests of up to `max_request_size` bytes
-/// ([`Hub::max_request_size`]): larger calls are refused in the page, before they are sent.
-pub fn runtime_script_for_limit(max_request_size: usize) -> String {
+impl Bridge {
+    /// A bridge from the two JavaScript expressions described above.
+    pub fn new(post: impl Into<String>, connect: impl Into<String>) -> Self {
+        Bridge {
+            post: post.into(),
+            connect: connect.into(),
+        }
+    }
+
+    /// No transport: every call fails at once with `CHANNEL_SEND`. What [`Bindings::module`] installs when it runs
+    /// where no transport installed the runtime first.
+    pub fn unconnected() -> Self {
+        Bridge::new(
+            "(text) => { throw new Error(\"no transport has installed window.host in this page\"); }",
+            "(receive) => {}",
+        )
+    }
+}
+
+/// The renderer runtime for one transport: installs `window.host` (`invoke`, `send`, `on`, `once`, `off`, `postRaw`,
+/// `IpcError`, `services`) and asks the host for the page's secret. Requests larger than `max_request_size` bytes are
+/// refused in the page, before they are sent. Installing it twice is harmless.
+pub fn runtime_script(bridge: &Bridge, max_request_size: usize) -> String {
     let mut codes = String::from("{");
     for (i, code) in ErrorCode::ALL.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };
         let _ = write!(codes, "{sep}\"{}\":{}", code.kind(), code.code());
     }
     codes.push('}');
-    format!("{RUNTIME_JS}({{\"codes\":{codes},\"maxRequestSize\":{max_request_size}}});\n")
+    format!(
+        "{RUNTIME_JS}({{\"codes\":{codes},\"maxRequestSize\":{max_request_size}}}, {{ post: ({}), connect: ({}) }});\n",
+        bridge.post, bridge.connect
+    )
+}
+
+/// Everything a transport injects into a page of a window of `hub`: the runtime for `bridge`, then a client for
+/// every registered service.
+pub fn page_script(hub: &Hub, bridge: &Bridge) -> String {
+    let mut script = runtime_script(bridge, hub.limits().max_request_size);
+    script.push_str(&global_client_script(hub.services()));
+    script
 }
 
 /// A script that adds a client for each service to `window.host.services`, with methods in camelCase that take the
@@ -165,7 +218,7 @@ impl Bindings {
         Bindings {
             services: hub.services().to_vec(),
             events: Vec::new(),
-            max_request_size: hub.max_request_size(),
+            max_request_size: hub.limits().max_request_size,
         }
     }
 
@@ -176,11 +229,11 @@ impl Bindings {
         self
     }
 
-    /// An ES module: installs the runtime and the clients when no transport did (harmless when one did), then
-    /// exports `host`, `services`, `IpcError` and one binding per service.
+    /// An ES module: installs the runtime (unconnected: calls fail with `CHANNEL_SEND`) and the clients when no
+    /// transport did (harmless when one did), then exports `host`, `services`, `IpcError` and one binding per service.
     pub fn module(&self) -> String {
         let mut out = String::from(GENERATED);
-        out.push_str(&runtime_script_for_limit(self.max_request_size));
+        out.push_str(&runtime_script(&Bridge::unconnected(), self.max_request_size));
         out.push_str(&global_client_script(&self.services));
         out.push_str("\nexport const host = window.host;\nexport const services = host.services;\nexport const IpcError = host.IpcError;\n");
         for service in &self.services {
@@ -479,7 +532,7 @@ mod tests {
 
     #[test]
     fn runtime_is_called_with_every_error_code() {
-        let js = runtime_script();
+        let js = runtime_script(&Bridge::unconnected(), 1024);
         for code in ErrorCode::ALL {
             assert!(
                 js.contains(&format!("\"{}\":{}", code.kind(), code.code())),

@@ -11,15 +11,16 @@
 //! | 7002 | `WINDOW_NOT_FOUND` | the target window does not exist or was closed |
 //! | 7003 | `SERIALIZATION` | a value could not be turned into JSON (a handler's answer, or a call's arguments in the renderer) |
 //! | 7004 | `UNKNOWN_CHANNEL` | no service method answers on the requested channel |
-//! | 7005 | `INVALID_REQUEST` | the request is not JSON, or not a request envelope |
+//! | 7005 | `INVALID_REQUEST` | the request is not JSON, or not a request envelope (a field missing or malformed, an id beyond ±(2^53 − 1), an id already in flight) |
 //! | 7006 | `INVALID_ARGUMENTS` | the arguments do not decode: missing, unknown, or of the wrong type; the message names the path |
 //! | 7007 | `VALIDATION` | the arguments decode but break `#[validate]` rules or a type's [`Validate`](crate::validate::Validate) rules; `data.violations` lists each `{path, rule, message}` |
 //! | 7008 | `FORBIDDEN` | the window's capabilities do not permit the channel, or the page's origin may not speak for the window |
 //! | 7009 | `HANDLER` | the handler returned `Err(e)`; `data` holds `e` as JSON |
 //! | 7010 | `PANICKED` | the handler panicked; the panic is logged on the host and its text is not sent |
-//! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`); the host drops the handler |
+//! | 7011 | `TIMEOUT` | the renderer stopped waiting (the `timeout` option of `host.invoke`), or the host's deadline passed ([`Limits::call_timeout`](crate::Limits::call_timeout), `#[ipc(timeout = "...")]`); the host drops the handler |
 //! | 7012 | `PAYLOAD_TOO_LARGE` | the request is larger than the hub accepts ([`HubBuilder::max_request_size`](crate::HubBuilder::max_request_size)); the page's runtime refuses it before sending |
 //! | 7013 | `CANCELLED` | the page aborted the call (the `signal` option of `host.invoke`); the host drops the handler |
+//! | 7014 | `BUSY` | the window already has [`Limits::max_in_flight`](crate::Limits::max_in_flight) calls in flight; the call did not run, retry later |
 //!
 
 use std::fmt;
@@ -28,100 +29,71 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::context::WindowId;
+use crate::window::WindowId;
 
-/// The stable code of a failure, as the renderer sees it in `error.code` (number) and `error.kind` (name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// 7000: a message could not be handed to a window's delivery queue.
-    ChannelSend,
-    /// 7001: a receiver was closed before the message arrived.
-    ChannelRecv,
-    /// 7002: the target window does not exist or was closed.
-    WindowNotFound,
-    /// 7003: a value could not be serialized to JSON.
-    Serialization,
-    /// 7004: no service method answers on the requested channel.
-    UnknownChannel,
-    /// 7005: the request is not JSON, or not a request envelope.
-    InvalidRequest,
-    /// 7006: the arguments do not decode (missing, unknown or mistyped); the message names the path.
-    InvalidArguments,
-    /// 7007: the arguments break validation rules; `data.violations` lists them.
-    Validation,
-    /// 7008: the window may not use this channel, or the page's origin may not speak for the window.
-    Forbidden,
-    /// 7009: the handler returned an error value, carried in `data`.
-    Handler,
-    /// 7010: the handler panicked.
-    Panicked,
-    /// 7011: the renderer stopped waiting for the answer.
-    Timeout,
-    /// 7012: the request is larger than the hub accepts.
-    PayloadTooLarge,
-    /// 7013: the page aborted the call.
-    Cancelled,
+/// One table, from which the enum, its numbers, its names and [`ErrorCode::ALL`] are all generated.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal, $kind:literal;)*) => {
+        /// The stable code of a failure, as the renderer sees it in `error.code` (number) and `error.kind` (name).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in numeric order. The renderer runtime and the docs are checked against this list.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The numeric code sent as `error.code`.
+            pub const fn code(self) -> u16 {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The name sent as `error.kind`, in upper snake case.
+            pub const fn kind(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $kind,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// Every code, in numeric order. The renderer runtime and the docs are checked against this list.
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::ChannelSend,
-        ErrorCode::ChannelRecv,
-        ErrorCode::WindowNotFound,
-        ErrorCode::Serialization,
-        ErrorCode::UnknownChannel,
-        ErrorCode::InvalidRequest,
-        ErrorCode::InvalidArguments,
-        ErrorCode::Validation,
-        ErrorCode::Forbidden,
-        ErrorCode::Handler,
-        ErrorCode::Panicked,
-        ErrorCode::Timeout,
-        ErrorCode::PayloadTooLarge,
-        ErrorCode::Cancelled,
-    ];
-
-    /// The numeric code sent as `error.code`.
-    pub const fn code(self) -> u16 {
-        match self {
-            ErrorCode::ChannelSend => 7000,
-            ErrorCode::ChannelRecv => 7001,
-            ErrorCode::WindowNotFound => 7002,
-            ErrorCode::Serialization => 7003,
-            ErrorCode::UnknownChannel => 7004,
-            ErrorCode::InvalidRequest => 7005,
-            ErrorCode::InvalidArguments => 7006,
-            ErrorCode::Validation => 7007,
-            ErrorCode::Forbidden => 7008,
-            ErrorCode::Handler => 7009,
-            ErrorCode::Panicked => 7010,
-            ErrorCode::Timeout => 7011,
-            ErrorCode::PayloadTooLarge => 7012,
-            ErrorCode::Cancelled => 7013,
-        }
-    }
-
-    /// The name sent as `error.kind`, in upper snake case.
-    pub const fn kind(self) -> &'static str {
-        match self {
-            ErrorCode::ChannelSend => "CHANNEL_SEND",
-            ErrorCode::ChannelRecv => "CHANNEL_RECV",
-            ErrorCode::WindowNotFound => "WINDOW_NOT_FOUND",
-            ErrorCode::Serialization => "SERIALIZATION",
-            ErrorCode::UnknownChannel => "UNKNOWN_CHANNEL",
-            ErrorCode::InvalidRequest => "INVALID_REQUEST",
-            ErrorCode::InvalidArguments => "INVALID_ARGUMENTS",
-            ErrorCode::Validation => "VALIDATION",
-            ErrorCode::Forbidden => "FORBIDDEN",
-            ErrorCode::Handler => "HANDLER",
-            ErrorCode::Panicked => "PANICKED",
-            ErrorCode::Timeout => "TIMEOUT",
-            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
-            ErrorCode::Cancelled => "CANCELLED",
-        }
-    }
+error_codes! {
+    /// 7000: a message could not be handed to a window's delivery queue.
+    ChannelSend = 7000, "CHANNEL_SEND";
+    /// 7001: a receiver was closed before the message arrived.
+    ChannelRecv = 7001, "CHANNEL_RECV";
+    /// 7002: the target window does not exist or was closed.
+    WindowNotFound = 7002, "WINDOW_NOT_FOUND";
+    /// 7003: a value could not be serialized to JSON.
+    Serialization = 7003, "SERIALIZATION";
+    /// 7004: no service method answers on the requested channel.
+    UnknownChannel = 7004, "UNKNOWN_CHANNEL";
+    /// 7005: the request is not JSON, or not a request envelope (a missing or malformed field, an id out of range,
+    /// an id already in flight).
+    InvalidRequest = 7005, "INVALID_REQUEST";
+    /// 7006: the arguments do not decode (missing, unknown or mistyped); the message names the path.
+    InvalidArguments = 7006, "INVALID_ARGUMENTS";
+    /// 7007: the arguments break validation rules; `data.violations` lists them.
+    Validation = 7007, "VALIDATION";
+    /// 7008: the window may not use this channel, or the page's origin may not speak for the window.
+    Forbidden = 7008, "FORBIDDEN";
+    /// 7009: the handler returned an error value, carried in `data`.
+    Handler = 7009, "HANDLER";
+    /// 7010: the handler panicked.
+    Panicked = 7010, "PANICKED";
+    /// 7011: the call ran out of time: the renderer stopped waiting, or the host's deadline passed.
+    Timeout = 7011, "TIMEOUT";
+    /// 7012: the request is larger than the hub accepts.
+    PayloadTooLarge = 7012, "PAYLOAD_TOO_LARGE";
+    /// 7013: the page aborted the call.
+    Cancelled = 7013, "CANCELLED";
+    /// 7014: the window already has as many calls in flight as the hub allows; the call did not run.
+    Busy = 7014, "BUSY";
 }
 
 impl fmt::Display for ErrorCode {
@@ -173,6 +145,14 @@ impl CallError {
     }
 }
 
+/// At most `max` characters of `text`, for quoting input in an error message without echoing all of it.
+pub(crate) fn excerpt(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => std::borrow::Cow::Owned(format!("{}...", &text[..end])),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
@@ -220,6 +200,29 @@ pub enum Error {
         /// The channel it may not receive.
         channel: String,
     },
+    /// The window's queue of outgoing messages is full ([`Limits::max_queued_bytes`](crate::Limits::max_queued_bytes));
+    /// nothing was queued. Retry later, or use [`Hub::send_to_window_async`](crate::Hub::send_to_window_async), which
+    /// waits for room.
+    #[error("{window} has {queued} bytes waiting, the most it may; the push on `{channel}` was not queued")]
+    QueueFull {
+        /// The target window.
+        window: WindowId,
+        /// The channel of the refused push.
+        channel: String,
+        /// Bytes waiting for the window.
+        queued: usize,
+    },
+    /// The page shown in the window is of an origin that may not speak for it (it navigated away from the app's
+    /// content), so it receives nothing meant for the app.
+    #[error("{window} shows a page of origin `{origin}`, which may not receive `{channel}`")]
+    ForeignPage {
+        /// The target window.
+        window: WindowId,
+        /// The origin of the page it shows.
+        origin: String,
+        /// The channel of the refused push.
+        channel: String,
+    },
     /// The hub was built outside a tokio runtime and was not given one.
     #[error("no tokio runtime: build the hub inside a runtime or pass one with `HubBuilder::runtime`")]
     NoRuntime,
@@ -231,7 +234,8 @@ impl Error {
         match self {
             Error::WindowNotFound(_) => Some(ErrorCode::WindowNotFound),
             Error::Serialization(_) => Some(ErrorCode::Serialization),
-            Error::Forbidden { .. } => Some(ErrorCode::Forbidden),
+            Error::Forbidden { .. } | Error::ForeignPage { .. } => Some(ErrorCode::Forbidden),
+            Error::QueueFull { .. } => Some(ErrorCode::ChannelSend),
             Error::DuplicateChannel { .. } | Error::NoRuntime => None,
         }
     }
@@ -259,6 +263,18 @@ mod tests {
         kinds.dedup();
         assert_eq!(codes.len(), ErrorCode::ALL.len());
         assert_eq!(kinds.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn busy_extends_the_range() {
+        assert_eq!(ErrorCode::Busy.code(), 7014);
+        assert_eq!(ErrorCode::ALL.last(), Some(&ErrorCode::Busy));
+    }
+
+    #[test]
+    fn excerpt_keeps_a_short_prefix() {
+        assert_eq!(excerpt("abc", 5), "abc");
+        assert_eq!(excerpt(&"é".repeat(100), 3), "ééé...");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Events from windows to Rust: one-way messages pages send with `host.send`, and window lifecycle events (close,
 //! focus, blur, resize, move). Subscribe with a stream ([`EventStream`]) or a callback ([`Subscription`]).
 //!
-//! Every subscriber gets every matching event, in order, with nothing dropped: each has its own unbounded queue, so a
-//! subscriber that stops reading holds its backlog in memory. Drop streams you no longer read.
+//! Every subscriber gets every matching event, in order. Each has its own queue, bounded by
+//! [`Limits::subscriber_capacity`](crate::Limits::subscriber_capacity) (1,024 events by default): when a subscriber
+//! falls that far behind, further events are dropped for it alone, counted in [`EventStream::dropped`], and a warning
+//! is logged; other subscribers and the pages are not slowed down. Read promptly, and drop streams you no longer read.
 
 use std::fmt;
 use std::pin::Pin;
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
-use crate::context::WindowId;
+use crate::window::WindowId;
 
 /// A window lifecycle event, with its data. Sizes and positions are in logical pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -170,38 +172,68 @@ impl Filter {
 struct Subscriber {
     id: u64,
     filter: Filter,
-    tx: mpsc::UnboundedSender<Event>,
+    tx: mpsc::Sender<Event>,
+    dropped: Arc<AtomicU64>,
 }
 
 /// The hub's subscribers. Publishing never blocks and runs no user code, so it is safe on a UI thread.
-#[derive(Default)]
 pub(crate) struct Subscribers {
     list: Mutex<Vec<Subscriber>>,
     next_id: AtomicU64,
     closed: AtomicBool,
+    capacity: usize,
 }
 
 impl Subscribers {
-    pub fn subscribe(self: &Arc<Self>, filter: Filter) -> EventStream {
-        let (tx, rx) = mpsc::unbounded_channel();
+    pub(crate) fn new(capacity: usize) -> Self {
+        Subscribers {
+            list: Mutex::default(),
+            next_id: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            capacity,
+        }
+    }
+
+    pub(crate) fn subscribe(self: &Arc<Self>, filter: Filter) -> EventStream {
+        let (tx, rx) = mpsc::channel(self.capacity);
+        let dropped = Arc::new(AtomicU64::new(0));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         // Checked under the lock, so a stream made during shutdown is either closed by it or born closed.
         if !self.closed.load(Ordering::Acquire) {
-            list.push(Subscriber { id, filter, tx });
+            list.push(Subscriber {
+                id,
+                filter,
+                tx,
+                dropped: Arc::clone(&dropped),
+            });
         }
         EventStream {
             rx,
             id,
+            dropped,
             subscribers: Arc::downgrade(self),
         }
     }
 
-    pub fn publish(&self, event: &Event) {
+    pub(crate) fn publish(&self, event: &Event) {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|subscriber| {
             if subscriber.filter.matches(event) {
-                subscriber.tx.send(event.clone()).is_ok()
+                match subscriber.tx.try_send(event.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        let dropped = subscriber.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                        if dropped.is_power_of_two() {
+                            tracing::warn!(
+                                channel = %event.channel(),
+                                "a subscriber is not reading: {dropped} events dropped for it so far"
+                            );
+                        }
+                        true
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                }
             } else {
                 !subscriber.tx.is_closed()
             }
@@ -216,7 +248,7 @@ impl Subscribers {
     }
 
     /// Ends every stream: each yields what it holds, then `None`.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         self.closed.store(true, Ordering::Release);
         list.clear();
@@ -227,8 +259,9 @@ impl Subscribers {
 ///
 /// Implements [`futures::Stream`]; or call [`recv`](EventStream::recv) in a loop.
 pub struct EventStream {
-    rx: mpsc::UnboundedReceiver<Event>,
+    rx: mpsc::Receiver<Event>,
     id: u64,
+    dropped: Arc<AtomicU64>,
     subscribers: std::sync::Weak<Subscribers>,
 }
 
@@ -241,6 +274,11 @@ impl EventStream {
     /// The next event if one is queued, without waiting.
     pub fn try_recv(&mut self) -> Option<Event> {
         self.rx.try_recv().ok()
+    }
+
+    /// How many events were dropped for this stream because its queue was full (see the [module docs](self)).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -262,7 +300,10 @@ impl Drop for EventStream {
 
 impl fmt::Debug for EventStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventStream").field("id", &self.id).finish()
+        f.debug_struct("EventStream")
+            .field("id", &self.id)
+            .field("dropped", &self.dropped())
+            .finish()
     }
 }
 

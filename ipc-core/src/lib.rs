@@ -42,17 +42,21 @@
 //!
 //! - [`ipc_service`] turns the trait into a [`Service`]: one channel per method (`greeter.greet`), arguments decoded by
 //!   name straight from the request text, and an answer `{success, data, error}` for every call.
-//! - [`Hub`] holds services and windows; a transport such as `ipc-wry` feeds it requests and delivers its answers. It
-//!   also pushes to windows (`send_to_window`, `broadcast`, `broadcast_all`) and publishes what pages send and window
-//!   lifecycle events ([`event`]); [`capability`] decides what each window may call, send and receive.
+//! - [`Hub`] holds services and windows; it pushes to windows (`send_to_window`, `broadcast`, `broadcast_all`) and
+//!   publishes what pages send and window lifecycle events ([`event`]); [`capability`] decides what each window may
+//!   call, send and receive; [`limits`] bounds what any page can make the host hold.
+//! - [`transport`] is the seam a transport (such as `ipc-wry`) is built on: it attaches windows, hands the hub what
+//!   pages post, and delivers what the hub queues for them. [`protocol`] documents the wire format and how the hub
+//!   knows which page load, in which window, sent each message.
 //! - [`validate`] checks arguments beyond their types; [`typescript`] types them for the `.d.ts`.
 //! - [`client`] renders the renderer runtime (`window.host`) and the JavaScript clients.
-//! - [`protocol`] documents the wire format; [`error`] lists every error code; [`json`] explains how integers beyond
-//!   2^53 are kept from losing precision.
+//! - [`error`] lists every error code; [`json`] explains how integers beyond 2^53 are kept from losing precision.
 //! - [`testing::TestClient`] calls services exactly as a page would, without a WebView.
 #![warn(missing_docs)]
+#![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
 
 // Lets the generated code's `::ipc_core::...` paths resolve inside this crate's own tests.
+#[allow(unused_extern_crates)]
 extern crate self as ipc_core;
 
 mod args;
@@ -63,23 +67,28 @@ pub mod error;
 pub mod event;
 mod hub;
 pub mod json;
+pub mod limits;
 pub mod protocol;
 mod router;
 mod service;
 pub mod testing;
+pub mod transport;
 pub mod typescript;
 pub mod validate;
+mod window;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use capability::Capabilities;
-pub use context::{CallContext, WindowId};
+pub use context::CallContext;
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
-pub use hub::{Endpoint, Hub, HubBuilder, WindowConfig, DEFAULT_APP_ORIGIN, DEFAULT_MAX_REQUEST_SIZE};
+pub use hub::{Hub, HubBuilder};
+pub use limits::Limits;
 pub use service::{ArgDescriptor, Call, CallTimeout, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
+pub use window::{WindowConfig, WindowId};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
 ///

@@ -66,6 +66,7 @@ pub fn assert_return<T: IpcReturn>() {}
 
 /// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
 /// keeps those errors the only ones.
+#[derive(Debug)]
 pub struct NotExpanded;
 
 impl NotExpanded {

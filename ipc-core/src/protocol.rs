@@ -1,18 +1,42 @@
 //! The wire protocol between a renderer and the hub. All messages are JSON text.
 //!
+//! # Who is speaking: pages and their secret
+//!
+//! Every page load gets a secret from the host, and every later message starts with it: `<secret>:<envelope>`. The
+//! runtime asks for it as soon as it is installed, before the page's own scripts run, and keeps it in a closure no
+//! other script or frame can reach:
+//!
+//! ```json
+//! {"type": "hello", "nonce": "5f0c...", "origin": "app://localhost"}
+//! ```
+//!
+//! The host makes a new page record with a fresh secret, bound to the origin the runtime reported, and answers with a
+//! `welcome` carrying the runtime's `nonce`. The welcome travels the way every host message does, into the window's
+//! main frame only, so a frame that forges a `hello` never sees the secret it caused: the runtime, whose nonce does
+//! not match, ignores it. The runtime then confirms:
+//!
+//! ```json
+//! 9a1e...:{"type": "ready"}
+//! ```
+//!
+//! The first message carrying a secret makes its page the window's current page: pages loaded before it are retired
+//! (their calls' futures dropped; their later messages refused). A message with no secret, or one the window does not
+//! know, is refused and logged without being parsed, and nothing answers it: there is no page to address the answer
+//! to. Only a `hello` comes without a secret.
+//!
 //! # Request (renderer → host)
 //!
 //! ```json
-//! {"type": "invoke", "id": 7, "channel": "todos.add", "args": {"title": "milk"}}
+//! 9a1e...:{"type": "invoke", "id": 7, "channel": "todos.add", "args": {"title": "milk"}}
 //! ```
 //!
-//! - `type`: `"invoke"`, a call that expects exactly one answer.
-//! - `id`: a number chosen by the renderer (a non-negative integer below 2^53), echoed in the answer.
+//! - `id`: an integer within ±(2^53 − 1), chosen by the page and echoed in the answer. At most one call per id is in
+//!   flight per page: a second one is refused with `INVALID_REQUEST` and the first is unaffected.
 //! - `channel`: `service.method`, as listed in the service's descriptor.
 //! - `args`: an object whose keys are the method's argument names in camelCase. It may be omitted for a method without
 //!   arguments. Unknown keys are refused.
 //!
-//! # Answer (host → the calling window only)
+//! # Answer (host → the calling page only)
 //!
 //! ```json
 //! {"type": "answer", "id": 7, "success": true, "data": {"id": 1, "title": "milk"}, "error": null}
@@ -20,27 +44,30 @@
 //!  "error": {"code": 7006, "kind": "INVALID_ARGUMENTS", "message": "invalid arguments for `todos.add`: title: invalid type: integer `3`, expected a string", "data": null}}
 //! ```
 //!
-//! Every request gets exactly one answer, failures included. A request so malformed that its `id` cannot be read is
-//! answered with `"id": null`. The error codes are listed in [`crate::error`].
+//! Every request of a known page gets exactly one answer, failures included, unless the page cancels it or goes away.
+//! A request of a known page so malformed that its `id` cannot be read is answered with `"id": null`, and so is a
+//! request reusing an id still in flight (so the first call's answer is the only one under that id). The error codes
+//! are listed in [`crate::error`].
 //!
 //! # One-way message (renderer → host)
 //!
 //! ```json
-//! {"type": "send", "channel": "editor.typing", "payload": {"active": true}}
+//! 9a1e...:{"type": "send", "channel": "editor.typing", "payload": {"active": true}}
 //! ```
 //!
 //! `host.send(channel, payload)`: no id and no answer. It reaches Rust subscribers of the channel
-//! ([`Hub::channel_events`](crate::Hub::channel_events), [`Hub::on_channel`](crate::Hub::on_channel)); a message the
-//! window may not send is dropped and logged.
+//! ([`Hub::channel_events`](crate::Hub::channel_events), [`Hub::on_channel`](crate::Hub::on_channel)) in the order the
+//! page sent it; a message the window may not send is dropped and logged.
 //!
 //! # Cancel (renderer → host)
 //!
 //! ```json
-//! {"type": "cancel", "id": 7}
+//! 9a1e...:{"type": "cancel", "id": 7}
 //! ```
 //!
 //! The page gave up on its call 7: its `AbortSignal` fired or its `timeout` passed, and the promise has already
-//! rejected (`CANCELLED` or `TIMEOUT`). The host drops the handler's future at its next await and sends no answer.
+//! rejected (`CANCELLED` or `TIMEOUT`). The host drops the handler's future at its next await and sends no answer. A
+//! cancel for an id not in flight does nothing and leaves nothing behind.
 //!
 //! # Event (host → one or more windows)
 //!
@@ -52,51 +79,89 @@
 //! Pushed with [`Hub::send_to_window`](crate::Hub::send_to_window), [`Hub::broadcast`](crate::Hub::broadcast) and
 //! [`Hub::broadcast_all`](crate::Hub::broadcast_all); a window's own lifecycle events (`window:focus`, `window:blur`,
 //! `window:resize`, `window:move`) arrive the same way. Pages listen with `host.on(channel, callback)`.
+//!
+//! # Delivery (host → the page)
+//!
+//! Messages for one window travel in order, batched into deliveries addressed to one page:
+//!
+//! ```json
+//! {"page": "9a1e...", "messages": [{"type": "answer", "id": 7, ...}, {"type": "event", ...}]}
+//! {"page": null, "messages": [{"type": "welcome", "nonce": "5f0c...", "page": "9a1e..."}]}
+//! ```
+//!
+//! The transport hands the delivery to the page as text; the runtime parses it with `JSON.parse` (so every key, even
+//! `__proto__`, is data) and drops it unless `page` is its own secret, or `null` for a welcome. So an answer or push
+//! meant for one page load never reaches the next one, whatever the timing of a navigation.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::error::{CallError, ErrorCode};
+use crate::error::{excerpt, CallError, ErrorCode};
+
+/// The largest id a page may use: ids must survive a round trip through a JavaScript number exactly.
+pub const MAX_ID: i64 = (1 << 53) - 1;
 
 /// The `type` of a message sent by a renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum MessageType {
+    Hello,
+    Ready,
     Invoke,
     Send,
     Cancel,
 }
 
-/// The envelope as it arrives, every field optional beyond `type`; [`Request::parse`] checks which fields each type
+impl MessageType {
+    fn name(self) -> &'static str {
+        match self {
+            MessageType::Hello => "hello",
+            MessageType::Ready => "ready",
+            MessageType::Invoke => "invoke",
+            MessageType::Send => "send",
+            MessageType::Cancel => "cancel",
+        }
+    }
+}
+
+/// The envelope as it arrives, every field optional beyond `type`; [`Message::parse`] checks which fields each type
 /// needs.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Envelope<'a> {
     #[serde(rename = "type")]
     message_type: MessageType,
-    id: Option<u64>,
+    id: Option<i64>,
     #[serde(borrow, default)]
-    channel: Option<Channel<'a>>,
+    channel: Option<Text<'a>>,
     #[serde(borrow, default)]
     args: Option<&'a RawValue>,
     #[serde(borrow, default)]
     payload: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    nonce: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    origin: Option<Text<'a>>,
 }
 
-/// A channel name, borrowed from the request text unless it holds escapes (serde borrows a `Cow` only directly, not
-/// inside an `Option`).
+/// A string borrowed from the request text unless it holds escapes (serde borrows a `Cow` only directly, not inside
+/// an `Option`).
 #[derive(Deserialize)]
 #[serde(transparent)]
-struct Channel<'a>(#[serde(borrow)] Cow<'a, str>);
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// What a renderer asks for, borrowing from the request text (hot path: no copy of the arguments).
 #[derive(Debug)]
 pub(crate) enum Request<'a> {
+    /// A new page asks for its secret.
+    Hello { nonce: Cow<'a, str>, origin: Cow<'a, str> },
+    /// The page received its secret.
+    Ready,
     /// A call: exactly one answer, with this id.
     Invoke {
-        id: u64,
+        id: i64,
         channel: Cow<'a, str>,
         args: Option<&'a RawValue>,
     },
@@ -106,28 +171,55 @@ pub(crate) enum Request<'a> {
         payload: Option<&'a RawValue>,
     },
     /// The page gave up on its call `id` (aborted or timed out): no answer.
-    Cancel { id: u64 },
+    Cancel { id: i64 },
 }
 
-/// Only the id of a request, read when the full envelope failed to parse so the error still reaches its caller.
-#[derive(Deserialize)]
-struct IdOnly {
-    id: Option<u64>,
+/// Why a message was refused, with its id if that could still be read, to address the answer.
+#[derive(Debug)]
+pub(crate) struct Refused {
+    pub id: Option<i64>,
+    pub error: CallError,
 }
+
+/// Only the id of a message, read when the full envelope failed to parse so the error still reaches its caller.
+#[derive(Deserialize)]
+struct Salvage {
+    id: Option<serde_json::Number>,
+}
+
+/// Splits a page's message into its secret and its envelope; `None` for a message without one (only a hello).
+pub(crate) fn split_secret(message: &str) -> Option<(&str, &str)> {
+    const LONGEST_SECRET: usize = 64;
+    if message.starts_with('{') {
+        return None;
+    }
+    let colon = message
+        .as_bytes()
+        .iter()
+        .take(LONGEST_SECRET + 1)
+        .position(|&b| b == b':')?;
+    Some((&message[..colon], &message[colon + 1..]))
+}
+
+/// Nonces and origins are short; anything longer is not from the runtime.
+const MAX_HELLO_FIELD: usize = 256;
 
 impl<'a> Request<'a> {
-    /// Parses a request, or returns the error to answer with and the id to answer it under, if one could be read.
-    pub fn parse(text: &'a str) -> Result<Self, (Option<u64>, CallError)> {
-        let invalid = |id, message: String| (id, CallError::new(ErrorCode::InvalidRequest, message));
-        let missing = |field: &str| format!("request is not a valid envelope: missing field `{field}`");
+    /// Parses an envelope (without its page secret), or says why it is refused.
+    pub(crate) fn parse(text: &'a str) -> Result<Self, Refused> {
         let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|err| {
-            let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|r| r.id);
+            let salvage = serde_json::from_str::<Salvage>(text).ok();
+            let id = salvage.and_then(|s| s.id?.as_i64()).filter(|id| id.abs() <= MAX_ID);
+            let detail = excerpt(&err.to_string(), 200).into_owned();
             let message = if err.is_syntax() || err.is_eof() {
-                format!("request is not valid JSON: {err}")
+                format!("request is not valid JSON: {detail}")
             } else {
-                format!("request is not a valid envelope: {err}")
+                format!("request is not a valid envelope: {detail}")
             };
-            invalid(id, message)
+            Refused {
+                id,
+                error: CallError::new(ErrorCode::InvalidRequest, message),
+            }
         })?;
         let Envelope {
             message_type,
@@ -135,42 +227,86 @@ impl<'a> Request<'a> {
             channel,
             args,
             payload,
+            nonce,
+            origin,
         } = envelope;
-        match message_type {
-            MessageType::Invoke => {
-                let Some(id) = id else {
-                    return Err(invalid(None, missing("id")));
-                };
-                let Some(Channel(channel)) = channel else {
-                    return Err(invalid(Some(id), missing("channel")));
-                };
-                if payload.is_some() {
-                    let message = "request is not a valid envelope: an invoke passes `args`, not `payload`";
-                    return Err(invalid(Some(id), message.to_owned()));
-                }
-                Ok(Request::Invoke { id, channel, args })
-            }
-            MessageType::Send => {
-                if id.is_some() || args.is_some() {
-                    let message = "request is not a valid envelope: a send has only `channel` and `payload`";
-                    return Err(invalid(id, message.to_owned()));
-                }
-                let Some(Channel(channel)) = channel else {
-                    return Err(invalid(None, missing("channel")));
-                };
-                Ok(Request::Send { channel, payload })
-            }
-            MessageType::Cancel => {
-                let Some(id) = id else {
-                    return Err(invalid(None, missing("id")));
-                };
-                if channel.is_some() || args.is_some() || payload.is_some() {
-                    let message = "request is not a valid envelope: a cancel has only `id`";
-                    return Err(invalid(Some(id), message.to_owned()));
-                }
-                Ok(Request::Cancel { id })
+        let refuse = |id: Option<i64>, message: String| Refused {
+            id,
+            error: CallError::new(ErrorCode::InvalidRequest, message),
+        };
+        let missing = |field: &str| format!("request is not a valid envelope: missing field `{field}`");
+        if let Some(id) = id {
+            if id.abs() > MAX_ID {
+                return Err(refuse(
+                    None,
+                    format!("request id {id} is beyond ±{MAX_ID}, the integers a page's numbers carry exactly"),
+                ));
             }
         }
+        let only = |allowed: &[&str]| -> Result<(), Refused> {
+            let present = [
+                ("id", id.is_some()),
+                ("channel", channel.is_some()),
+                ("args", args.is_some()),
+                ("payload", payload.is_some()),
+                ("nonce", nonce.is_some()),
+                ("origin", origin.is_some()),
+            ];
+            match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
+                Some((name, _)) => Err(refuse(
+                    id,
+                    format!(
+                        "request is not a valid envelope: a `{}` message has no field `{name}`",
+                        message_type.name()
+                    ),
+                )),
+                None => Ok(()),
+            }
+        };
+        let request = match message_type {
+            MessageType::Hello => {
+                only(&["nonce", "origin"])?;
+                let (Some(Text(nonce)), Some(Text(origin))) = (nonce, origin) else {
+                    return Err(refuse(None, missing("nonce` or `origin")));
+                };
+                if nonce.len() > MAX_HELLO_FIELD || origin.len() > MAX_HELLO_FIELD {
+                    return Err(refuse(
+                        None,
+                        "request is not a valid envelope: hello fields too long".to_owned(),
+                    ));
+                }
+                Request::Hello { nonce, origin }
+            }
+            MessageType::Ready => {
+                only(&[])?;
+                Request::Ready
+            }
+            MessageType::Invoke => {
+                only(&["id", "channel", "args"])?;
+                let Some(id) = id else {
+                    return Err(refuse(None, missing("id")));
+                };
+                let Some(Text(channel)) = channel else {
+                    return Err(refuse(Some(id), missing("channel")));
+                };
+                Request::Invoke { id, channel, args }
+            }
+            MessageType::Send => {
+                only(&["channel", "payload"])?;
+                let Some(Text(channel)) = channel else {
+                    return Err(refuse(None, missing("channel")));
+                };
+                Request::Send { channel, payload }
+            }
+            MessageType::Cancel => {
+                only(&["id"])?;
+                let Some(id) = id else {
+                    return Err(refuse(None, missing("id")));
+                };
+                Request::Cancel { id }
+            }
+        };
+        Ok(request)
     }
 }
 
@@ -178,14 +314,14 @@ impl<'a> Request<'a> {
 struct Answer<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
-    id: Option<u64>,
+    id: Option<i64>,
     success: bool,
     data: Option<&'a RawValue>,
     error: Option<&'a CallError>,
 }
 
 /// Encodes the answer to request `id`. The data is copied in as it is: the handler's value is serialized only once.
-pub(crate) fn encode_answer(id: Option<u64>, outcome: &Result<Box<RawValue>, CallError>) -> String {
+pub(crate) fn encode_answer(id: Option<i64>, outcome: &Result<Box<RawValue>, CallError>) -> String {
     let answer = match outcome {
         Ok(data) => Answer {
             kind: "answer",
@@ -223,14 +359,64 @@ pub(crate) fn encode_event(channel: &str, payload: &RawValue) -> String {
     serde_json::to_string(&push).expect("an event envelope always serializes")
 }
 
+/// Encodes the welcome of a new page: its secret, for the runtime whose hello carried `nonce`.
+pub(crate) fn encode_welcome(nonce: &str, page: &str) -> String {
+    #[derive(Serialize)]
+    struct Welcome<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        nonce: &'a str,
+        page: &'a str,
+    }
+    let welcome = Welcome {
+        kind: "welcome",
+        nonce,
+        page,
+    };
+    serde_json::to_string(&welcome).expect("a welcome always serializes")
+}
+
+/// Starts a delivery to `page` (`None` for the welcome of a page not yet known to the runtime); messages follow, each
+/// preceded by a comma but the first, then [`DELIVERY_END`].
+pub(crate) fn delivery_start(page: Option<&str>) -> String {
+    match page {
+        Some(page) => format!("{{\"page\":\"{page}\",\"messages\":["),
+        None => "{\"page\":null,\"messages\":[".to_owned(),
+    }
+}
+
+/// Ends a delivery begun with [`delivery_start`].
+pub(crate) const DELIVERY_END: &str = "]}";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const PAGE: &str = "0123abcd";
+
+    fn parse(text: &str) -> Request<'_> {
+        Request::parse(text).unwrap()
+    }
+
+    fn refused(text: &str) -> Refused {
+        Request::parse(text).unwrap_err()
+    }
+
+    #[test]
+    fn the_secret_comes_before_the_envelope() {
+        assert_eq!(
+            split_secret(r#"0123abcd:{"type":"ready"}"#),
+            Some((PAGE, r#"{"type":"ready"}"#))
+        );
+        assert_eq!(split_secret(r#"{"type":"hello"}"#), None);
+        assert_eq!(split_secret(&"a".repeat(100)), None);
+        assert_eq!(split_secret(""), None);
+    }
+
     #[test]
     fn request_borrows_args_without_copying() {
         let text = r#"{"type":"invoke","id":3,"channel":"todos.add","args":{"title":"milk"}}"#;
-        let Request::Invoke { id, channel, args } = Request::parse(text).unwrap() else {
+        let Request::Invoke { id, channel, args } = parse(text) else {
             panic!("an invoke")
         };
         assert!(matches!(channel, Cow::Borrowed("todos.add")));
@@ -240,60 +426,114 @@ mod tests {
 
     #[test]
     fn broken_json_is_invalid_request_without_id() {
-        let (id, err) = Request::parse("{not json").unwrap_err();
-        assert_eq!(id, None);
-        assert_eq!(err.code(), ErrorCode::InvalidRequest);
-        assert!(
-            err.message().starts_with("request is not valid JSON"),
-            "{}",
-            err.message()
-        );
+        let refused = refused("{not json");
+        assert_eq!(refused.id, None);
+        assert_eq!(refused.error.code(), ErrorCode::InvalidRequest);
+        assert!(refused.error.message().starts_with("request is not valid JSON"));
     }
 
     #[test]
     fn envelope_without_channel_keeps_its_id() {
-        let (id, err) = Request::parse(r#"{"type":"invoke","id":9}"#).unwrap_err();
-        assert_eq!(id, Some(9));
-        assert!(err.message().contains("missing field `channel`"), "{}", err.message());
+        let refused = refused(r#"{"type":"invoke","id":9}"#);
+        assert_eq!(refused.id, Some(9));
+        assert!(refused.error.message().contains("missing field `channel`"));
+    }
+
+    #[test]
+    fn a_malformed_envelope_still_names_its_id() {
+        let refused = refused(r#"{"type":"invoke","id":9,"channel":3}"#);
+        assert_eq!(refused.id, Some(9));
+        assert!(refused.error.message().starts_with("request is not a valid envelope"));
     }
 
     #[test]
     fn unknown_envelope_field_is_refused() {
-        let (_, err) = Request::parse(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#).unwrap_err();
-        assert!(err.message().contains("unknown field `extra`"), "{}", err.message());
+        let refused = refused(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#);
+        assert!(refused.error.message().contains("unknown field `extra`"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let refused = refused(r#"{"type":"invoke","id":1,"id":2,"channel":"a.b"}"#);
+        assert!(
+            refused.error.message().contains("duplicate field `id`"),
+            "{}",
+            refused.error.message()
+        );
+    }
+
+    #[test]
+    fn ids_must_be_exact_integers() {
+        for id in ["9007199254740992", "-9007199254740992", "18446744073709551615"] {
+            let refused = refused(&format!(r#"{{"type":"invoke","id":{id},"channel":"a.b"}}"#));
+            assert_eq!(refused.error.code(), ErrorCode::InvalidRequest, "{id}");
+            assert_eq!(refused.id, None, "{id}");
+        }
+        for id in ["1.5", "\"7\"", "true"] {
+            let refused = refused(&format!(r#"{{"type":"invoke","id":{id},"channel":"a.b"}}"#));
+            assert_eq!(refused.error.code(), ErrorCode::InvalidRequest, "{id}");
+        }
+        let edge = r#"{"type":"invoke","id":-9007199254740991,"channel":"a.b"}"#;
+        assert!(matches!(
+            parse(edge),
+            Request::Invoke {
+                id: -9007199254740991,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn a_send_carries_a_payload_and_no_id() {
-        let req = Request::parse(r#"{"type":"send","channel":"chat.typing","payload":{"on":true}}"#).unwrap();
+        let req = parse(r#"{"type":"send","channel":"chat.typing","payload":{"on":true}}"#);
         let Request::Send { payload, .. } = req else {
             panic!("a send")
         };
         assert_eq!(payload.unwrap().get(), r#"{"on":true}"#);
-        let (_, err) = Request::parse(r#"{"type":"send","id":4,"channel":"chat.typing"}"#).unwrap_err();
-        assert!(
-            err.message().contains("a send has only `channel` and `payload`"),
-            "{}",
-            err.message()
-        );
+        let refused = refused(r#"{"type":"send","id":4,"channel":"chat.typing"}"#);
+        assert!(refused.error.message().contains("a `send` message has no field `id`"));
     }
 
     #[test]
     fn a_cancel_names_only_the_call() {
         assert!(matches!(
-            Request::parse(r#"{"type":"cancel","id":4}"#),
-            Ok(Request::Cancel { id: 4 })
+            parse(r#"{"type":"cancel","id":4}"#),
+            Request::Cancel { id: 4 }
         ));
-        let (id, err) = Request::parse(r#"{"type":"cancel","id":4,"channel":"a.b"}"#).unwrap_err();
-        assert_eq!(id, Some(4));
-        assert!(err.message().contains("a cancel has only `id`"), "{}", err.message());
+        let refused = refused(r#"{"type":"cancel","id":4,"channel":"a.b"}"#);
+        assert_eq!(refused.id, Some(4));
+        assert!(refused
+            .error
+            .message()
+            .contains("a `cancel` message has no field `channel`"));
+    }
+
+    #[test]
+    fn a_hello_carries_nonce_and_origin() {
+        assert!(matches!(
+            parse(r#"{"type":"hello","nonce":"n1","origin":"app://localhost"}"#),
+            Request::Hello { .. }
+        ));
+        let refused = refused(r#"{"type":"hello","id":1,"nonce":"n1","origin":"app://localhost"}"#);
+        assert!(refused.error.message().contains("no field `id`"));
+        let long = format!(r#"{{"type":"hello","nonce":"{}","origin":"a"}}"#, "n".repeat(300));
+        assert_eq!(
+            Request::parse(&long).unwrap_err().error.code(),
+            ErrorCode::InvalidRequest
+        );
     }
 
     #[test]
     fn an_invoke_needs_an_id() {
-        let (id, err) = Request::parse(r#"{"type":"invoke","channel":"a.b"}"#).unwrap_err();
-        assert_eq!(id, None);
-        assert!(err.message().contains("missing field `id`"), "{}", err.message());
+        let refused = refused(r#"{"type":"invoke","channel":"a.b"}"#);
+        assert_eq!(refused.id, None);
+        assert!(refused.error.message().contains("missing field `id`"));
+    }
+
+    #[test]
+    fn a_huge_bad_value_is_quoted_short() {
+        let text = format!(r#"{{"type":"{}"}}"#, "x".repeat(100_000));
+        assert!(refused(&text).error.message().len() < 400);
     }
 
     #[test]
@@ -321,5 +561,19 @@ mod tests {
             encode_answer(None, &Err(err)),
             r#"{"type":"answer","id":null,"success":false,"data":null,"error":{"code":7004,"kind":"UNKNOWN_CHANNEL","message":"unknown channel `a.b`","data":null}}"#
         );
+    }
+
+    #[test]
+    fn a_delivery_is_json_addressed_to_one_page() {
+        let text = format!(
+            "{}{}{DELIVERY_END}",
+            delivery_start(Some(PAGE)),
+            encode_welcome("n", PAGE)
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["page"], PAGE);
+        assert_eq!(value["messages"][0]["type"], "welcome");
+        let text = format!("{}{DELIVERY_END}", delivery_start(None));
+        assert_eq!(text, r#"{"page":null,"messages":[]}"#);
     }
 }

@@ -87,8 +87,9 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::{CallContext, WindowId};
+    use crate::context::CallContext;
     use crate::service::CallTimeout;
+    use crate::window::WindowId;
     use crate::Hub;
 
     /// A hand-written service of two methods described by `.0`; the first answers `"first"`, the second `"second"`.

@@ -146,8 +146,9 @@ impl<S: Send + Sync + 'static> BoundMethod for Bound<S> {
 /// text, and the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
-    /// The request's `args` object as raw JSON, or `None` when the request had none.
-    pub args: Option<&'a RawValue>,
+    /// The request's `args` value as JSON text, borrowed from the request and already read once as one well-formed JSON
+    /// value; `None` when the request had none.
+    pub args: Option<&'a str>,
     /// The calling window and page origin.
     pub context: &'a CallContext,
 }

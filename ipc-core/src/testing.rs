@@ -1,13 +1,19 @@
 //! An in-process renderer for tests: send the JSON text a page would send, get back the JSON text it would receive.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::mpsc;
+use serde_json::value::RawValue;
+use tokio::sync::Notify;
 
-use crate::context::WindowId;
-use crate::hub::{Hub, WindowConfig};
+use crate::hub::Hub;
+use crate::transport::WindowLink;
+use crate::window::{WindowConfig, WindowId};
 
-/// A renderer without a WebView. It attaches itself to the hub as a window and goes through the same path as a real
-/// page: [`Hub::handle_request`] in, the window's endpoint out.
+/// A renderer without a WebView. It attaches itself to the hub as a window, as a transport would, and speaks for one
+/// page load at a time: its messages carry that page's secret, and it receives only what is addressed to that page.
 ///
 /// ```
 /// use ipc_core::{ipc_service, testing::TestClient, Hub};
@@ -33,39 +39,67 @@ use crate::hub::{Hub, WindowConfig};
 /// # }
 /// ```
 pub struct TestClient {
-    hub: Hub,
-    window: WindowId,
-    origin: String,
-    inbox: mpsc::UnboundedReceiver<String>,
-    next_id: u64,
+    link: WindowLink,
+    secret: String,
+    woken: Arc<Notify>,
+    inbox: VecDeque<String>,
+    next_id: i64,
+}
+
+impl std::fmt::Debug for TestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestClient").field("window", &self.window()).finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct Delivery<'a> {
+    page: Option<&'a str>,
+    #[serde(borrow)]
+    messages: Vec<&'a RawValue>,
 }
 
 impl TestClient {
-    /// The origin test clients report unless told otherwise.
-    pub const DEFAULT_ORIGIN: &'static str = "app://localhost";
+    /// The origin of the app's content in windows of test clients, unless told otherwise.
+    pub const DEFAULT_ORIGIN: &'static str = "test://app";
 
-    /// Attaches a new window to `hub` with the default [`WindowConfig`]; its page has origin
-    /// [`Self::DEFAULT_ORIGIN`].
+    /// Attaches a new window to `hub` whose app origin is [`Self::DEFAULT_ORIGIN`], showing a page of that origin.
     pub fn new(hub: &Hub) -> Self {
-        TestClient::with_config(hub, WindowConfig::default(), Self::DEFAULT_ORIGIN)
+        TestClient::with_config(hub, WindowConfig::new(Self::DEFAULT_ORIGIN), Self::DEFAULT_ORIGIN)
     }
 
-    /// Attaches a new window to `hub` with `config` (capabilities, app origin), whose page reports `origin`.
+    /// Attaches a new window to `hub` with `config` (capabilities, app origin), showing a page of `origin`.
     pub fn with_config(hub: &Hub, config: WindowConfig, origin: &str) -> Self {
-        let (tx, inbox) = mpsc::unbounded_channel();
-        let window = hub.attach_window_with(config, |_| {
-            move |message: String| {
-                // The receiver lives as long as the client; after that, messages have nobody to go to.
-                let _ = tx.send(message);
-            }
-        });
+        let woken = Arc::new(Notify::new());
+        let wake = Arc::clone(&woken);
+        let link = WindowLink::attach(hub, config, move || wake.notify_one());
+        let secret = link.open_page(origin);
         TestClient {
-            hub: hub.clone(),
-            window,
-            origin: origin.to_owned(),
-            inbox,
+            link,
+            secret,
+            woken,
+            inbox: VecDeque::new(),
             next_id: 1,
         }
+    }
+
+    /// The window id this client has in the hub.
+    pub fn window(&self) -> WindowId {
+        self.link.id()
+    }
+
+    /// The secret of the page load this client speaks for.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// Loads a new page of `origin` in the window, as a navigation or reload would: the previous page is retired
+    /// (its calls dropped, answers to it never delivered), ids start again from 1, and messages still waiting for
+    /// the old page are discarded.
+    pub fn navigate(&mut self, origin: &str) {
+        self.secret = self.link.open_page(origin);
+        self.inbox.clear();
+        self.next_id = 1;
     }
 
     /// Sends a one-way message as `host.send(channel, payload)` does (`payload` is JSON text).
@@ -75,38 +109,63 @@ impl TestClient {
     /// If `payload` is not valid JSON.
     pub fn send(&self, channel: &str, payload: &str) {
         let payload: serde_json::Value = serde_json::from_str(payload).expect("`payload` is valid JSON");
-        let message = json!({"type": "send", "channel": channel, "payload": payload});
-        self.hub.handle_request(self.window, &self.origin, message.to_string());
+        self.post(&json!({"type": "send", "channel": channel, "payload": payload}).to_string());
     }
 
-    /// Sends `request` exactly as given, expecting no answer (for one-way messages).
-    pub fn post(&self, request: &str) {
-        self.hub.handle_request(self.window, &self.origin, request.to_owned());
+    /// Posts `envelope` exactly as given, under this page's secret (`<secret>:<envelope>`), expecting no answer.
+    pub fn post(&self, envelope: &str) {
+        self.link.receive(format!("{}:{envelope}", self.secret));
     }
 
-    /// The window id this client has in the hub.
-    pub fn window(&self) -> WindowId {
-        self.window
+    /// Posts `message` exactly as given, without this page's secret: what a frame or a script posting past the runtime
+    /// can do.
+    pub fn post_unsigned(&self, message: &str) {
+        self.link.receive(message.to_owned());
     }
 
-    /// Sends `request` exactly as given and returns the next message the window receives.
+    /// Posts `envelope` under this page's secret and returns the next message the page receives.
     ///
     /// # Panics
     ///
-    /// If the hub drops the window's endpoint before answering.
-    pub async fn request(&mut self, request: &str) -> String {
-        self.hub.handle_request(self.window, &self.origin, request.to_owned());
-        self.inbox
-            .recv()
+    /// If the window is detached before a message arrives.
+    pub async fn request(&mut self, envelope: &str) -> String {
+        self.post(envelope);
+        self.next_message()
             .await
             .expect("the hub answers every request while the window is attached")
     }
 
-    /// Waits for the next message delivered to this window (an answer, or later a push from the host).
-    ///
-    /// Returns `None` if the hub dropped the window's endpoint.
+    /// Waits for the next message delivered to this page (an answer, or a push from the host); deliveries addressed
+    /// to other page loads are dropped, as the page's runtime would. Returns `None` if the window was detached.
     pub async fn next_message(&mut self) -> Option<String> {
-        self.inbox.recv().await
+        loop {
+            if let Some(message) = self.inbox.pop_front() {
+                return Some(message);
+            }
+            if let Some(delivery) = self.link.take_delivery() {
+                let parsed: Delivery<'_> = serde_json::from_str(delivery.text()).expect("deliveries are JSON");
+                if parsed.page == Some(self.secret.as_str()) {
+                    self.inbox.extend(parsed.messages.iter().map(|m| m.get().to_owned()));
+                }
+                continue;
+            }
+            if !self.link.hub().has_window(self.window()) {
+                return None;
+            }
+            self.woken.notified().await;
+        }
+    }
+
+    /// The next message if one is waiting, without waiting.
+    pub fn try_next_message(&mut self) -> Option<String> {
+        while self.inbox.is_empty() {
+            let delivery = self.link.take_delivery()?;
+            let parsed: Delivery<'_> = serde_json::from_str(delivery.text()).expect("deliveries are JSON");
+            if parsed.page == Some(self.secret.as_str()) {
+                self.inbox.extend(parsed.messages.iter().map(|m| m.get().to_owned()));
+            }
+        }
+        self.inbox.pop_front()
     }
 
     /// Calls `channel` with `args` (the JSON text of the arguments object) in a well-formed envelope, as the generated
@@ -122,10 +181,9 @@ impl TestClient {
         let request = json!({"type": "invoke", "id": id, "channel": channel, "args": args});
         self.request(&request.to_string()).await
     }
-}
 
-impl Drop for TestClient {
-    fn drop(&mut self) {
-        self.hub.detach_window(self.window);
+    /// The link this client attached with, to post or take deliveries by hand.
+    pub fn link(&self) -> &WindowLink {
+        &self.link
     }
 }

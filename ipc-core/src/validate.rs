@@ -239,6 +239,12 @@ pub struct Pattern {
     regex: OnceLock<Regex>,
 }
 
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
 impl Pattern {
     /// A pattern from its source text; nothing is compiled yet.
     pub const fn new(source: &'static str) -> Self {
@@ -382,6 +388,7 @@ impl<T: HasText> HasText for Option<T> {
 /// calls `(&Validated(&value)).validate_into(v)` with the value's concrete type, so method resolution picks the
 /// [`ValidateIfImplemented`] impl when `T: Validate` and falls back to [`ValidateNothing`] otherwise.
 #[doc(hidden)]
+#[allow(missing_debug_implementations)] // a method-resolution device, never a value anyone looks at
 pub struct Validated<'a, T: ?Sized>(pub &'a T);
 
 #[doc(hidden)]

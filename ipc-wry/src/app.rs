@@ -2,6 +2,7 @@
 //! per [`WindowSpec`], all through a [`Mount`].
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::time::Duration;
 
 use ipc_core::{Hub, HubBuilder, Service, WindowId};
@@ -11,7 +12,7 @@ use tao::platform::run_return::EventLoopExtRunReturn;
 use tao::window::{Window, WindowBuilder};
 
 use crate::error::Error;
-use crate::mount::{AppHandle, Command, IpcEvent, Mount};
+use crate::mount::{IpcEvent, Mount, MountHandle};
 use crate::window::WindowSpec;
 
 /// A desktop app: services, windows, run.
@@ -49,6 +50,96 @@ pub struct App {
     on_ready: Option<Box<dyn FnOnce(AppHandle)>>,
 }
 
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("hub", &self.hub)
+            .field(
+                "windows",
+                &self.windows.iter().map(WindowSpec::title).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// The event type of [`App`]'s event loop: the mount's work, and what only an app that owns its windows can do.
+#[derive(Debug)]
+pub struct AppEvent(Work);
+
+enum Work {
+    Ipc(IpcEvent),
+    WithWindow {
+        window: WindowId,
+        run: Box<dyn FnOnce(&Window) + Send>,
+    },
+    Close(WindowId),
+    Exit(i32),
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Work::Ipc(event) => event.fmt(f),
+            Work::WithWindow { window, .. } => write!(f, "with {window}"),
+            Work::Close(window) => write!(f, "close {window}"),
+            Work::Exit(code) => write!(f, "exit {code}"),
+        }
+    }
+}
+
+impl From<IpcEvent> for AppEvent {
+    fn from(event: IpcEvent) -> Self {
+        AppEvent(Work::Ipc(event))
+    }
+}
+
+/// Reaches a running [`App`] from any thread: everything a [`MountHandle`] does (its hub, its WebViews, and with the
+/// `drive` feature scripts and snapshots), plus resizing, closing windows and exiting.
+#[derive(Clone, Debug)]
+pub struct AppHandle {
+    mount: MountHandle<AppEvent>,
+}
+
+impl Deref for AppHandle {
+    type Target = MountHandle<AppEvent>;
+
+    fn deref(&self) -> &MountHandle<AppEvent> {
+        &self.mount
+    }
+}
+
+impl AppHandle {
+    /// Ends the event loop; [`App::run`] returns `code`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Stopped`] if the event loop has already ended.
+    pub fn exit(&self, code: i32) -> Result<(), Error> {
+        self.mount.send(AppEvent(Work::Exit(code)))
+    }
+
+    /// Closes `window` as if the user had: it is detached and its close event published.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Stopped`] if the event loop has ended.
+    pub fn close_window(&self, window: WindowId) -> Result<(), Error> {
+        self.mount.send(AppEvent(Work::Close(window)))
+    }
+
+    /// Runs `run` on the UI thread with the tao window of `window` (to resize, move or focus it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Stopped`] if the event loop has ended.
+    pub fn with_window(&self, window: WindowId, run: impl FnOnce(&Window) + Send + 'static) -> Result<(), Error> {
+        self.mount.send(AppEvent(Work::WithWindow {
+            window,
+            run: Box::new(run),
+        }))
+    }
+}
+
 impl Default for App {
     fn default() -> Self {
         App::new()
@@ -68,6 +159,13 @@ impl App {
     /// Registers a service, usually `value.into_service()` for a type implementing an `#[ipc_service]` trait.
     pub fn service(mut self, service: impl Service) -> Self {
         self.hub = self.hub.service(service);
+        self
+    }
+
+    /// Adjusts the hub before it is built, for its [limits](ipc_core::limits):
+    /// `.hub(|hub| hub.max_in_flight(32).call_timeout(Some(Duration::from_secs(10))))`.
+    pub fn hub(mut self, configure: impl FnOnce(HubBuilder) -> HubBuilder) -> Self {
+        self.hub = configure(self.hub);
         self
     }
 
@@ -120,14 +218,14 @@ impl App {
             .build()
             .map_err(Error::Runtime)?;
         let hub = self.hub.runtime(runtime.handle().clone()).build()?;
-        let mut event_loop: EventLoop<IpcEvent> = EventLoopBuilder::with_user_event().build();
+        let mut event_loop: EventLoop<AppEvent> = EventLoopBuilder::with_user_event().build();
         let mut mount = Mount::new(hub.clone(), event_loop.create_proxy());
         let mut windows: HashMap<WindowId, Window> = HashMap::new();
         for spec in &self.windows {
             let (id, window) = open(&event_loop, &mut mount, spec)?;
             windows.insert(id, window);
         }
-        let handle = mount.handle();
+        let handle = AppHandle { mount: mount.handle() };
         let mut on_ready = self.on_ready;
         let code = event_loop.run_return(move |event, _target, control_flow| {
             *control_flow = ControlFlow::Wait;
@@ -137,20 +235,22 @@ impl App {
                         ready(handle.clone());
                     }
                 }
-                Event::UserEvent(IpcEvent(Command::Exit(code))) => *control_flow = ControlFlow::ExitWithCode(code),
-                Event::UserEvent(IpcEvent(Command::WithWindow { window, run })) => {
-                    if let Some(window) = windows.get(&window) {
-                        run(window);
+                Event::UserEvent(AppEvent(work)) => match work {
+                    Work::Ipc(event) => mount.handle_ipc_event(event),
+                    Work::Exit(code) => *control_flow = ControlFlow::ExitWithCode(code),
+                    Work::WithWindow { window, run } => {
+                        if let Some(window) = windows.get(&window) {
+                            run(window);
+                        }
                     }
-                }
-                Event::UserEvent(IpcEvent(Command::Close(window))) => {
-                    mount.remove(window);
-                    windows.remove(&window);
-                    if windows.is_empty() {
-                        *control_flow = ControlFlow::ExitWithCode(0);
+                    Work::Close(window) => {
+                        mount.remove(window);
+                        windows.remove(&window);
+                        if windows.is_empty() {
+                            *control_flow = ControlFlow::ExitWithCode(0);
+                        }
                     }
-                }
-                Event::UserEvent(work) => mount.handle_ipc_event(work),
+                },
                 Event::WindowEvent { window_id, event, .. } => {
                     let closing = matches!(event, WindowEvent::CloseRequested | WindowEvent::Destroyed);
                     if let Some(id) = mount.handle_window_event(window_id, &event) {
@@ -173,8 +273,8 @@ impl App {
 
 /// Opens one window and mounts its WebView.
 fn open(
-    target: &EventLoopWindowTarget<IpcEvent>,
-    mount: &mut Mount<IpcEvent>,
+    target: &EventLoopWindowTarget<AppEvent>,
+    mount: &mut Mount<AppEvent>,
     spec: &WindowSpec,
 ) -> Result<(WindowId, Window), Error> {
     let window = WindowBuilder::new()

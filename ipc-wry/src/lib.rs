@@ -46,20 +46,27 @@
 //! reload drops the answers still owed to the old page. [`AppHandle`] reaches the app from any thread: its hub for
 //! sends, broadcasts and event streams, and scripts, snapshots, resizes and exits for self-driving demos and tests.
 //!
-//! How a call travels: the page's `window.ipc.postMessage` reaches the WebView's IPC handler on the UI thread, which
-//! stamps the window and page origin and hands the text to the [`Hub`](ipc_core::Hub) without waiting. The handler runs
-//! on a tokio worker; the answer comes back through the event loop proxy and is evaluated in the calling window only.
+//! How a call travels: the page's runtime posts through `window.ipc.postMessage`, every message starting with its page
+//! load's secret; the WebView's IPC handler on the UI thread hands the text to the window's
+//! [`WindowLink`](ipc_core::transport::WindowLink) without waiting. The hub reads it on tokio, runs the handler, and
+//! queues the answer; the event loop is woken once per burst and evaluates the waiting messages in the calling window,
+//! where only the page that asked accepts them (see `ipc_core::protocol` and the security model in the README).
+//!
+//! Features: `drive` adds [`MountHandle::evaluate`], `wait_for`, `wait_until_ready` and `capture_png`, for
+//! self-driving demos and end-to-end tests (it pulls in the WebKitGTK and cairo bindings on Linux).
 #![warn(missing_docs)]
+#![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
 
 mod app;
+#[cfg(feature = "drive")]
+mod drive;
 mod error;
 mod mount;
-mod snapshot;
 mod window;
 
-pub use app::App;
+pub use app::{App, AppEvent, AppHandle};
 pub use error::Error;
-pub use mount::{AppHandle, IpcEvent, Mount};
+pub use mount::{IpcEvent, Mount, MountHandle};
 pub use window::{WindowSpec, APP_ORIGIN, APP_SCHEME};
 
 /// The runtime crate, so an app can depend on `ipc-wry` alone.

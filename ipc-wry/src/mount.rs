@@ -2,49 +2,36 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use ipc_core::transport::WindowLink;
 use ipc_core::{Hub, WindowEventKind, WindowId};
 use tao::event::WindowEvent;
 use tao::event_loop::EventLoopProxy;
 use tao::window::Window;
-use tokio::sync::oneshot;
 use wry::{WebView, WebViewBuilder};
 
 use crate::error::Error;
-use crate::window::{mount, WindowSpec};
+use crate::window::{wire, WindowSpec};
 
 /// Work for the UI thread, where WebViews live. Carry it in your event loop's user event (`impl From<IpcEvent> for
 /// MyEvent`) and hand it back to [`Mount::handle_ipc_event`].
 pub struct IpcEvent(pub(crate) Command);
 
 pub(crate) enum Command {
-    /// Run a script in one window's page (answers and pushes are delivered this way).
-    Evaluate { window: WindowId, script: String },
+    /// Messages wait for one window's page: take its deliveries and evaluate them there.
+    Deliver(WindowId),
     /// Run a closure with one window's WebView.
     WithWebView {
         window: WindowId,
         run: Box<dyn FnOnce(&WebView) + Send>,
     },
-    /// Run a closure with one window's tao window (only under [`App`](crate::App), which owns the windows).
-    WithWindow {
-        window: WindowId,
-        run: Box<dyn FnOnce(&Window) + Send>,
-    },
-    /// Close one window (only under `App`).
-    Close(WindowId),
-    /// End the event loop (only under `App`).
-    Exit(i32),
 }
 
 impl std::fmt::Debug for IpcEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let what = match &self.0 {
-            Command::Evaluate { window, .. } => format!("evaluate in {window}"),
+            Command::Deliver(window) => format!("deliver to {window}"),
             Command::WithWebView { window, .. } => format!("with the WebView of {window}"),
-            Command::WithWindow { window, .. } => format!("with {window}"),
-            Command::Close(window) => format!("close {window}"),
-            Command::Exit(code) => format!("exit {code}"),
         };
         f.debug_tuple("IpcEvent").field(&what).finish()
     }
@@ -94,13 +81,25 @@ impl std::fmt::Debug for IpcEvent {
 /// ```
 pub struct Mount<E: 'static> {
     hub: Hub,
-    proxy: EventLoopProxy<E>,
+    proxy: Arc<Mutex<EventLoopProxy<E>>>,
     webviews: HashMap<WindowId, Mounted>,
+}
+
+impl<E: 'static> std::fmt::Debug for Mount<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut windows: Vec<&WindowId> = self.webviews.keys().collect();
+        windows.sort_unstable();
+        f.debug_struct("Mount").field("windows", &windows).finish()
+    }
 }
 
 struct Mounted {
     // Dropped before the window that holds it: the owner removes the mount before dropping the window.
     webview: WebView,
+    /// The only strong reference: the WebView's message handler holds a weak one, so removing the mount detaches.
+    link: Arc<WindowLink>,
+    /// The page's delivery function, named at random per WebView so no page without the runtime can define it.
+    deliver: String,
     window: tao::window::WindowId,
     scale: f64,
 }
@@ -110,7 +109,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
     pub fn new(hub: Hub, proxy: EventLoopProxy<E>) -> Self {
         Mount {
             hub,
-            proxy,
+            proxy: Arc::new(Mutex::new(proxy)),
             webviews: HashMap::new(),
         }
     }
@@ -141,26 +140,26 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
         spec: &WindowSpec,
         builder: WebViewBuilder<'_>,
     ) -> Result<WindowId, Error> {
-        let proxy = Mutex::new(self.proxy.clone());
-        let id = self.hub.attach_window_with(spec.config(), |id| {
-            move |message: String| {
-                // Called on any thread: build the script here, evaluate it on the UI thread.
-                let script = format!("window.host.__receive({message});");
-                let event = E::from(IpcEvent(Command::Evaluate { window: id, script }));
+        let proxy = Arc::clone(&self.proxy);
+        let link = Arc::new(WindowLink::attach_with(&self.hub, spec.config(), |id| {
+            move || {
+                // Called on any thread, once per burst of messages: the UI thread takes them all in one go.
+                let event = E::from(IpcEvent(Command::Deliver(id)));
                 if proxy
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .send_event(event)
                     .is_err()
                 {
-                    tracing::debug!(window = %id, "message dropped: the event loop has ended");
+                    tracing::debug!(window = %id, "delivery dropped: the event loop has ended");
                 }
             }
-        });
-        let webview = match build_webview(mount(builder, &self.hub, id, spec), window) {
+        }));
+        let deliver = format!("__ipc_deliver_{}", ipc_core::transport::new_secret());
+        let id = link.id();
+        let webview = match build_webview(wire(builder, &link, &deliver, spec), window) {
             Ok(webview) => webview,
             Err(source) => {
-                self.hub.detach_window(id);
                 return Err(Error::WebView {
                     title: spec.title().to_owned(),
                     source,
@@ -169,6 +168,8 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
         };
         let mounted = Mounted {
             webview,
+            link,
+            deliver,
             window: window.id(),
             scale: window.scale_factor(),
         };
@@ -179,24 +180,14 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
     /// Carries out work sent to the UI thread. Call it for every [`IpcEvent`] your event loop receives.
     pub fn handle_ipc_event(&mut self, event: IpcEvent) {
         match event.0 {
-            Command::Evaluate { window, script } => match self.webviews.get(&window) {
-                Some(mounted) => {
-                    if let Err(err) = mounted.webview.evaluate_script(&script) {
-                        tracing::warn!(%window, "could not deliver to the page: {err}");
-                    }
-                }
-                None => tracing::debug!(%window, "message dropped: the window is closed"),
+            Command::Deliver(window) => match self.webviews.get(&window) {
+                Some(mounted) => mounted.deliver_all(),
+                None => tracing::debug!(%window, "delivery dropped: the window is closed"),
             },
             Command::WithWebView { window, run } => {
                 if let Some(mounted) = self.webviews.get(&window) {
                     run(&mounted.webview);
                 }
-            }
-            other @ (Command::WithWindow { .. } | Command::Close(_) | Command::Exit(_)) => {
-                tracing::warn!(
-                    "{:?} needs ipc_wry::App, which owns the windows; ignored",
-                    IpcEvent(other)
-                );
             }
         }
     }
@@ -204,7 +195,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
     /// Forwards a tao window event to the hub as a window event (focus, blur, resize, move, close). On
     /// `CloseRequested` (or `Destroyed`) the WebView is dropped and the window detached, so drop your tao window after
     /// this returns. Returns the window's id if it belongs to this mount.
-    pub fn handle_window_event(&mut self, window: tao::window::WindowId, event: &WindowEvent) -> Option<WindowId> {
+    pub fn handle_window_event(&mut self, window: tao::window::WindowId, event: &WindowEvent<'_>) -> Option<WindowId> {
         let (&id, mounted) = self.webviews.iter_mut().find(|(_, m)| m.window == window)?;
         let kind = match event {
             WindowEvent::Focused(true) => WindowEventKind::Focus,
@@ -233,19 +224,17 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
             }
             _ => return Some(id),
         };
-        self.hub.window_event(id, kind);
+        mounted.link.window_event(kind);
         Some(id)
     }
 
-    /// Closes the WebView of `window`: publishes its close event, detaches it (later sends fail with
-    /// `WindowNotFound`) and drops the WebView. Returns whether it was mounted.
+    /// Closes the WebView of `window`: detaches it (later sends fail with `WindowNotFound`; its calls are dropped),
+    /// publishes its close event, and drops the WebView. Returns whether it was mounted.
     pub fn remove(&mut self, window: WindowId) -> bool {
         let Some(mounted) = self.webviews.remove(&window) else {
             return false;
         };
-        // Detached first, so a subscriber that sees the close event finds the window gone.
-        self.hub.detach_window(window);
-        self.hub.window_event(window, WindowEventKind::Close);
+        mounted.link.close();
         drop(mounted);
         true
     }
@@ -271,11 +260,27 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
     }
 
     /// A handle that reaches the mount from any thread.
-    pub fn handle(&self) -> AppHandle<E> {
-        AppHandle {
+    pub fn handle(&self) -> MountHandle<E> {
+        MountHandle {
             hub: self.hub.clone(),
-            proxy: Arc::new(Mutex::new(self.proxy.clone())),
+            proxy: Arc::clone(&self.proxy),
             windows: self.hub.windows(),
+        }
+    }
+}
+
+impl Mounted {
+    /// Evaluates every waiting delivery in the page, in order. Each delivery's bytes count against the window's queue
+    /// until WebKit reports the script has run, so a push flood cannot pile up in the web process either.
+    fn deliver_all(&self) {
+        while let Some(delivery) = self.link.take_delivery() {
+            let text = serde_json::to_string(delivery.text()).expect("a string always serializes");
+            let script = format!("{}({text});", self.deliver);
+            let held = Mutex::new(Some(delivery));
+            let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
+            if let Err(err) = self.webview.evaluate_script_with_callback(&script, done) {
+                tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
+            }
         }
     }
 }
@@ -308,17 +313,17 @@ fn build_webview(builder: WebViewBuilder<'_>, window: &Window) -> wry::Result<We
     builder.build(window)
 }
 
-/// Reaches a running app (or a [`Mount`]) from any thread: evaluate scripts, use a WebView, take snapshots; under
-/// [`App`](crate::App) also resize, close and exit.
-pub struct AppHandle<E: 'static = IpcEvent> {
+/// Reaches a [`Mount`] from any thread: its hub, and its WebViews on the UI thread. With the `drive` feature, also
+/// scripts, waits and snapshots for self-driving demos and tests.
+pub struct MountHandle<E: 'static = IpcEvent> {
     hub: Hub,
     proxy: Arc<Mutex<EventLoopProxy<E>>>,
     windows: Vec<WindowId>,
 }
 
-impl<E: 'static> Clone for AppHandle<E> {
+impl<E: 'static> Clone for MountHandle<E> {
     fn clone(&self) -> Self {
-        AppHandle {
+        MountHandle {
             hub: self.hub.clone(),
             proxy: Arc::clone(&self.proxy),
             windows: self.windows.clone(),
@@ -326,7 +331,13 @@ impl<E: 'static> Clone for AppHandle<E> {
     }
 }
 
-impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
+impl<E: 'static> std::fmt::Debug for MountHandle<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MountHandle").field("windows", &self.windows).finish()
+    }
+}
+
+impl<E: From<IpcEvent> + Send + 'static> MountHandle<E> {
     /// The hub the app's services run in.
     pub fn hub(&self) -> &Hub {
         &self.hub
@@ -337,113 +348,23 @@ impl<E: From<IpcEvent> + Send + 'static> AppHandle<E> {
         &self.windows
     }
 
-    fn send(&self, command: Command) -> Result<(), Error> {
+    pub(crate) fn send(&self, event: E) -> Result<(), Error> {
         self.proxy
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .send_event(E::from(IpcEvent(command)))
+            .send_event(event)
             .map_err(|_| Error::Stopped)
     }
 
-    /// Ends the event loop; [`App::run`](crate::App::run) returns `code`. Only under `App`.
-    pub fn exit(&self, code: i32) -> Result<(), Error> {
-        self.send(Command::Exit(code))
-    }
-
-    /// Closes `window` as if the user had: its close event is published and its endpoint removed. Only under `App`.
-    pub fn close_window(&self, window: WindowId) -> Result<(), Error> {
-        self.send(Command::Close(window))
-    }
-
-    /// Runs `run` on the UI thread with the tao window of `window` (to resize, move or focus it). Only under `App`.
-    pub fn with_window(&self, window: WindowId, run: impl FnOnce(&Window) + Send + 'static) -> Result<(), Error> {
-        self.send(Command::WithWindow {
-            window,
-            run: Box::new(run),
-        })
-    }
-
     /// Runs `run` on the UI thread with the WebView of `window`; nothing happens if the window is closed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Stopped`] if the event loop has ended.
     pub fn with_webview(&self, window: WindowId, run: impl FnOnce(&WebView) + Send + 'static) -> Result<(), Error> {
-        self.send(Command::WithWebView {
+        self.send(E::from(IpcEvent(Command::WithWebView {
             window,
             run: Box::new(run),
-        })
+        })))
     }
-
-    /// Evaluates `script` in the page of `window` and receives its value as JSON text (`"null"` for `undefined`).
-    /// The receiver reports an error if the window closes first, or (on WebKitGTK) if the script ran before the first
-    /// page load, when no value is reported.
-    pub fn evaluate(&self, window: WindowId, script: impl Into<String>) -> Result<oneshot::Receiver<String>, Error> {
-        let (tx, rx) = oneshot::channel();
-        let script = script.into();
-        self.with_webview(window, move |webview| {
-            // wry wants an `Fn` callback; the value arrives once.
-            let tx = Mutex::new(Some(tx));
-            let callback = move |value: String| {
-                if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                    let _ = tx.send(value);
-                }
-            };
-            if let Err(err) = webview.evaluate_script_with_callback(&script, callback) {
-                tracing::warn!("could not evaluate a script: {err}");
-            }
-        })?;
-        Ok(rx)
-    }
-
-    /// Evaluates `condition` in `window`'s page every 20 ms until it is truthy, and returns its value as JSON text.
-    /// For self-driving demos and end-to-end tests.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Timeout`] if `condition` is still falsy after `timeout`; [`Error::Stopped`] if the app or the window
-    /// went away.
-    pub async fn wait_for(&self, window: WindowId, condition: &str, timeout: Duration) -> Result<String, Error> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let value = self.evaluate(window, condition)?;
-            match tokio::time::timeout_at(deadline, value).await {
-                Ok(Ok(value)) if !is_falsy_json(&value) => return Ok(value),
-                Ok(Ok(_)) => {}
-                // WebKitGTK drops the callback of a script evaluated before the first page load: not ready yet.
-                Ok(Err(_)) if self.hub.has_window(window) => {}
-                Ok(Err(_)) => return Err(Error::Stopped),
-                Err(_) => break,
-            }
-            if tokio::time::timeout_at(deadline, tokio::time::sleep(Duration::from_millis(20)))
-                .await
-                .is_err()
-            {
-                break;
-            }
-        }
-        Err(Error::Timeout {
-            what: format!("`{condition}` in {window}"),
-            after: timeout,
-        })
-    }
-
-    /// Waits until `window`'s page has finished loading and its runtime (`window.host`) is installed.
-    ///
-    /// # Errors
-    ///
-    /// As [`wait_for`](AppHandle::wait_for).
-    pub async fn wait_until_ready(&self, window: WindowId, timeout: Duration) -> Result<(), Error> {
-        let ready = "document.readyState === 'complete' && window.host !== undefined";
-        self.wait_for(window, ready, timeout).await.map(drop)
-    }
-
-    /// Takes a PNG snapshot of the visible part of `window`'s page (Linux, WebKitGTK). The receiver gets the PNG bytes,
-    /// or what went wrong.
-    pub fn capture_png(&self, window: WindowId) -> Result<oneshot::Receiver<Result<Vec<u8>, String>>, Error> {
-        let (tx, rx) = oneshot::channel();
-        self.with_webview(window, move |webview| crate::snapshot::capture_png(webview, tx))?;
-        Ok(rx)
-    }
-}
-
-/// Whether a JSON value (as WebKit reports a script's result) is falsy in JavaScript.
-fn is_falsy_json(value: &str) -> bool {
-    matches!(value.trim(), "" | "null" | "undefined" | "false" | "0" | "\"\"")
 }

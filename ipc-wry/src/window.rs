@@ -3,14 +3,16 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use ipc_core::{client, Capabilities, Hub, WindowConfig, WindowId};
+use ipc_core::client::{self, Bridge};
+use ipc_core::transport::WindowLink;
+use ipc_core::{Capabilities, WindowConfig};
 use wry::http::{header, Request, Response, StatusCode};
-use wry::{PageLoadEvent, WebViewBuilder};
+use wry::WebViewBuilder;
 
 /// The scheme of the app's own content: a page given with [`WindowSpec::html`] is served at `app://localhost/`.
 pub const APP_SCHEME: &str = "app";
 /// The origin of the app's own content.
-pub const APP_ORIGIN: &str = ipc_core::DEFAULT_APP_ORIGIN;
+pub const APP_ORIGIN: &str = "app://localhost";
 
 /// One window: title, size, content, and what its pages may do.
 #[derive(Debug, Clone)]
@@ -78,40 +80,36 @@ impl WindowSpec {
                 .parse::<wry::http::Uri>()
                 .map_or_else(|_| url.clone(), |uri| origin_of(&uri)),
         };
-        WindowConfig {
-            capabilities: self.capabilities.clone(),
-            app_origin,
-        }
+        WindowConfig::new(app_origin).capabilities(self.capabilities.clone())
     }
 }
 
-/// Wires a WebView builder to the hub as `window`: injects the renderer runtime and the service clients before any
-/// page script, forwards every `window.ipc.postMessage` to the hub stamped with the window and page origin, tells the
-/// hub when a new page starts loading, and serves the spec's HTML on the app scheme.
-pub(crate) fn mount<'a>(
+/// Wires a WebView builder to a window's link: injects the runtime and the service clients into the main frame before
+/// any page script, forwards every message the page posts to the link, and serves the spec's HTML on the app scheme.
+///
+/// The runtime posts through `window.ipc.postMessage` (wry's, taken when the runtime is installed) and receives
+/// deliveries through `deliver`, a function it defines on `window` (not writable, not configurable) under a name chosen
+/// at random per WebView: a page without the runtime cannot define it, so it can never receive a delivery.
+pub(crate) fn wire<'a>(
     builder: WebViewBuilder<'a>,
-    hub: &Hub,
-    window: WindowId,
+    link: &Arc<WindowLink>,
+    deliver: &str,
     spec: &WindowSpec,
 ) -> WebViewBuilder<'a> {
-    let script = format!(
-        "{}{}",
-        client::runtime_script_for_limit(hub.max_request_size()),
-        client::global_client_script(hub.services())
+    let bridge = Bridge::new(
+        "(() => { const ipc = window.ipc; const send = ipc.postMessage; const apply = Reflect.apply; \
+         return (text) => apply(send, ipc, [text]); })()",
+        format!("(receive) => Object.defineProperty(window, {deliver:?}, {{ value: receive }})"),
     );
-    let loads = hub.clone();
-    let hub = hub.clone();
+    let script = client::page_script(link.hub(), &bridge);
+    let link = Arc::downgrade(link);
     let builder = builder
         .with_initialization_script_for_main_only(script, true)
-        .with_on_page_load_handler(move |event, _url| {
-            if matches!(event, PageLoadEvent::Started) {
-                loads.page_loaded(window);
-            }
-        })
         .with_ipc_handler(move |request: Request<String>| {
-            // On the UI thread: stamp the caller and hand over; the call itself runs on tokio.
-            let origin = origin_of(request.uri());
-            hub.handle_request(window, &origin, request.into_body());
+            // On the UI thread: hand over and return; the page secret in the message says who sent it.
+            if let Some(link) = link.upgrade() {
+                link.receive(request.into_body());
+            }
         });
     match &spec.content {
         Content::Html(html) => {

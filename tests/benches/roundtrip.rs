@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ipc_core::{ipc_service, Hub, WindowId};
-use ipc_wry::{AppHandle, IpcEvent, Mount, WindowSpec};
+use ipc_wry::{IpcEvent, Mount, MountHandle, WindowSpec};
 use tao::event::{Event, StartCause};
 use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
 use tao::window::WindowBuilder;
@@ -214,7 +214,7 @@ enum Target {
 
 /// Evaluates `script` in `target` and returns its value as JSON text.
 async fn eval(
-    handle: &AppHandle<UserEvent>,
+    handle: &MountHandle<UserEvent>,
     proxy: &EventLoopProxy<UserEvent>,
     target: Target,
     script: &str,
@@ -235,7 +235,7 @@ async fn eval(
 
 /// Waits until `condition` is truthy in `target`; returns its value.
 async fn wait(
-    handle: &AppHandle<UserEvent>,
+    handle: &MountHandle<UserEvent>,
     proxy: &EventLoopProxy<UserEvent>,
     target: Target,
     condition: &str,
@@ -252,7 +252,7 @@ async fn wait(
 
 /// Mean milliseconds per call of `n` calls with `size`-byte payloads in `target`.
 async fn batch(
-    handle: &AppHandle<UserEvent>,
+    handle: &MountHandle<UserEvent>,
     proxy: &EventLoopProxy<UserEvent>,
     target: Target,
     n: usize,
@@ -262,7 +262,12 @@ async fn batch(
     wait(handle, proxy, target, "window.__result").await?.parse().ok()
 }
 
-fn measure(handle: &AppHandle<UserEvent>, proxy: &EventLoopProxy<UserEvent>, framework: WindowId, smoke: bool) -> bool {
+fn measure(
+    handle: &MountHandle<UserEvent>,
+    proxy: &EventLoopProxy<UserEvent>,
+    framework: WindowId,
+    smoke: bool,
+) -> bool {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()

@@ -46,13 +46,12 @@ pub const PAGE: &str = r#"<!doctype html>
       });
     return true;
   };
-  // Posts raw text past the runtime and stores the answer envelope carrying `id` exactly as it arrives.
+  // Posts a raw envelope under this page's secret and stores the answer carrying `id` exactly as it arrives.
   window.__raw = (name, text, id) => {
-    const deliver = host.__receive;
-    host.__receive = (message) => {
-      if (message.id === id) { host.__receive = deliver; window.__outcomes[name] = message; } else { deliver(message); }
-    };
-    window.ipc.postMessage(text);
+    const off = host.on("host:unclaimed", (message) => {
+      if (message.id === id) { off(); window.__outcomes[name] = message; }
+    });
+    host.postRaw(text);
     return true;
   };
   // Records every event pushed on `channel`.

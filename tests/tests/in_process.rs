@@ -2,7 +2,7 @@
 //! would receive. The WebView suite (`e2e/webview.rs`) runs the same cases from a real page.
 
 use ipc_core::testing::TestClient;
-use ipc_core::Hub;
+use ipc_core::{Hub, WindowConfig};
 use tests::kinds::{self, Kinds};
 use tests::{case, Fixture, FixtureImpl, Outcome};
 
@@ -14,7 +14,9 @@ async fn run(name: &str) {
         .service(kinds::Impl.into_service())
         .build()
         .unwrap();
-    let mut page = TestClient::new(&hub);
+    // The origin the WebView suite's pages have, so both runs expect the same answers.
+    let origin = "app://localhost";
+    let mut page = TestClient::with_config(&hub, WindowConfig::new(origin), origin);
     let answer = page.request(request).await;
     let outcome = Outcome::parse(&answer).unwrap();
     if let Err(problem) = (case.check)(&outcome) {

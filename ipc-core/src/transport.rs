@@ -1,0 +1,507 @@
+//! The seam between the hub and a transport (a WebView's message handler, a custom protocol, a WebSocket): what a
+//! transport gives the hub and what it gets back. Apps do not need this module; transports are built on it.
+//!
+//! A transport does four things for each window:
+//!
+//! 1. **Attach** it with [`WindowLink::attach`], giving an [`Endpoint`] the hub wakes when messages wait for the
+//!    page. The link carries the window's identity for every message; dropping it detaches the window (its calls'
+//!    futures are dropped and later pushes fail with `WindowNotFound`).
+//! 2. **Install** the page side: [`crate::client::page_script`] assembled with the transport's [`Bridge`] (how the page
+//!    posts a message, and how the transport hands it a delivery), injected into the window's main frame before the
+//!    page's own scripts.
+//! 3. **Receive**: every text the page posts goes to [`WindowLink::receive`], which returns at once (safe on a UI
+//!    thread). The hub reads a window's messages one at a time, in order, on tokio; calls then run concurrently.
+//! 4. **Deliver**: when the endpoint is woken, call [`WindowLink::take_delivery`] until it returns `None`, and hand
+//!    each [`Delivery`]'s text to the page's `receive` function. Keep the delivery until the page has taken it: its
+//!    bytes count against the window's queue limit until then, which bounds a push flood end to end.
+//!
+//! The transport need not know who posted a message: the page secret in it says which page load sent it (see
+//! [`crate::protocol`]), and a message without a known secret is refused. A transport that knows the sender's origin
+//! for certain (a WebSocket handshake's `Origin` header) pins it with [`WindowLink::pin_origin`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ipc_core::transport::WindowLink;
+//! use ipc_core::{Hub, WindowConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let hub = Hub::builder().build().unwrap();
+//! let woken = Arc::new(tokio::sync::Notify::new());
+//! let wake = Arc::clone(&woken);
+//! let link = WindowLink::attach(&hub, WindowConfig::new("app://localhost"), move || wake.notify_one());
+//!
+//! // The page's runtime says hello; the host answers with the page's secret.
+//! link.receive(r#"{"type":"hello","nonce":"n-1","origin":"app://localhost"}"#.to_owned());
+//! woken.notified().await;
+//! let delivery = link.take_delivery().unwrap();
+//! let welcome: serde_json::Value = serde_json::from_str(delivery.text()).unwrap();
+//! assert_eq!(welcome["messages"][0]["nonce"], "n-1");
+//! let secret = welcome["messages"][0]["page"].as_str().unwrap();
+//! assert!(link.take_delivery().is_none()); // drained: the next message wakes the endpoint again
+//!
+//! // From now on every message carries the secret; a call is answered to this page.
+//! link.receive(format!(r#"{secret}:{{"type":"invoke","id":1,"channel":"no.such"}}"#));
+//! drop(delivery);
+//! woken.notified().await;
+//! let answer = link.take_delivery().unwrap();
+//! assert!(answer.text().contains(r#""kind":"UNKNOWN_CHANNEL""#));
+//! # }
+//! ```
+
+use std::fmt;
+use std::ops::Range;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use futures::future::{Abortable, Aborted};
+use futures::FutureExt;
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use crate::capability::Direction;
+use crate::context::CallContext;
+use crate::error::{excerpt, CallError, ErrorCode};
+use crate::event::{Event, WindowEventKind};
+use crate::hub::Hub;
+use crate::protocol::{encode_answer, encode_event, encode_welcome, split_secret, Request, MAX_ID};
+use crate::service::{Call, CallTimeout};
+use crate::window::{Page, StartRefusal, WindowConfig, WindowId, WindowState};
+
+pub use crate::client::Bridge;
+pub use crate::window::{Delivery, Endpoint};
+
+/// One attached window, held by its transport: the way in for the page's messages and out for deliveries. Dropping
+/// it detaches the window.
+pub struct WindowLink {
+    hub: Hub,
+    window: Arc<WindowState>,
+    inbound: mpsc::UnboundedSender<String>,
+    /// Bytes posted by the page and not yet read by the hub.
+    pending: Arc<AtomicUsize>,
+    pinned_origin: Arc<OnceLock<String>>,
+}
+
+impl WindowLink {
+    /// Attaches a window to `hub` with `config`; `endpoint` is woken when messages wait for it.
+    pub fn attach(hub: &Hub, config: WindowConfig, endpoint: impl Endpoint) -> WindowLink {
+        WindowLink::attach_with(hub, config, |_| endpoint)
+    }
+
+    /// Like [`attach`](Self::attach), for an endpoint that needs the window's id (to address it in a shared queue).
+    pub fn attach_with<E: Endpoint>(
+        hub: &Hub,
+        config: WindowConfig,
+        endpoint: impl FnOnce(WindowId) -> E,
+    ) -> WindowLink {
+        let window = hub.attach(config, |id| Box::new(endpoint(id)) as Box<dyn Endpoint>);
+        let (inbound, mut messages) = mpsc::unbounded_channel::<String>();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let pinned_origin = Arc::new(OnceLock::new());
+        let reader = Reader {
+            hub: hub.clone(),
+            window: Arc::clone(&window),
+            pinned_origin: Arc::clone(&pinned_origin),
+        };
+        let read = Arc::clone(&pending);
+        // One reader per window: messages are read in the order the page posted them, so sends reach subscribers in
+        // order and a cancel always finds the call it follows. Ends when the link is dropped.
+        hub.runtime().spawn(async move {
+            while let Some(message) = messages.recv().await {
+                read.fetch_sub(message.len(), Ordering::AcqRel);
+                reader.read(message);
+            }
+        });
+        WindowLink {
+            hub: hub.clone(),
+            window,
+            inbound,
+            pending,
+            pinned_origin,
+        }
+    }
+
+    /// The window's id.
+    pub fn id(&self) -> WindowId {
+        self.window.id
+    }
+
+    /// The hub the window is attached to.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Takes one message the page posted, and returns at once; nothing user-written runs before it returns.
+    ///
+    /// Messages beyond [`Limits::max_pending_requests`](crate::Limits::max_pending_requests) bytes not yet read are
+    /// dropped (answered `BUSY` when their page and id can be read).
+    pub fn receive(&self, message: String) {
+        let limit = self.hub.limits().max_pending_requests;
+        let pending = self.pending.fetch_add(message.len(), Ordering::AcqRel);
+        if pending > 0 && pending + message.len() > limit {
+            self.pending.fetch_sub(message.len(), Ordering::AcqRel);
+            tracing::warn!(window = %self.id(), "request dropped: {pending} bytes of this window's requests wait");
+            let error = CallError::new(
+                ErrorCode::Busy,
+                format!("the host has {pending} bytes of this page's requests to read; try again later"),
+            );
+            if let Some((secret, envelope)) = split_secret(&message) {
+                if let Some(page) = self.window.page(secret) {
+                    self.window
+                        .queue_answer(&page, encode_answer(peek_id(envelope), &Err(error)));
+                }
+            }
+            return;
+        }
+        if self.inbound.send(message).is_err() {
+            tracing::debug!(window = %self.id(), "request dropped: the hub has shut down");
+        }
+    }
+
+    /// The next delivery for the page, or `None` when nothing waits.
+    pub fn take_delivery(&self) -> Option<Delivery> {
+        self.window.take_delivery()
+    }
+
+    /// Accepts only pages whose runtime reports `origin`, for a transport that knows the sender's origin for certain
+    /// (a WebSocket handshake). Has effect once; later calls are ignored.
+    pub fn pin_origin(&self, origin: impl Into<String>) {
+        let _ = self.pinned_origin.set(origin.into());
+    }
+
+    /// Opens a page load of `origin` at once and makes it the current one, without the hello exchange: for the
+    /// in-process test client, which speaks for its pages itself.
+    pub(crate) fn open_page(&self, origin: &str) -> String {
+        let secret = new_secret();
+        self.window.open_page(secret.clone(), origin);
+        self.window.page(&secret);
+        secret
+    }
+
+    /// Records a lifecycle event of the window: subscribers receive it, and the window's page receives it on
+    /// `window:<kind>` if its capabilities let it. For a close, use [`close`](Self::close).
+    pub fn window_event(&self, kind: WindowEventKind) {
+        let event = Event::window_event(self.id(), kind);
+        if kind != WindowEventKind::Close
+            && self
+                .window
+                .config
+                .capabilities
+                .permits_for(self.id(), event.channel(), Direction::Receive)
+        {
+            if let Err(refused) = self
+                .window
+                .queue_push(encode_event(event.channel(), event.payload_raw()))
+            {
+                tracing::debug!(window = %self.id(), "{} not delivered: {refused:?}", event.channel());
+            }
+        }
+        self.hub.publish(&event);
+    }
+
+    /// Detaches the window: its calls' futures are dropped, what waits for it is discarded, and pushes to it fail with
+    /// `WindowNotFound`. Dropping the link does the same; detaching twice does nothing.
+    pub fn detach(&self) {
+        if !self.window.is_detached() {
+            self.hub.detach(self.window.id);
+            self.window.detach();
+        }
+    }
+
+    /// Detaches the window, then publishes its close event, so a subscriber that sees the event finds the window
+    /// gone. Closing twice publishes once.
+    pub fn close(&self) {
+        if !self.window.is_detached() {
+            self.detach();
+            self.hub
+                .publish(&Event::window_event(self.id(), WindowEventKind::Close));
+        }
+    }
+}
+
+impl Drop for WindowLink {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}
+
+impl fmt::Debug for WindowLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WindowLink").field("window", &self.id()).finish()
+    }
+}
+
+/// Reads one window's messages, in order.
+struct Reader {
+    hub: Hub,
+    window: Arc<WindowState>,
+    pinned_origin: Arc<OnceLock<String>>,
+}
+
+impl Reader {
+    fn read(&self, message: String) {
+        let id = self.window.id;
+        let Some((secret, envelope)) = split_secret(&message) else {
+            return self.hello(&message);
+        };
+        let Some(page) = self.window.page(secret) else {
+            tracing::warn!(
+                window = %id,
+                "message refused: its page secret is unknown (a frame, a script posting past the runtime, or a page \
+                 that has gone)"
+            );
+            return;
+        };
+        let max = self.hub.limits().max_request_size;
+        if message.len() > max {
+            let error = CallError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the request is {} bytes, more than the {max} the host accepts",
+                    message.len()
+                ),
+            );
+            return self
+                .window
+                .queue_answer(&page, encode_answer(peek_id(envelope), &Err(error)));
+        }
+        let request = match Request::parse(envelope) {
+            Ok(request) => request,
+            Err(refused) => {
+                return self
+                    .window
+                    .queue_answer(&page, encode_answer(refused.id, &Err(refused.error)));
+            }
+        };
+        match request {
+            Request::Hello { .. } => {
+                let error = CallError::new(
+                    ErrorCode::InvalidRequest,
+                    "a page says hello only once, without a secret",
+                );
+                self.window.queue_answer(&page, encode_answer(None, &Err(error)));
+            }
+            Request::Ready => {}
+            Request::Invoke { id, channel, args } => {
+                let args = args.map(|args| offset_in(envelope, args.get()));
+                let args = args.map(|range| range.start + secret.len() + 1..range.end + secret.len() + 1);
+                self.invoke(&page, id, &channel, args, &message);
+            }
+            Request::Send { channel, payload } => self.message(&page, &channel, payload),
+            Request::Cancel { id } => self.window.cancel_call(&page, id),
+        }
+    }
+
+    fn hello(&self, message: &str) {
+        let window = self.window.id;
+        let (nonce, origin) = match Request::parse(message) {
+            Ok(Request::Hello { nonce, origin }) => (nonce, origin),
+            Ok(_) | Err(_) => {
+                tracing::warn!(%window, "message refused: it carries no page secret and is not a hello");
+                return;
+            }
+        };
+        if let Some(pinned) = self.pinned_origin.get() {
+            if *pinned != origin {
+                tracing::warn!(%window, "hello refused: a page of `{}` on a link pinned to `{pinned}`", excerpt(&origin, 64));
+                return;
+            }
+        }
+        let secret = new_secret();
+        self.window.open_page(secret.clone(), &origin);
+        self.window.queue_welcome(encode_welcome(&nonce, &secret));
+    }
+
+    fn invoke(&self, page: &Arc<Page>, id: i64, channel: &str, args: Option<Range<usize>>, message: &str) {
+        let answer = |error: CallError| encode_answer(Some(id), &Err(error));
+        if let Err(error) = self.check(page, channel, Direction::Invoke) {
+            return self.window.queue_answer(page, answer(error));
+        }
+        let Some(route) = self.hub.router().route(channel) else {
+            let error = CallError::new(
+                ErrorCode::UnknownChannel,
+                format!("unknown channel `{}`", excerpt(channel, 64)),
+            );
+            return self.window.queue_answer(page, answer(error));
+        };
+        let limit = self.hub.limits().max_in_flight;
+        let (number, registration) = match self.window.start_call(page, id, limit) {
+            Ok(started) => started,
+            Err(StartRefusal::Duplicate(_)) => {
+                // Answered without the id: the call in flight keeps the only answer under it.
+                let error = CallError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("request id {id} is already in flight; ids may be reused only once answered"),
+                );
+                return self.window.queue_answer(page, encode_answer(None, &Err(error)));
+            }
+            Err(StartRefusal::Busy) => {
+                let error = CallError::new(
+                    ErrorCode::Busy,
+                    format!("this window already has {limit} calls in flight; `{channel}` did not run"),
+                );
+                return self.window.queue_answer(page, answer(error));
+            }
+        };
+        let deadline = match route.descriptor().timeout {
+            CallTimeout::Default => self.hub.limits().call_timeout,
+            CallTimeout::After(after) => Some(after),
+            CallTimeout::Never => None,
+        };
+        let hub = self.hub.clone();
+        let window = Arc::clone(&self.window);
+        let page = Arc::clone(page);
+        let channel = route.descriptor().channel;
+        // The call owns the request text; its arguments are read from it in place.
+        let message = message.to_owned();
+        // One span per call, so a subscriber's logs of the handler carry the channel, window and call id.
+        let span = tracing::debug_span!("ipc_call", %channel, window = %window.id, id);
+        let call = async move {
+            let context = CallContext::new(hub.clone(), window.id, Arc::clone(&page.origin));
+            let outcome = Abortable::new(run(&hub, channel, &context, &message, args, deadline), registration).await;
+            window.finish_call(&page, id, number);
+            match outcome {
+                Ok(outcome) => window.queue_answer(&page, encode_answer(Some(id), &outcome)),
+                Err(Aborted) => {
+                    tracing::debug!(%channel, window = %window.id, "call dropped: cancelled, or its page is gone")
+                }
+            }
+        };
+        self.hub.runtime().spawn(call.instrument(span));
+    }
+
+    fn message(&self, page: &Page, channel: &str, payload: Option<&RawValue>) {
+        if let Err(refused) = self.check(page, channel, Direction::Send) {
+            tracing::warn!(window = %self.window.id, "message refused: {}", refused.message());
+            return;
+        }
+        let payload = payload.map_or_else(|| RawValue::from_string("null".to_owned()), |p| Ok(p.to_owned()));
+        let payload = payload.expect("`null` is valid JSON");
+        self.hub.publish(&Event::message(self.window.id, channel, payload));
+    }
+
+    /// The origin and capability checks of a message from a page. Checked before the channel is looked up, so a
+    /// forbidden page learns nothing about which channels exist.
+    fn check(&self, page: &Page, channel: &str, direction: Direction) -> Result<(), CallError> {
+        let window = self.window.id;
+        let channel = excerpt(channel, 64);
+        if !page.permitted {
+            return Err(CallError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "pages of origin `{}` may not use `{channel}` in {window}",
+                    excerpt(&page.origin, 64)
+                ),
+            ));
+        }
+        if !self.window.config.capabilities.permits_for(window, &channel, direction) {
+            let verb = if direction == Direction::Invoke {
+                "call"
+            } else {
+                "send on"
+            };
+            return Err(CallError::new(
+                ErrorCode::Forbidden,
+                format!("{window} may not {verb} `{channel}`"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Runs one call to its outcome: arguments decoded from the request text, the handler awaited (panics caught) within
+/// its deadline.
+async fn run(
+    hub: &Hub,
+    channel: &str,
+    context: &CallContext,
+    message: &str,
+    args: Option<Range<usize>>,
+    deadline: Option<std::time::Duration>,
+) -> Result<Box<RawValue>, CallError> {
+    let route = hub
+        .router()
+        .route(channel)
+        .expect("the channel was routed when the call started");
+    // Hot path: the arguments are borrowed from the request text, already read once as one JSON value; the
+    // handler's value is serialized once.
+    let args = args.map(|range| &message[range]);
+    let work = AssertUnwindSafe(route.call(Call { args, context })).catch_unwind();
+    let outcome = match deadline {
+        Some(deadline) => match tokio::time::timeout(deadline, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::warn!(%channel, window = %context.window(), "call ran past its deadline of {deadline:?}");
+                return Err(CallError::new(
+                    ErrorCode::Timeout,
+                    format!("`{channel}` did not finish within {deadline:?}, the host's deadline for it"),
+                ));
+            }
+        },
+        None => work.await,
+    };
+    outcome.unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        tracing::error!(%channel, window = %context.window(), "handler panicked: {detail}");
+        Err(CallError::new(
+            ErrorCode::Panicked,
+            format!("the handler of `{channel}` panicked"),
+        ))
+    })
+}
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn offset_in(whole: &str, part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    start..start + part.len()
+}
+
+/// The id of a request too large (or too many) to parse, read from its first bytes, where the runtime writes it.
+fn peek_id(envelope: &str) -> Option<i64> {
+    let head = &envelope.as_bytes()[..envelope.len().min(64)];
+    let at = head.windows(5).position(|w| w == b"\"id\":")? + 5;
+    let digits: Vec<u8> = head[at..]
+        .iter()
+        .copied()
+        .enumerate()
+        .take_while(|&(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+        .map(|(_, b)| b)
+        .collect();
+    let id: i64 = std::str::from_utf8(&digits).ok()?.parse().ok()?;
+    (id.abs() <= MAX_ID).then_some(id)
+}
+
+/// A fresh unguessable string: 128 random bits from the operating system, as 32 lowercase hex digits. Page secrets
+/// are made this way; a transport can use it for names a page must not guess.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_of_a_huge_request_is_read_from_its_start() {
+        assert_eq!(peek_id(r#"{"type":"invoke","id":42,"channel":"#), Some(42));
+        assert_eq!(peek_id(r#"{"type":"invoke","id":-3,"#), Some(-3));
+        assert_eq!(peek_id(r#"{"type":"invoke","id":99999999999999999999"#), None);
+        assert_eq!(peek_id(r#"{"type":"invoke","channel":"x"}"#), None);
+    }
+
+    #[test]
+    fn secrets_are_fresh_hex() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

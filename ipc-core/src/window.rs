@@ -1,0 +1,698 @@
+//! Windows as the hub sees them: their ids and configuration, the page loads they show, the calls in flight for each
+//! page, and the bounded queue of messages waiting for them.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::future::{AbortHandle, AbortRegistration};
+use tokio::sync::Notify;
+
+use crate::capability::Capabilities;
+use crate::protocol::{delivery_start, DELIVERY_END};
+
+/// Identifies one window (one renderer endpoint) attached to a [`Hub`](crate::Hub).
+///
+/// Ids are handed out when a transport attaches a window and are never reused within one hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WindowId(pub(crate) u64);
+
+impl WindowId {
+    /// The id as a number, as shown in logs.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for WindowId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "window {}", self.0)
+    }
+}
+
+/// The transport's side of one window, woken by the hub when messages wait for the page.
+///
+/// `wake` is called from any thread and must not block: a transport that delivers on a UI thread schedules the work
+/// there. After a wake, the transport calls [`WindowLink::take_delivery`](crate::transport::WindowLink::take_delivery)
+/// until it returns `None`; the hub does not wake it again before that.
+pub trait Endpoint: Send + Sync + 'static {
+    /// Messages wait for the page.
+    fn wake(&self);
+}
+
+impl<F: Fn() + Send + Sync + 'static> Endpoint for F {
+    fn wake(&self) {
+        self()
+    }
+}
+
+/// How a window is attached: what it may do, and the origin of its own content.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WindowConfig {
+    /// What the window may call, send and receive, and which other origins may speak for it.
+    pub capabilities: Capabilities,
+    /// The origin of the app's own content in this window (`scheme://host[:port]`). Pages of any other origin not
+    /// allowed by the capabilities may not call, send, or receive pushes.
+    pub app_origin: String,
+}
+
+impl WindowConfig {
+    /// A window whose own content has `app_origin`, allowed every channel.
+    pub fn new(app_origin: impl Into<String>) -> Self {
+        WindowConfig {
+            capabilities: Capabilities::allow_all(),
+            app_origin: app_origin.into(),
+        }
+    }
+
+    /// Sets what the window may do.
+    pub fn capabilities(mut self, capabilities: Capabilities) -> Self {
+        self.capabilities = capabilities;
+        self
+    }
+}
+
+/// Pages that said hello but have not confirmed yet, per window. A frame can forge hellos; it cannot confirm them,
+/// and beyond this many the oldest is forgotten.
+const MAX_WAITING_PAGES: usize = 4;
+
+/// One page load in a window: its secret, the origin its runtime reported, and its calls in flight.
+pub(crate) struct Page {
+    pub token: Arc<str>,
+    pub origin: Arc<str>,
+    /// Whether this origin may speak for the window (the app's origin, or one the capabilities allow).
+    pub permitted: bool,
+    seq: u64,
+    calls: Mutex<HashMap<i64, (u64, AbortHandle)>>,
+    retired: AtomicBool,
+}
+
+/// A page already has a call with this id in flight.
+#[derive(Debug)]
+pub(crate) struct DuplicateId;
+
+impl Page {
+    /// Whether the page is gone (replaced by a newer page load, or its window detached).
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+
+    fn calls(&self) -> MutexGuard<'_, HashMap<i64, (u64, AbortHandle)>> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for Page {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Page")
+            .field("seq", &self.seq)
+            .field("origin", &self.origin)
+            .field("retired", &self.is_retired())
+            .finish()
+    }
+}
+
+/// To whom a queued message goes.
+enum Addressee {
+    /// One page load; dropped if that page is gone by delivery time.
+    Page(Arc<Page>),
+    /// Whatever runtime is waiting for its secret (a welcome carries the nonce that picks the runtime).
+    Welcome,
+    /// The window's page of the app's content once one is ready (pushes sent before any page was).
+    NextPage,
+}
+
+struct Queued {
+    to: Addressee,
+    text: String,
+}
+
+#[derive(Default)]
+struct Outbox {
+    queue: VecDeque<Queued>,
+    /// Bytes queued or handed to the transport and not yet taken by the page.
+    bytes: usize,
+    /// The endpoint was woken and has not yet found the queue empty.
+    woken: bool,
+}
+
+#[derive(Default)]
+struct Pages {
+    current: Option<Arc<Page>>,
+    waiting: VecDeque<Arc<Page>>,
+    next_seq: u64,
+}
+
+/// A push was refused: this many bytes already wait for the window.
+#[derive(Debug)]
+pub(crate) struct Full(pub usize);
+
+/// A push was refused: the window shows a page whose origin may not receive it.
+#[derive(Debug)]
+pub(crate) struct Foreign(pub Arc<str>);
+
+/// Why a push was not queued.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    Full(Full),
+    Foreign(Foreign),
+}
+
+/// The largest delivery assembled from several messages; a single larger message still goes alone.
+const BATCH_BYTES: usize = 1024 * 1024;
+
+/// One attached window. Shared by the hub (to push), the transport's link (to receive and deliver) and the tasks
+/// running its calls.
+pub(crate) struct WindowState {
+    pub id: WindowId,
+    pub config: WindowConfig,
+    endpoint: Box<dyn Endpoint>,
+    pages: Mutex<Pages>,
+    outbox: Mutex<Outbox>,
+    /// Wakes pushes waiting for room in the outbox.
+    room: Notify,
+    /// Calls in flight across the window's pages.
+    in_flight: AtomicUsize,
+    next_call: AtomicU64,
+    detached: AtomicBool,
+    max_queued_bytes: usize,
+}
+
+impl WindowState {
+    pub(crate) fn new(
+        id: WindowId,
+        config: WindowConfig,
+        endpoint: Box<dyn Endpoint>,
+        max_queued_bytes: usize,
+    ) -> Self {
+        WindowState {
+            id,
+            config,
+            endpoint,
+            pages: Mutex::default(),
+            outbox: Mutex::default(),
+            room: Notify::new(),
+            in_flight: AtomicUsize::new(0),
+            next_call: AtomicU64::new(1),
+            detached: AtomicBool::new(false),
+            max_queued_bytes,
+        }
+    }
+
+    fn pages(&self) -> MutexGuard<'_, Pages> {
+        self.pages.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn outbox(&self) -> MutexGuard<'_, Outbox> {
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn is_detached(&self) -> bool {
+        self.detached.load(Ordering::Acquire)
+    }
+
+    /// Records a new page load that said hello with `origin`; it waits for its runtime's confirmation.
+    pub(crate) fn open_page(&self, token: String, origin: &str) -> Arc<Page> {
+        let permitted = self.config.capabilities.permits_origin(origin, &self.config.app_origin);
+        let mut pages = self.pages();
+        pages.next_seq += 1;
+        let page = Arc::new(Page {
+            token: Arc::from(token),
+            origin: Arc::from(origin),
+            permitted,
+            seq: pages.next_seq,
+            calls: Mutex::default(),
+            retired: AtomicBool::new(false),
+        });
+        if pages.waiting.len() == MAX_WAITING_PAGES {
+            pages.waiting.pop_front();
+        }
+        pages.waiting.push_back(Arc::clone(&page));
+        page
+    }
+
+    /// The page whose secret is `token`. A page still waiting for confirmation becomes the current one, and every
+    /// page loaded before it is retired (its calls dropped). `None` for a secret the window does not know: a frame's
+    /// guess, or a page already retired.
+    pub(crate) fn page(&self, token: &str) -> Option<Arc<Page>> {
+        let (page, retired, adopted) = {
+            let mut pages = self.pages();
+            if let Some(current) = pages.current.as_ref().filter(|p| same_secret(&p.token, token)) {
+                return Some(Arc::clone(current));
+            }
+            let index = pages.waiting.iter().position(|p| same_secret(&p.token, token))?;
+            let page = pages.waiting.remove(index).expect("the index was just found");
+            // Pages that said hello before this one are older loads (or a frame's forgeries): forget them.
+            pages.waiting.retain(|p| p.seq > page.seq);
+            let retired = pages.current.replace(Arc::clone(&page));
+            (page, retired, true)
+        };
+        if let Some(old) = retired {
+            self.retire(&old);
+        }
+        if adopted && !self.outbox().queue.is_empty() {
+            // Pushes sent before any page was ready can go now.
+            self.wake();
+        }
+        Some(page)
+    }
+
+    /// The current page, if one has confirmed.
+    pub(crate) fn current_page(&self) -> Option<Arc<Page>> {
+        self.pages().current.clone()
+    }
+
+    /// Retires `page`: its calls' futures are dropped and its later messages refused.
+    fn retire(&self, page: &Page) {
+        page.retired.store(true, Ordering::Release);
+        let calls: Vec<(u64, AbortHandle)> = page.calls().drain().map(|(_, call)| call).collect();
+        self.in_flight.fetch_sub(calls.len(), Ordering::AcqRel);
+        for (_, handle) in calls {
+            handle.abort();
+        }
+    }
+
+    /// Detaches the window: every page is retired and pushes waiting for room give up.
+    pub(crate) fn detach(&self) {
+        self.detached.store(true, Ordering::Release);
+        let pages: Vec<Arc<Page>> = {
+            let mut pages = self.pages();
+            pages.waiting.clear();
+            pages.current.take().into_iter().collect()
+        };
+        for page in pages {
+            self.retire(&page);
+        }
+        let mut outbox = self.outbox();
+        outbox.queue.clear();
+        drop(outbox);
+        self.room.notify_waiters();
+    }
+
+    /// Registers call `id` of `page`, unless the page already has a call with that id in flight or the window has
+    /// `limit` calls in flight. Returns the call's number (for [`finish_call`](Self::finish_call)) and the
+    /// registration that lets a cancel or a page retirement drop its future.
+    pub(crate) fn start_call(
+        &self,
+        page: &Page,
+        id: i64,
+        limit: usize,
+    ) -> Result<(u64, AbortRegistration), StartRefusal> {
+        let mut calls = page.calls();
+        if calls.contains_key(&id) {
+            return Err(StartRefusal::Duplicate(DuplicateId));
+        }
+        if self
+            .in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1))
+            .is_err()
+        {
+            return Err(StartRefusal::Busy);
+        }
+        let number = self.next_call.fetch_add(1, Ordering::Relaxed);
+        let (handle, registration) = AbortHandle::new_pair();
+        calls.insert(id, (number, handle));
+        Ok((number, registration))
+    }
+
+    /// Forgets call `id` of `page` once it has ended, if it is still the call numbered `number`.
+    pub(crate) fn finish_call(&self, page: &Page, id: i64, number: u64) {
+        let mut calls = page.calls();
+        if calls.get(&id).is_some_and(|(n, _)| *n == number) {
+            calls.remove(&id);
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Drops the future of call `id` of `page`; a cancel for an id not in flight does nothing.
+    pub(crate) fn cancel_call(&self, page: &Page, id: i64) {
+        let removed = page.calls().remove(&id);
+        if let Some((_, handle)) = removed {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            handle.abort();
+        }
+    }
+
+    /// Calls in flight across the window's pages.
+    pub(crate) fn calls_in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Queues an answer for `page`. Answers are always queued: the in-flight limit bounds how many can wait.
+    pub(crate) fn queue_answer(&self, page: &Arc<Page>, text: String) {
+        if page.is_retired() {
+            tracing::debug!(window = %self.id, "answer dropped: the page that asked is gone");
+            return;
+        }
+        self.queue(Addressee::Page(Arc::clone(page)), text);
+    }
+
+    /// Queues the welcome of a new page.
+    pub(crate) fn queue_welcome(&self, text: String) {
+        self.queue(Addressee::Welcome, text);
+    }
+
+    /// Queues a push for the window's current page (or, before any page is ready, the first one that will be), unless
+    /// the outbox is full or the page shown is of a foreign origin.
+    pub(crate) fn queue_push(&self, text: String) -> Result<(), Refusal> {
+        let to = match self.current_page() {
+            Some(page) if page.permitted => Addressee::Page(page),
+            Some(page) => return Err(Refusal::Foreign(Foreign(Arc::clone(&page.origin)))),
+            None => Addressee::NextPage,
+        };
+        {
+            let outbox = self.outbox();
+            if outbox.bytes > 0 && outbox.bytes + text.len() > self.max_queued_bytes {
+                return Err(Refusal::Full(Full(outbox.bytes)));
+            }
+        }
+        self.queue(to, text);
+        Ok(())
+    }
+
+    /// Waits until the outbox may have room, or the window is detached.
+    pub(crate) async fn wait_for_room(&self) {
+        let notified = self.room.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let has_room = {
+            let outbox = self.outbox();
+            outbox.bytes < self.max_queued_bytes
+        };
+        if has_room || self.is_detached() {
+            return;
+        }
+        notified.await;
+    }
+
+    fn queue(&self, to: Addressee, text: String) {
+        if self.is_detached() {
+            return;
+        }
+        let wake = {
+            let mut outbox = self.outbox();
+            outbox.bytes += text.len();
+            outbox.queue.push_back(Queued { to, text });
+            !std::mem::replace(&mut outbox.woken, true)
+        };
+        if wake {
+            self.endpoint.wake();
+        }
+    }
+
+    fn wake(&self) {
+        let wake = !std::mem::replace(&mut self.outbox().woken, true);
+        if wake {
+            self.endpoint.wake();
+        }
+    }
+
+    /// The next delivery: consecutive messages for one page, in the order they were queued. `None` when nothing can
+    /// be delivered now (the endpoint is woken again when something can).
+    pub(crate) fn take_delivery(self: &Arc<Self>) -> Option<Delivery> {
+        let current = self.current_page();
+        let mut outbox = self.outbox();
+        let mut dropped = 0;
+        let mut target: Option<Option<Arc<Page>>> = None; // Some(None): a welcome.
+        let mut text = String::new();
+        let mut taken = 0;
+        while let Some(front) = outbox.queue.front() {
+            let to = match &front.to {
+                Addressee::Page(page) => Some(Arc::clone(page)),
+                Addressee::Welcome => None,
+                Addressee::NextPage => match &current {
+                    Some(page) if page.permitted => Some(Arc::clone(page)),
+                    Some(_) => {
+                        // The window shows a foreign page: what was meant for the app's page is not for it.
+                        let queued = outbox.queue.pop_front().expect("front exists");
+                        dropped += queued.text.len();
+                        continue;
+                    }
+                    None => break, // wait for a page to be ready
+                },
+            };
+            if to.as_ref().is_some_and(|page| page.is_retired()) {
+                let queued = outbox.queue.pop_front().expect("front exists");
+                dropped += queued.text.len();
+                continue;
+            }
+            match &target {
+                None => {
+                    target = Some(to);
+                    text = delivery_start(target.as_ref().and_then(|t| t.as_ref()).map(|p| &*p.token));
+                }
+                Some(existing) => {
+                    let same = match (existing, &to) {
+                        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    if !same || text.len() >= BATCH_BYTES {
+                        break;
+                    }
+                    text.push(',');
+                }
+            }
+            let queued = outbox.queue.pop_front().expect("front exists");
+            taken += queued.text.len();
+            text.push_str(&queued.text);
+        }
+        outbox.bytes -= dropped;
+        if target.is_none() {
+            outbox.woken = false;
+            drop(outbox);
+            if dropped > 0 {
+                self.room.notify_waiters();
+            }
+            return None;
+        }
+        drop(outbox);
+        if dropped > 0 {
+            self.room.notify_waiters();
+        }
+        text.push_str(DELIVERY_END);
+        Some(Delivery {
+            text,
+            credit: Credit {
+                window: Arc::clone(self),
+                bytes: taken,
+            },
+        })
+    }
+
+    fn release(&self, bytes: usize) {
+        self.outbox().bytes -= bytes;
+        self.room.notify_waiters();
+    }
+
+    /// Bytes queued or in transit for the window.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.outbox().bytes
+    }
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Why a call did not start.
+#[derive(Debug)]
+pub(crate) enum StartRefusal {
+    Duplicate(DuplicateId),
+    Busy,
+}
+
+/// Messages for one page, ready to hand over: JSON text `{"page": ..., "messages": [...]}` (see
+/// [`crate::protocol`]). The bytes count against the window's queue limit until this is dropped, so a transport keeps
+/// it until the page has taken the text (for a WebView: until the delivery script has run).
+pub struct Delivery {
+    text: String,
+    credit: Credit,
+}
+
+impl Delivery {
+    /// The delivery as JSON text, for the page's runtime.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The window it is for.
+    pub fn window(&self) -> WindowId {
+        self.credit.window.id
+    }
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("window", &self.window())
+            .field("bytes", &self.text.len())
+            .finish()
+    }
+}
+
+struct Credit {
+    window: Arc<WindowState>,
+    bytes: usize,
+}
+
+impl Drop for Credit {
+    fn drop(&mut self) {
+        self.window.release(self.bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(limit: usize) -> Arc<WindowState> {
+        let config = WindowConfig::new("app://test");
+        Arc::new(WindowState::new(WindowId(1), config, Box::new(|| {}), limit))
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+    }
+
+    #[test]
+    fn a_confirmed_page_retires_the_one_before_and_its_calls() {
+        let window = window(1024);
+        let first = window.open_page("one".into(), "app://test");
+        assert!(window.page("one").is_some());
+        let (_, registration) = window.start_call(&first, 1, 8).unwrap();
+        let call = futures::future::Abortable::new(std::future::pending::<()>(), registration);
+        let second = window.open_page("two".into(), "app://test");
+        assert!(
+            window.page("one").is_some(),
+            "the old page speaks until the new one confirms"
+        );
+        assert!(window.page("two").is_some());
+        assert!(first.is_retired() && !second.is_retired());
+        assert!(window.page("one").is_none());
+        assert_eq!(window.calls_in_flight(), 0);
+        let aborted = futures::FutureExt::now_or_never(call);
+        assert!(matches!(aborted, Some(Err(_))), "the old page's call was aborted");
+    }
+
+    #[test]
+    fn duplicate_ids_and_the_in_flight_limit_are_refused() {
+        let window = window(1024);
+        let page = window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        let (number, _reg) = window.start_call(&page, 7, 2).unwrap();
+        assert!(matches!(
+            window.start_call(&page, 7, 2),
+            Err(StartRefusal::Duplicate(_))
+        ));
+        let _second = window.start_call(&page, 8, 2).unwrap();
+        assert!(matches!(window.start_call(&page, 9, 2), Err(StartRefusal::Busy)));
+        window.finish_call(&page, 7, number);
+        assert!(window.start_call(&page, 9, 2).is_ok());
+    }
+
+    #[test]
+    fn a_finished_call_does_not_forget_a_newer_call_with_its_id() {
+        let window = window(1024);
+        let page = window.open_page("one".into(), "app://test");
+        let (old, _r1) = window.start_call(&page, 7, 8).unwrap();
+        window.cancel_call(&page, 7);
+        let (_new, _r2) = window.start_call(&page, 7, 8).unwrap();
+        window.finish_call(&page, 7, old);
+        assert_eq!(window.calls_in_flight(), 1);
+        assert!(matches!(
+            window.start_call(&page, 7, 8),
+            Err(StartRefusal::Duplicate(_))
+        ));
+    }
+
+    #[test]
+    fn pushes_beyond_the_limit_are_refused_until_the_page_takes_them() {
+        let window = window(10);
+        window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        window.queue_push("\"123456\"".into()).unwrap();
+        assert!(matches!(
+            window.queue_push("\"123456\"".into()),
+            Err(Refusal::Full(Full(8)))
+        ));
+        let delivery = window.take_delivery().unwrap();
+        assert!(
+            matches!(window.queue_push("\"1\"".into()), Err(Refusal::Full(_))),
+            "in transit still counts"
+        );
+        drop(delivery);
+        window.queue_push("\"123456\"".into()).unwrap();
+    }
+
+    #[test]
+    fn a_delivery_holds_one_page_in_order() {
+        let window = window(1 << 20);
+        let page = window.open_page("one".into(), "app://test");
+        window.queue_welcome("{\"w\":1}".into());
+        window.page("one").unwrap();
+        window.queue_push("1".into()).unwrap();
+        window.queue_answer(&page, "2".into());
+        assert_eq!(
+            window.take_delivery().unwrap().text(),
+            r#"{"page":null,"messages":[{"w":1}]}"#
+        );
+        assert_eq!(
+            window.take_delivery().unwrap().text(),
+            r#"{"page":"one","messages":[1,2]}"#
+        );
+        assert!(window.take_delivery().is_none());
+    }
+
+    #[test]
+    fn pushes_before_any_page_wait_for_the_first_app_page() {
+        let window = window(1 << 20);
+        window.queue_push("1".into()).unwrap();
+        assert!(window.take_delivery().is_none());
+        window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        assert_eq!(
+            window.take_delivery().unwrap().text(),
+            r#"{"page":"one","messages":[1]}"#
+        );
+    }
+
+    #[test]
+    fn a_foreign_page_receives_nothing_meant_for_the_app() {
+        let window = window(1 << 20);
+        window.queue_push("1".into()).unwrap();
+        window.open_page("evil".into(), "https://evil.example");
+        window.page("evil").unwrap();
+        assert!(window.take_delivery().is_none());
+        assert!(matches!(window.queue_push("2".into()), Err(Refusal::Foreign(_))));
+        assert_eq!(window.queued_bytes(), 0);
+    }
+
+    #[test]
+    fn answers_for_a_retired_page_are_dropped() {
+        let window = window(1 << 20);
+        let first = window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        window.queue_answer(&first, "1".into());
+        window.open_page("two".into(), "app://test");
+        window.page("two").unwrap();
+        assert!(window.take_delivery().is_none());
+        assert_eq!(window.queued_bytes(), 0);
+    }
+
+    #[test]
+    fn forged_hellos_cannot_push_out_more_than_the_oldest_waiting_page() {
+        let window = window(1 << 20);
+        for i in 0..100 {
+            window.open_page(format!("forged{i}"), "null");
+        }
+        assert!(window.page("forged0").is_none());
+        assert!(window.page("forged99").is_some());
+    }
+}
