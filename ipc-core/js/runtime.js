@@ -15,6 +15,8 @@
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const isView = ArrayBuffer.isView;
+  const isArray = Array.isArray;
+  const toText = String;
   const post = bridge.post;
   const pageOrigin = typeof location === "object" && location !== null ? String(location.origin) : "null";
 
@@ -334,13 +336,17 @@
     } catch (e) {
       return;
     }
-    if (delivery === null || typeof delivery !== "object" || !Array.isArray(delivery.messages)) {
+    if (delivery === null || typeof delivery !== "object" || !isArray(delivery.messages)) {
       return;
     }
+    // Indexed loops, not for-of: a page script may have replaced Array.prototype[Symbol.iterator], and must not see
+    // a welcome meant for another runtime or messages meant for another page.
+    const messages = delivery.messages;
     if (delivery.page === null) {
-      for (const message of delivery.messages) {
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i];
         if (message.type === "welcome" && message.nonce === nonce && secret === null) {
-          secret = String(message.page);
+          secret = toText(message.page);
           post(`${secret}:{"type":"ready"}`);
           for (const envelope of unsent.splice(0)) {
             post(`${secret}:${envelope}`);
@@ -352,8 +358,8 @@
     if (secret === null || delivery.page !== secret) {
       return;
     }
-    for (const message of delivery.messages) {
-      handle(message);
+    for (let i = 0; i < messages.length; i++) {
+      handle(messages[i]);
     }
   }
 

@@ -1,138 +1,448 @@
-// Fast unit tests of the renderer runtime's logic in Node, with a fake `window.ipc`. Run by tests/tests/runtime_js.rs,
-// which passes the path of the runtime script exactly as ipc-core renders it.
+// Fast unit tests of the renderer runtime's logic in Node. Run by tests/tests/runtime_js.rs, which renders the runtime
+// exactly as ipc-core does, with a test bridge: `post` calls `window.__post(text)` and `connect` keeps the runtime's
+// `receive` as `window.__deliver`. IPC_RUNTIME_JS accepts requests up to 16 MiB; IPC_RUNTIME_JS_SMALL only up to
+// IPC_RUNTIME_JS_SMALL_LIMIT bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { webcrypto } from "node:crypto";
 import vm from "node:vm";
 
-const script = readFileSync(process.env.IPC_RUNTIME_JS, "utf8");
+const RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS, "utf8");
+const SMALL_RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS_SMALL, "utf8");
+const SMALL_LIMIT = Number(process.env.IPC_RUNTIME_JS_SMALL_LIMIT);
 
-/** A fresh page: the runtime installed on a fake window that records what it posts. */
-function page() {
+const ORIGIN = "app://localhost";
+const SECRET = "9a1e0c7b5d3f42e8a6b1c0d9e8f7a6b5";
+const OTHER_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+const READY = `${SECRET}:{"type":"ready"}`;
+
+/**
+ * A fresh page: the runtime installed on a fake window whose transport records every text the runtime posts. Values
+ * a page script would build (a Map, a Date) must come from the page's own realm: `evaluate` runs code there.
+ */
+function page({ runtime = RUNTIME } = {}) {
   const posted = [];
   const errors = [];
-  const window = { ipc: { postMessage: (text) => posted.push(JSON.parse(text)) } };
+  const window = { __post: (text) => posted.push(text) };
   const context = vm.createContext({
     window,
-    console: { error: (...args) => errors.push(args.join(" ")) },
+    location: { origin: ORIGIN },
+    crypto: webcrypto,
+    TextEncoder,
     setTimeout,
     clearTimeout,
-    TextEncoder,
-    Promise,
+    console: { error: (...args) => errors.push(args.join(" ")) },
   });
-  vm.runInContext(script, context);
-  return { host: window.host, posted, errors };
+  vm.runInContext(runtime, context);
+  const hello = JSON.parse(posted[0]);
+  return {
+    host: window.host,
+    window,
+    posted,
+    errors,
+    hello,
+    /** Runs `source` in the page's realm and returns its value. */
+    evaluate: (source) => vm.runInContext(source, context),
+    /** Hands the runtime one delivery, as text, the way the host sends it. */
+    deliverText: (text) => window.__deliver(text),
+    /** Hands the runtime a delivery of `messages` addressed to `secret` (null: no page, as a welcome is). */
+    deliver(secret, messages) {
+      this.deliverText(JSON.stringify({ page: secret, messages }));
+    },
+    /** The host's answer to the hello: a welcome carrying `nonce` and the page's `secret`. */
+    welcome(secret = SECRET, nonce = hello.nonce) {
+      this.deliver(null, [{ type: "welcome", nonce, page: secret }]);
+    },
+    /** The envelopes posted after the hello and the ready, each checked to start with SECRET, parsed. */
+    envelopes() {
+      assert.deepEqual(posted.slice(0, 2).map((text) => text.startsWith("{") ? "hello" : text), ["hello", READY]);
+      return posted.slice(2).map((text) => {
+        assert.ok(text.startsWith(`${SECRET}:`), `posted under the page's secret: ${text}`);
+        return JSON.parse(text.slice(SECRET.length + 1));
+      });
+    },
+  };
 }
 
-test("invoke posts an envelope and resolves with the answer's data", async () => {
+/** A page that has received its welcome (secret SECRET). */
+function welcomed(options) {
+  const p = page(options);
+  p.welcome();
+  return p;
+}
+
+const ok = (id, data) => ({ type: "answer", id, success: true, data, error: null });
+const failed = (id, error) => ({ type: "answer", id, success: false, data: null, error });
+const event = (channel, payload) => ({ type: "event", channel, payload });
+
+/** `value` rebuilt in this realm, to compare it with `deepEqual` (which compares prototypes too). */
+const plain = (value) => JSON.parse(JSON.stringify(value));
+
+// --- The handshake ---
+
+test("the runtime posts a hello with a fresh 32-hex nonce and the page's origin when installed", () => {
+  const first = page();
+  const second = page();
+  assert.equal(first.posted.length, 1);
+  assert.deepEqual(Object.keys(first.hello), ["type", "nonce", "origin"]);
+  assert.equal(first.hello.type, "hello");
+  assert.match(first.hello.nonce, /^[0-9a-f]{32}$/);
+  assert.equal(first.hello.origin, ORIGIN);
+  assert.notEqual(first.hello.nonce, second.hello.nonce);
+});
+
+test("nothing but the hello is posted before the welcome", async () => {
   const { host, posted } = page();
-  const call = host.invoke("todos.add", { title: "milk" });
-  assert.deepEqual(posted, [{ type: "invoke", id: 1, channel: "todos.add", args: { title: "milk" } }]);
-  host.__receive({ type: "answer", id: 1, success: true, data: { id: 7 }, error: null });
-  assert.deepEqual(await call, { id: 7 });
+  host.invoke("todos.add", { title: "milk" });
+  host.send("editor.typing", { active: true });
+  host.postRaw('{"type":"cancel","id":1}');
+  await assert.rejects(host.invoke("slow.call", {}, { timeout: 1 }), (e) => e.kind === "TIMEOUT");
+  assert.equal(posted.length, 1);
 });
 
-test("a failed answer rejects with an IpcError carrying code, kind and data", async () => {
-  const { host } = page();
-  const call = host.invoke("todos.add", {});
-  host.__receive({ type: "answer", id: 1, success: false, data: null,
-    error: { code: 7009, kind: "HANDLER", message: "no", data: { why: "full" } } });
-  await assert.rejects(call, (e) => e instanceof host.IpcError && e.code === 7009 && e.kind === "HANDLER"
-    && e.message === "no" && e.data.why === "full");
+test("messages queued before the welcome are posted in order right after the ready", () => {
+  const p = page();
+  p.host.invoke("todos.add", { title: "milk" });
+  p.host.send("editor.saved");
+  p.host.postRaw('{"type":"cancel","id":1}');
+  p.welcome();
+  assert.deepEqual(p.posted.slice(1), [
+    READY,
+    `${SECRET}:{"type":"invoke","id":1,"channel":"todos.add","args":{"title":"milk"}}`,
+    `${SECRET}:{"type":"send","channel":"editor.saved","payload":null}`,
+    `${SECRET}:{"type":"cancel","id":1}`,
+  ]);
 });
 
-test("answers for unknown ids are ignored and a refused request is logged", () => {
-  const { host, errors } = page();
-  host.__receive({ type: "answer", id: 99, success: true, data: 1, error: null });
-  host.__receive({ type: "answer", id: null, success: false, data: null,
-    error: { code: 7005, kind: "INVALID_REQUEST", message: "request is not valid JSON", data: null } });
-  assert.deepEqual(errors, ["host: a request was refused: request is not valid JSON"]);
+test("a welcome carrying another nonce is ignored and the calls stay queued", () => {
+  const p = page();
+  p.host.invoke("todos.list");
+  p.welcome(OTHER_SECRET, "0123456789abcdef0123456789abcdef");
+  p.deliver(OTHER_SECRET, [{ type: "welcome", nonce: p.hello.nonce, page: OTHER_SECRET }]);
+  assert.equal(p.posted.length, 1);
+  p.welcome();
+  assert.deepEqual(p.envelopes(), [{ type: "invoke", id: 1, channel: "todos.list", args: {} }]);
 });
 
-test("a timeout rejects with TIMEOUT and a late answer is dropped", async () => {
-  const { host } = page();
-  const call = host.invoke("slow.call", {}, { timeout: 10 });
-  await assert.rejects(call, (e) => e.kind === "TIMEOUT" && e.code === 7011);
-  host.__receive({ type: "answer", id: 1, success: true, data: "late", error: null });
+test("a second welcome does not change the page's secret", async () => {
+  const p = welcomed();
+  p.welcome(OTHER_SECRET);
+  const call = p.host.invoke("todos.list");
+  assert.equal(p.posted.length, 3);
+  assert.deepEqual(p.envelopes(), [{ type: "invoke", id: 1, channel: "todos.list", args: {} }]);
+  p.deliver(OTHER_SECRET, [ok(1, "theirs")]);
+  p.deliver(SECRET, [ok(1, "ours")]);
+  assert.equal(await call, "ours");
 });
+
+test("a delivery for another page, or for no page, settles nothing and dispatches nothing", async () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("todos.changed", (payload) => seen.push(payload));
+  p.host.on("host:unclaimed", (message) => seen.push(message.id));
+  const call = p.host.invoke("todos.list");
+  p.deliver(OTHER_SECRET, [ok(1, "theirs"), event("todos.changed", "theirs")]);
+  p.deliver(null, [ok(1, "nobody's"), event("todos.changed", "nobody's")]);
+  assert.deepEqual(seen, []);
+  p.deliver(SECRET, [ok(1, "ours")]);
+  assert.equal(await call, "ours");
+});
+
+test("deliveries before the welcome are dropped", () => {
+  const p = page();
+  const seen = [];
+  p.host.on("todos.changed", (payload) => seen.push(payload));
+  p.deliver(SECRET, [event("todos.changed", "early")]);
+  p.welcome();
+  p.deliver(SECRET, [event("todos.changed", "on time")]);
+  assert.deepEqual(seen, ["on time"]);
+});
+
+test("a delivery that is not JSON, or has no list of messages, is dropped", () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("x", (payload) => seen.push(payload));
+  p.deliverText("not json");
+  p.deliverText("null");
+  p.deliverText(JSON.stringify({ page: SECRET, messages: event("x", 1) }));
+  p.deliver(SECRET, [event("x", 2)]);
+  assert.deepEqual(seen, [2]);
+});
+
+// --- Calls and answers ---
+
+test("invoke posts an envelope under the page's secret and resolves with the answer's data", async () => {
+  const p = welcomed();
+  const call = p.host.invoke("todos.add", { title: "milk" });
+  assert.equal(p.posted[2], `${SECRET}:{"type":"invoke","id":1,"channel":"todos.add","args":{"title":"milk"}}`);
+  p.deliver(SECRET, [ok(1, { id: 7 })]);
+  assert.deepEqual(plain(await call), { id: 7 });
+});
+
+test("a failed answer rejects with an IpcError carrying code, kind, message and data", async () => {
+  const p = welcomed();
+  const call = p.host.invoke("todos.add", {});
+  p.deliver(SECRET, [failed(1, { code: 7009, kind: "HANDLER", message: "no", data: { why: "full" } })]);
+  await assert.rejects(call, (e) => e instanceof p.host.IpcError && e.name === "IpcError" && e.code === 7009
+    && e.kind === "HANDLER" && e.message === "no" && e.data.why === "full");
+});
+
+test("a refused request (id null) is logged and reaches host:unclaimed listeners", () => {
+  const p = welcomed();
+  const unclaimed = [];
+  p.host.on("host:unclaimed", (message) => unclaimed.push(plain(message)));
+  const refused = failed(null,
+    { code: 7005, kind: "INVALID_REQUEST", message: "request is not valid JSON", data: null });
+  p.deliver(SECRET, [refused]);
+  assert.deepEqual(p.errors, ["host: a request was refused: request is not valid JSON"]);
+  assert.deepEqual(unclaimed, [refused]);
+});
+
+test("postRaw posts its text verbatim under the secret, and an answer no call waits for reaches host:unclaimed", () => {
+  const p = welcomed();
+  const unclaimed = [];
+  p.host.on("host:unclaimed", (message) => unclaimed.push(plain(message)));
+  p.host.postRaw('{"type":"invoke", "id":900,"channel":"todos.list"}');
+  assert.equal(p.posted[2], `${SECRET}:{"type":"invoke", "id":900,"channel":"todos.list"}`);
+  p.deliver(SECRET, [ok(900, ["milk"])]);
+  assert.deepEqual(unclaimed, [ok(900, ["milk"])]);
+  assert.deepEqual(p.errors, []);
+});
+
+test("a timeout rejects with TIMEOUT and the late answer settles nothing", async () => {
+  const p = welcomed();
+  const unclaimed = [];
+  p.host.on("host:unclaimed", (message) => unclaimed.push(message.id));
+  const call = p.host.invoke("slow.call", {}, { timeout: 10 });
+  await assert.rejects(call, (e) => e.kind === "TIMEOUT" && e.code === 7011
+    && e.message === "`slow.call` did not answer within 10 ms");
+  p.deliver(SECRET, [ok(1, "late")]);
+  assert.deepEqual(unclaimed, [1]);
+});
+
+test("aborting a call rejects with CANCELLED and tells the host", async () => {
+  const p = welcomed();
+  const controller = new AbortController();
+  const call = p.host.invoke("slow.call", {}, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(call, (e) => e.kind === "CANCELLED" && e.code === 7013);
+  assert.deepEqual(p.envelopes()[1], { type: "cancel", id: 1 });
+});
+
+test("a timeout tells the host too, and an already aborted signal sends nothing", async () => {
+  const p = welcomed();
+  await assert.rejects(p.host.invoke("slow.call", {}, { timeout: 5 }), (e) => e.kind === "TIMEOUT");
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(p.host.invoke("slow.call", {}, { signal: controller.signal }), (e) => e.kind === "CANCELLED");
+  assert.deepEqual(p.envelopes().map((m) => [m.type, m.id]), [["invoke", 1], ["cancel", 1]]);
+});
+
+test("generated methods pass their options through", async () => {
+  const p = welcomed();
+  const { host } = p;
+  host.services.demo = { slow(n, __options) { return host.invoke("demo.slow", { n }, __options); } };
+  const controller = new AbortController();
+  const call = host.services.demo.slow(1, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(call, (e) => e.kind === "CANCELLED");
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "cancel"]);
+});
+
+test("a transport that cannot post rejects the call with CHANNEL_SEND", async () => {
+  const p = welcomed();
+  p.window.__post = () => { throw new Error("the page is closing"); };
+  await assert.rejects(p.host.invoke("todos.list"), (e) => e.kind === "CHANNEL_SEND" && e.code === 7000
+    && e.message === "could not send `todos.list`: the page is closing");
+});
+
+test("a delivered answer or event keeps a __proto__ key as data and leaves Object.prototype alone", async () => {
+  const p = welcomed();
+  const payloads = [];
+  p.host.on("x", (payload) => payloads.push(payload));
+  const call = p.host.invoke("todos.get");
+  p.deliverText(`{"page":"${SECRET}","messages":[`
+    + '{"type":"event","channel":"x","payload":{"__proto__":{"polluted":true},"kept":1}},'
+    + '{"type":"answer","id":1,"success":true,"data":{"__proto__":{"admin":true}},"error":null}]}');
+  const data = await call;
+  for (const value of [payloads[0], data]) {
+    assert.ok(Object.prototype.hasOwnProperty.call(value, "__proto__"));
+    assert.equal(Object.getPrototypeOf(value), p.evaluate("Object.prototype"));
+  }
+  assert.equal(payloads[0].polluted, undefined);
+  assert.equal(payloads[0].kept, 1);
+  assert.equal(data.admin, undefined);
+  assert.equal(p.evaluate("({}).polluted === undefined && ({}).admin === undefined"), true);
+});
+
+// --- What a request may carry ---
 
 test("unsafe integers and BigInts are refused before sending", async () => {
-  const { host, posted } = page();
-  await assert.rejects(host.invoke("ids.get", { id: 2 ** 53 }), (e) => e.kind === "SERIALIZATION"
-    && e.message.includes("`id` is 9007199254740992"));
-  await assert.rejects(host.invoke("ids.get", { id: 5n }), (e) => e.kind === "SERIALIZATION"
+  const p = welcomed();
+  await assert.rejects(p.host.invoke("ids.get", { id: 2 ** 53 }), (e) => e.kind === "SERIALIZATION"
+    && e.code === 7003 && e.message.includes("`id` is 9007199254740992"));
+  await assert.rejects(p.host.invoke("ids.get", { id: 5n }), (e) => e.kind === "SERIALIZATION"
     && e.message.includes("`id` is a BigInt (5n)"));
-  assert.throws(() => host.send("ids.seen", { id: 2 ** 60 }), (e) => e.kind === "SERIALIZATION");
-  assert.deepEqual(posted, []);
+  assert.throws(() => p.host.send("ids.seen", { id: 2 ** 60 }), (e) => e instanceof p.host.IpcError
+    && e.kind === "SERIALIZATION");
+  assert.deepEqual(p.envelopes(), []);
 });
 
+// Each value JSON would change, built in the page's realm, and the path the error names.
+const REFUSED = [
+  ["a Map", "({ items: [1, 2, new Map()] })", "`items[2]` is a Map"],
+  ["a Set", "({ tags: new Set([1]) })", "`tags` is a Set"],
+  ["a WeakMap", "({ cache: { of: new WeakMap() } })", "`cache.of` is a WeakMap"],
+  ["a Uint8Array", "({ file: { bytes: new Uint8Array(2) } })", "`file.bytes` is binary data"],
+  ["an ArrayBuffer", "({ buffer: new ArrayBuffer(4) })", "`buffer` is binary data"],
+  ["a function", "({ when: { at: () => 1 } })", "`when.at` is a function"],
+  ["a symbol", "({ list: [Symbol('s')] })", "`list[0]` is a symbol"],
+  ["undefined inside an array", "({ items: [1, undefined] })", "`items[1]` is undefined"],
+  ["NaN", "({ when: { at: NaN } })", "`when.at` is NaN"],
+  ["Infinity", "({ scores: [[1, -Infinity]] })", "`scores[0][1]` is -Infinity"],
+];
+
+for (const [kind, args, problem] of REFUSED) {
+  test(`${kind} in the arguments is refused with SERIALIZATION, naming its path`, async () => {
+    const p = welcomed();
+    await assert.rejects(p.host.invoke("a.b", p.evaluate(args)), (e) => e instanceof p.host.IpcError
+      && e.kind === "SERIALIZATION" && e.code === 7003
+      && e.message.startsWith(`could not serialize the arguments of \`a.b\`: ${problem}`));
+    assert.deepEqual(p.envelopes(), []);
+  });
+}
+
+test("send throws an IpcError for a payload JSON would change, naming the path", () => {
+  const p = welcomed();
+  assert.throws(() => p.host.send("a.b", p.evaluate("({ items: [new Set()] })")), (e) => e instanceof p.host.IpcError
+    && e.kind === "SERIALIZATION" && e.message.includes("`items[0]` is a Set"));
+  assert.throws(() => p.host.send("a.b", NaN), (e) => e.message.includes("`(the value)` is NaN"));
+  assert.deepEqual(p.envelopes(), []);
+});
+
+test("an undefined property is left out and a Date travels as its JSON text", () => {
+  const p = welcomed();
+  p.host.invoke("a.b", p.evaluate("({ note: undefined, when: new Date(0) })"));
+  p.host.invoke("a.c");
+  assert.deepEqual(p.envelopes().map((m) => m.args), [{ when: "1970-01-01T00:00:00.000Z" }, {}]);
+});
+
+test("a request larger in UTF-8 than the host accepts is refused in the page with PAYLOAD_TOO_LARGE", async () => {
+  const p = welcomed({ runtime: SMALL_RUNTIME });
+  // "é" is one UTF-16 unit but two UTF-8 bytes: only bytes are counted.
+  const request = (id, text) => `{"type":"invoke","id":${id},"channel":"a.b","args":{"s":"${text}"}}`;
+  const bytes = (text) => new TextEncoder().encode(text).length;
+  const fill = (id, extra) => {
+    const room = SMALL_LIMIT - bytes(request(id, ""));
+    return "é".repeat(Math.floor(room / 2)) + "x".repeat(room % 2) + extra;
+  };
+  assert.equal(bytes(request(1, fill(1, ""))), SMALL_LIMIT);
+  p.host.invoke("a.b", { s: fill(1, "") });
+  await assert.rejects(p.host.invoke("a.b", { s: fill(2, "x") }), (e) => e.kind === "PAYLOAD_TOO_LARGE"
+    && e.code === 7012
+    && e.message === `the request for \`a.b\` is ${SMALL_LIMIT + 1} bytes, `
+      + `more than the ${SMALL_LIMIT} the host accepts`);
+  assert.throws(() => p.host.send("a.b", "é".repeat(SMALL_LIMIT)), (e) => e.kind === "PAYLOAD_TOO_LARGE");
+  assert.deepEqual(p.envelopes().map((m) => m.id), [1]);
+});
+
+// --- One-way messages and events ---
+
 test("send posts a one-way message with a null payload by default", () => {
-  const { host, posted } = page();
-  host.send("editor.typing", { active: true });
-  host.send("editor.saved");
-  assert.deepEqual(posted, [
+  const p = welcomed();
+  p.host.send("editor.typing", { active: true });
+  p.host.send("editor.saved");
+  assert.deepEqual(p.envelopes(), [
     { type: "send", channel: "editor.typing", payload: { active: true } },
     { type: "send", channel: "editor.saved", payload: null },
   ]);
 });
 
 test("on, once and off deliver pushed events as promised", () => {
-  const { host } = page();
+  const p = welcomed();
   const seen = [];
-  const unsubscribe = host.on("todos.changed", (p) => seen.push(["on", p]));
-  host.once("todos.changed", (p) => seen.push(["once", p]));
-  const removed = (p) => seen.push(["off", p]);
-  host.on("todos.changed", removed);
-  host.off("todos.changed", removed);
-  host.__receive({ type: "event", channel: "todos.changed", payload: 1 });
+  const unsubscribe = p.host.on("todos.changed", (payload) => seen.push(["on", payload]));
+  p.host.once("todos.changed", (payload) => seen.push(["once", payload]));
+  const removed = (payload) => seen.push(["off", payload]);
+  p.host.on("todos.changed", removed);
+  p.host.off("todos.changed", removed);
+  p.deliver(SECRET, [event("todos.changed", 1)]);
   unsubscribe();
-  host.__receive({ type: "event", channel: "todos.changed", payload: 2 });
+  p.deliver(SECRET, [event("todos.changed", 2)]);
   assert.deepEqual(seen, [["on", 1], ["once", 1]]);
 });
 
 test("a throwing listener does not stop the others", () => {
-  const { host, errors } = page();
+  const p = welcomed();
   const seen = [];
-  host.on("x", () => { throw new Error("boom"); });
-  host.on("x", (p) => seen.push(p));
-  host.__receive({ type: "event", channel: "x", payload: 3 });
+  p.host.on("x", () => { throw new Error("boom"); });
+  p.host.on("x", (payload) => seen.push(payload));
+  p.deliver(SECRET, [event("x", 3)]);
   assert.deepEqual(seen, [3]);
-  assert.equal(errors.length, 1);
+  assert.equal(p.errors.length, 1);
+  assert.match(p.errors[0], /^host: a listener of `x` threw/);
 });
 
-test("installing the runtime twice keeps the first", () => {
-  const { host } = page();
-  const window = { ipc: { postMessage() {} }, host };
-  vm.runInContext(script, vm.createContext({ window, console, setTimeout, clearTimeout, TextEncoder, Promise }));
-  assert.equal(window.host, host);
+// --- What the page's own scripts can reach ---
+
+test("installing the runtime twice keeps the first and posts no second hello", () => {
+  const p = page();
+  const { host } = p;
+  const deliver = p.window.__deliver;
+  p.evaluate(RUNTIME);
+  assert.equal(p.window.host, host);
+  assert.equal(p.window.__deliver, deliver);
+  assert.equal(p.posted.length, 1);
 });
 
-test("aborting a call rejects with CANCELLED and tells the host", async () => {
-  const { host, posted } = page();
-  const controller = new AbortController();
-  const call = host.invoke("slow.call", {}, { signal: controller.signal });
-  controller.abort();
-  await assert.rejects(call, (e) => e.kind === "CANCELLED" && e.code === 7013);
-  assert.deepEqual(posted[1], { type: "cancel", id: 1 });
-  host.__receive({ type: "answer", id: 1, success: true, data: "late", error: null });
+test("host is frozen: a page script cannot replace its methods", () => {
+  const p = page();
+  const { invoke } = p.host;
+  assert.ok(Object.isFrozen(p.host));
+  assert.throws(() => { p.host.invoke = () => {}; }, TypeError);
+  p.evaluate("window.host.invoke = function () {}; window.host = {};");
+  assert.equal(p.window.host.invoke, invoke);
 });
 
-test("a timeout tells the host too, and an already aborted signal sends nothing", async () => {
-  const { host, posted } = page();
-  await assert.rejects(host.invoke("slow.call", {}, { timeout: 5 }), (e) => e.kind === "TIMEOUT");
-  assert.deepEqual(posted[1], { type: "cancel", id: 1 });
-  const controller = new AbortController();
-  controller.abort();
-  await assert.rejects(host.invoke("slow.call", {}, { signal: controller.signal }), (e) => e.kind === "CANCELLED");
-  assert.equal(posted.length, 2);
+// Installed after the runtime, as a page script would: each patched global notes, as JSON, every value it is handed.
+const PATCH_GLOBALS = `(() => {
+  const seen = [];
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const isArray = Array.isArray;
+  const iterator = Array.prototype[Symbol.iterator];
+  const OriginalString = String;
+  const note = (value) => {
+    try { seen.push(stringify(value) + ""); } catch (e) { seen.push(typeof value); }
+  };
+  Array.prototype[Symbol.iterator] = function () { note(this); return iterator.call(this); };
+  Array.isArray = function (value) { note(value); return isArray(value); };
+  JSON.parse = function (text, reviver) { note(text); return parse(text, reviver); };
+  String = function (value) { note(value); return OriginalString(value); };
+  // The patches are live for the page's own code.
+  Array.isArray(["probe"]); String("probe"); JSON.parse('"probe"'); for (const x of ["probe"]) {}
+  return seen;
+})()`;
+
+test("patched globals never see a welcome meant for another nonce, nor the page's own secret", () => {
+  const p = page();
+  const seen = p.evaluate(PATCH_GLOBALS);
+  assert.equal(seen.length, 4);
+  p.host.invoke("todos.list");
+  p.welcome(OTHER_SECRET, "0123456789abcdef0123456789abcdef");
+  assert.equal(p.posted.length, 1);
+  p.welcome();
+  assert.equal(p.posted[1], READY);
+  assert.deepEqual(plain(seen).filter((text) => text.includes(OTHER_SECRET) || text.includes(SECRET)), []);
 });
 
-test("generated methods pass their options through", async () => {
-  const { host, posted } = page();
-  host.services.demo = { slow(n, __options) { return host.invoke("demo.slow", { n }, __options); } };
-  const controller = new AbortController();
-  const call = host.services.demo.slow(1, { signal: controller.signal });
-  controller.abort();
-  await assert.rejects(call, (e) => e.kind === "CANCELLED");
-  assert.deepEqual(posted.map((m) => m.type), ["invoke", "cancel"]);
+test("patched globals never see the messages of a delivery for another page", () => {
+  const p = welcomed();
+  const seen = p.evaluate(PATCH_GLOBALS);
+  const payloads = [];
+  p.host.on("x", (payload) => payloads.push(payload));
+  p.deliver(OTHER_SECRET, [event("x", "meant for another page"), ok(1, "meant for another page")]);
+  assert.deepEqual(payloads, []);
+  assert.deepEqual(plain(seen).filter((text) => text.includes("another page") || text.includes(OTHER_SECRET)), []);
 });

@@ -1,21 +1,43 @@
 //! The renderer runtime's logic, unit-tested in Node (`tests/js/runtime.test.mjs`) against the script exactly as
-//! ipc-core renders it: fast, and independent of a WebView. The WebView suite runs the same runtime for real.
+//! ipc-core renders it, with a test bridge: fast, and independent of a WebView. The WebView suite runs the same runtime
+//! for real.
 
 use std::process::Command;
 
+use ipc_core::client::{runtime_script, Bridge};
+use ipc_core::limits::DEFAULT_MAX_REQUEST_SIZE;
+
+/// The request size limit of the second rendering, small enough for a test to reach it.
+const SMALL_MAX_REQUEST_SIZE: usize = 64;
+
+/// How many tests `runtime.test.mjs` holds: a test that silently stops running is a failure too.
+const NODE_TESTS: usize = 39;
+
 #[test]
 fn runtime_logic_passes_its_node_tests() {
+    // The page's fake window records what the runtime posts, and keeps the function deliveries are handed to.
+    let bridge = Bridge::new(
+        "(text) => window.__post(text)",
+        "(receive) => { window.__deliver = receive; }",
+    );
     let dir = std::env::temp_dir().join(format!("ipc-runtime-js-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("runtime.js");
-    std::fs::write(&script, ipc_core::client::runtime_script()).unwrap();
+    std::fs::write(&script, runtime_script(&bridge, DEFAULT_MAX_REQUEST_SIZE)).unwrap();
+    let small = dir.join("runtime-small.js");
+    std::fs::write(&small, runtime_script(&bridge, SMALL_MAX_REQUEST_SIZE)).unwrap();
+
     let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/js/runtime.test.mjs");
     let out = Command::new("node")
         .arg("--test")
         .arg(tests)
         .env("IPC_RUNTIME_JS", &script)
+        .env("IPC_RUNTIME_JS_SMALL", &small)
+        .env("IPC_RUNTIME_JS_SMALL_LIMIT", SMALL_MAX_REQUEST_SIZE.to_string())
         .output()
         .expect("node runs (scripts/test installs Node.js)");
+    let _ = std::fs::remove_dir_all(&dir);
+
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -23,7 +45,7 @@ fn runtime_logic_passes_its_node_tests() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        report.contains("# pass 12") && report.contains("# fail 0"),
-        "unexpected report:\n{report}"
+        report.contains(&format!("# pass {NODE_TESTS}\n")) && report.contains("# fail 0\n"),
+        "expected {NODE_TESTS} passing Node tests and none failing:\n{report}"
     );
 }
