@@ -366,5 +366,18 @@
   const host = Object.freeze({ invoke, send, postRaw, on, once, off, IpcError, services: {} });
   Object.defineProperty(window, "host", { value: host, writable: false, enumerable: true, configurable: false });
   bridge.connect(receive);
-  post(stringify({ type: "hello", nonce, origin: pageOrigin }));
+  // Says hello until welcomed: a welcome evaluated while a navigation commits can be lost, and without a secret the
+  // page could never call. Each retry waits twice as long, up to 2 s.
+  const hello = stringify({ type: "hello", nonce, origin: pageOrigin });
+  const sayHello = (wait) => {
+    if (secret === null) {
+      post(hello);
+      const timer = setTimeout(() => sayHello(Math.min(wait * 2, 2000)), wait);
+      // Under Node (front-end unit tests), a retry alone must not keep the process alive.
+      if (timer !== null && typeof timer === "object" && typeof timer.unref === "function") {
+        timer.unref();
+      }
+    }
+  };
+  sayHello(250);
 })

@@ -47,7 +47,8 @@ pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option
     let mut on_ignored = |path: serde_ignored::Path<'_>| ignored.push(display_path(&path));
     let watched = serde_ignored::Deserializer::new(tracked, &mut on_ignored);
     let decoded = de::Deserializer::deserialize_map(watched, visitor).map_err(|err| {
-        let path = track.path().to_string();
+        // A path is made of the page's own keys: quoted short, like the value.
+        let path = crate::error::excerpt(&track.path().to_string(), 120).into_owned();
         let inner = without_position(err.to_string());
         // serde quotes the offending value whole; a page's megabyte string must not come back in the answer.
         let inner = crate::error::excerpt(&inner, 200).into_owned();

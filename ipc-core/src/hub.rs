@@ -259,7 +259,7 @@ impl Hub {
         let message = event_message(channel, payload)?;
         loop {
             match push(&target, channel, message.clone()) {
-                Err(Error::QueueFull { .. }) if !target.is_detached() => target.wait_for_room().await,
+                Err(Error::QueueFull { .. }) if !target.is_detached() => target.wait_for_room(message.len()).await,
                 Err(Error::QueueFull { .. }) => return Err(Error::WindowNotFound(window)),
                 other => return other,
             }

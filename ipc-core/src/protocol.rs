@@ -207,6 +207,17 @@ const MAX_HELLO_FIELD: usize = 256;
 impl<'a> Request<'a> {
     /// Parses an envelope (without its page secret), or says why it is refused.
     pub(crate) fn parse(text: &'a str) -> Result<Self, Refused> {
+        // serde would read a struct from an array by position; an envelope is an object.
+        if !text.trim_start().starts_with('{') {
+            let found = excerpt(text.trim_start(), 16);
+            return Err(Refused {
+                id: None,
+                error: CallError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("request is not a valid envelope: expected a JSON object, found `{found}`"),
+                ),
+            });
+        }
         let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|err| {
             let salvage = serde_json::from_str::<Salvage>(text).ok();
             let id = salvage.and_then(|s| s.id?.as_i64()).filter(|id| id.abs() <= MAX_ID);
@@ -450,6 +461,19 @@ mod tests {
     fn unknown_envelope_field_is_refused() {
         let refused = refused(r#"{"type":"invoke","id":1,"channel":"a.b","extra":1}"#);
         assert!(refused.error.message().contains("unknown field `extra`"));
+    }
+
+    #[test]
+    fn an_envelope_is_an_object_not_an_array() {
+        for text in [r#"["invoke",7,"probe.short"]"#, "[123]", "7", r#""invoke""#, "null"] {
+            let refused = refused(text);
+            assert_eq!(refused.id, None, "{text}");
+            assert!(
+                refused.error.message().contains("expected a JSON object"),
+                "{text}: {}",
+                refused.error.message()
+            );
+        }
     }
 
     #[test]

@@ -233,6 +233,9 @@ impl fmt::Debug for WindowLink {
     }
 }
 
+/// The largest hello read.
+const MAX_HELLO: usize = 1024;
+
 /// Reads one window's messages, in order.
 struct Reader {
     hub: Hub,
@@ -296,6 +299,11 @@ impl Reader {
 
     fn hello(&self, message: &str) {
         let window = self.window.id;
+        // A hello is a few hundred bytes; anything larger is not from the runtime and is not read.
+        if message.len() > MAX_HELLO {
+            tracing::warn!(%window, "message refused: it carries no page secret and is too large for a hello");
+            return;
+        }
         let (nonce, origin) = match Request::parse(message) {
             Ok(Request::Hello { nonce, origin }) => (nonce, origin),
             Ok(_) | Err(_) => {

@@ -134,6 +134,8 @@ struct Outbox {
     queue: VecDeque<Queued>,
     /// Bytes queued or handed to the transport and not yet taken by the page.
     bytes: usize,
+    /// Bytes handed to the transport and not yet taken by the page.
+    in_transit: usize,
     /// The endpoint was woken and has not yet found the queue empty.
     woken: bool,
 }
@@ -162,6 +164,11 @@ pub(crate) enum Refusal {
 
 /// The largest delivery assembled from several messages; a single larger message still goes alone.
 const BATCH_BYTES: usize = 1024 * 1024;
+
+/// Bytes handed to the transport and not yet taken by the page beyond which no further delivery is handed out until
+/// the page catches up (one delivery always goes, whatever its size). Keeps a flood from piling up in the page's
+/// process, whatever the window's queue limit.
+const MAX_IN_TRANSIT: usize = 8 * 1024 * 1024;
 
 /// One attached window. Shared by the hub (to push), the transport's link (to receive and deliver) and the tasks
 /// running its calls.
@@ -362,29 +369,30 @@ impl WindowState {
             Some(page) => return Err(Refusal::Foreign(Foreign(Arc::clone(&page.origin)))),
             None => Addressee::NextPage,
         };
-        {
-            let outbox = self.outbox();
-            if outbox.bytes > 0 && outbox.bytes + text.len() > self.max_queued_bytes {
-                return Err(Refusal::Full(Full(outbox.bytes)));
-            }
+        if !self.has_room(text.len()) {
+            return Err(Refusal::Full(Full(self.queued_bytes())));
         }
         self.queue(to, text);
         Ok(())
     }
 
-    /// Waits until the outbox may have room, or the window is detached.
-    pub(crate) async fn wait_for_room(&self) {
-        let notified = self.room.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let has_room = {
-            let outbox = self.outbox();
-            outbox.bytes < self.max_queued_bytes
-        };
-        if has_room || self.is_detached() {
-            return;
+    /// Waits until the outbox has room for a message of `bytes`, or the window is detached.
+    pub(crate) async fn wait_for_room(&self, bytes: usize) {
+        loop {
+            let notified = self.room.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.has_room(bytes) || self.is_detached() {
+                return;
+            }
+            notified.await;
         }
-        notified.await;
+    }
+
+    /// Whether a push of `bytes` would be queued now (the rule [`queue_push`](Self::queue_push) applies).
+    fn has_room(&self, bytes: usize) -> bool {
+        let queued = self.outbox().bytes;
+        queued == 0 || queued + bytes <= self.max_queued_bytes
     }
 
     fn queue(&self, to: Addressee, text: String) {
@@ -414,6 +422,11 @@ impl WindowState {
     pub(crate) fn take_delivery(self: &Arc<Self>) -> Option<Delivery> {
         let current = self.current_page();
         let mut outbox = self.outbox();
+        if outbox.in_transit >= MAX_IN_TRANSIT {
+            // Woken again when the page has taken enough (see `release`).
+            outbox.woken = false;
+            return None;
+        }
         let mut dropped = 0;
         let mut target: Option<Option<Arc<Page>>> = None; // Some(None): a welcome.
         let mut text = String::new();
@@ -460,6 +473,7 @@ impl WindowState {
             text.push_str(&queued.text);
         }
         outbox.bytes -= dropped;
+        outbox.in_transit += taken;
         if target.is_none() {
             outbox.woken = false;
             drop(outbox);
@@ -483,8 +497,16 @@ impl WindowState {
     }
 
     fn release(&self, bytes: usize) {
-        self.outbox().bytes -= bytes;
+        let wake = {
+            let mut outbox = self.outbox();
+            outbox.bytes -= bytes;
+            outbox.in_transit -= bytes;
+            !outbox.queue.is_empty() && !std::mem::replace(&mut outbox.woken, true)
+        };
         self.room.notify_waiters();
+        if wake {
+            self.endpoint.wake();
+        }
     }
 
     /// Bytes queued or in transit for the window.
@@ -629,6 +651,32 @@ mod tests {
         );
         drop(delivery);
         window.queue_push("\"123456\"".into()).unwrap();
+    }
+
+    #[test]
+    fn deliveries_pause_while_too_much_is_in_transit() {
+        let woken = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&woken);
+        let config = WindowConfig::new("app://test");
+        let wake = move || {
+            count.fetch_add(1, Ordering::SeqCst);
+        };
+        let window = Arc::new(WindowState::new(WindowId(1), config, Box::new(wake), usize::MAX));
+        window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        let big = "x".repeat(MAX_IN_TRANSIT);
+        window.queue_push(big.clone()).unwrap();
+        window.queue_push(big).unwrap();
+        let first = window.take_delivery().unwrap();
+        assert!(window.take_delivery().is_none(), "the page has not taken the first yet");
+        let before = woken.load(Ordering::SeqCst);
+        drop(first);
+        assert_eq!(
+            woken.load(Ordering::SeqCst),
+            before + 1,
+            "taking the first wakes the transport"
+        );
+        assert!(window.take_delivery().is_some());
     }
 
     #[test]

@@ -3,15 +3,19 @@
 //! window, and messages to one window arrive in order, so once the marker is there, anything sent before it would be.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use ipc_core::{ipc_service, Error, Service, WindowEventKind, WindowId};
+use ipc_core::{ipc_service, CallContext, Error, Service, WindowEventKind, WindowId};
 use ipc_wry::AppHandle;
 use serde_json::{json, Value};
 
-use crate::{call, eval, json, Scenario, Windows, PATIENCE};
+use crate::{attacks, call, eval, json, Scenario, Windows, PATIENCE};
 
-/// How many calls reached `probe.touch`.
-static TOUCHES: AtomicUsize = AtomicUsize::new(0);
+/// How many calls reached `probe.touch` (and `probe.slow_touch` past its sleep).
+pub static TOUCHES: AtomicUsize = AtomicUsize::new(0);
+
+/// The origin of every call that reached `probe.origin`, as the handler saw it.
+pub static ORIGINS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// A service that counts the calls reaching it.
 #[ipc_service]
@@ -20,6 +24,8 @@ pub trait Probe {
     fn touch(&self) -> usize;
     /// Sleeps, then counts one call: a cancelled call never counts.
     async fn slow_touch(&self, millis: u64) -> usize;
+    /// Records the caller's origin.
+    fn origin(&self, ctx: CallContext);
 }
 
 struct Counting;
@@ -32,6 +38,13 @@ impl Probe for Counting {
     async fn slow_touch(&self, millis: u64) -> usize {
         tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
         self.touch()
+    }
+
+    fn origin(&self, ctx: CallContext) {
+        ORIGINS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(ctx.origin().to_owned());
     }
 }
 
@@ -72,6 +85,25 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         }),
         ("a_page_of_another_origin_cannot_call", |h, w| {
             Box::pin(other_origin(h, w))
+        }),
+        ("frames_of_any_origin_cannot_speak_for_the_window", |h, w| {
+            Box::pin(attacks::frames_cannot_speak_for_the_window(h, w))
+        }),
+        ("a_reload_drops_the_old_page_s_calls_and_their_answers", |h, w| {
+            Box::pin(attacks::a_reload_drops_the_old_page_s_calls(h, w))
+        }),
+        (
+            "pages_going_away_and_foreign_pages_get_nothing_meant_for_the_app",
+            |h, w| Box::pin(attacks::pages_going_away_and_foreign_pages(h, w)),
+        ),
+        ("a_call_flood_is_bounded_and_every_call_settles_once", |h, w| {
+            Box::pin(attacks::a_call_flood_is_bounded_and_every_call_settles_once(h, w))
+        }),
+        ("a_push_flood_waits_for_room_and_arrives_whole_in_order", |h, w| {
+            Box::pin(attacks::a_push_flood_waits_for_room_and_arrives_whole_in_order(h, w))
+        }),
+        ("the_json_test_suite_through_the_webview", |h, w| {
+            Box::pin(attacks::the_json_test_suite_through_the_webview(h, w))
         }),
     ]
 }

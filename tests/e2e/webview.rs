@@ -12,6 +12,7 @@
 //! cargo test -p tests --test webview -- broadcast    # tests whose name contains "broadcast"
 //! ```
 
+mod attacks;
 mod scenarios;
 
 use std::future::Future;
@@ -27,7 +28,7 @@ use tests::{cases, Case, Fixture, FixtureImpl, Outcome, Page};
 /// How long one wait may take, page load included.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 /// How long the whole run may take before the watchdog fails it.
-const RUN_TIMEOUT: Duration = Duration::from_secs(240);
+const RUN_TIMEOUT: Duration = Duration::from_secs(420);
 
 /// The test page: helpers that run a call and store its outcome in the shape of an answer envelope, and that record
 /// pushed events.
@@ -75,6 +76,10 @@ pub struct Windows {
     pub doomed: ipc_core::WindowId,
     /// Reloaded and navigated to another origin during the run.
     pub wanderer: ipc_core::WindowId,
+    /// Reloaded and navigated while calls are in flight and while its page posts during `pagehide`.
+    pub nomad: ipc_core::WindowId,
+    /// Floods the host with calls, and is flooded with pushes.
+    pub flood: ipc_core::WindowId,
 }
 
 /// A test that needs the whole app.
@@ -105,6 +110,8 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let viewer = Capabilities::allow_all().deny("probe.touch").deny("secret.*");
     let app = App::new()
+        // A small queue, so the push flood has to wait for room.
+        .hub(|hub| hub.max_queued_bytes(16 * 1024 * 1024))
         .service(FixtureImpl.into_service())
         .service(kinds::Impl.into_service())
         .service(scenarios::probe_service())
@@ -113,6 +120,8 @@ fn main() -> ExitCode {
         .window(WindowSpec::html("viewer", PAGE).size(400, 300).capabilities(viewer))
         .window(WindowSpec::html("doomed", PAGE).size(400, 300))
         .window(WindowSpec::html("wanderer", PAGE).size(400, 300))
+        .window(WindowSpec::html("nomad", PAGE).size(400, 300))
+        .window(WindowSpec::html("flood", PAGE).size(400, 300))
         .drive(move |handle| match run_all(handle, &selected, &selected_scenarios) {
             0 => Ok(()),
             failed => Err(format!("{failed} end-to-end tests failed")),
@@ -145,6 +154,8 @@ fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scena
         viewer: ids[2],
         doomed: ids[3],
         wanderer: ids[4],
+        nomad: ids[5],
+        flood: ids[6],
     };
     let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
     let loaded = runtime.block_on(async {
@@ -236,7 +247,7 @@ pub async fn call(
     outcome_of(handle, window, name).await
 }
 
-async fn outcome_of(handle: &AppHandle, window: ipc_core::WindowId, name: &str) -> Result<Outcome, String> {
+pub async fn outcome_of(handle: &AppHandle, window: ipc_core::WindowId, name: &str) -> Result<Outcome, String> {
     let outcome = handle
         .wait_for(window, &format!("window.__outcomes[{}]", json(name)), PATIENCE)
         .await

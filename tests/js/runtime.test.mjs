@@ -101,6 +101,17 @@ test("nothing but the hello is posted before the welcome", async () => {
   assert.equal(posted.length, 1);
 });
 
+test("the hello is said again with the same nonce until a welcome arrives, and not after", async () => {
+  const p = page();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const hellos = () => p.posted.filter((text) => text.startsWith("{")).map((text) => JSON.parse(text));
+  assert.equal(hellos().length, 2);
+  assert.equal(hellos()[1].nonce, p.hello.nonce);
+  p.welcome();
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal(hellos().length, 2, "no hello after the welcome");
+});
+
 test("messages queued before the welcome are posted in order right after the ready", () => {
   const p = page();
   p.host.invoke("todos.add", { title: "milk" });

@@ -523,3 +523,11 @@ pub fn rerun_under_xvfb() -> Option<std::process::ExitCode> {
         }
     }
 }
+
+/// The directory of the test corpora from other projects (`tests/corpora`, or `$IPC_CORPORA`).
+pub fn corpora_dir() -> std::path::PathBuf {
+    std::env::var_os("IPC_CORPORA").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora"),
+        std::path::PathBuf::from,
+    )
+}

@@ -387,3 +387,25 @@ async fn a_cancel_of_another_window_s_call_does_nothing() {
     let answer: Value = serde_json::from_str(&caller.next_message().await.unwrap()).unwrap();
     assert_eq!(answer["data"], 1);
 }
+
+#[tokio::test]
+async fn capabilities_judge_a_long_channel_by_its_whole_name() {
+    let hub = hub_with(&Counting::default());
+    let long = format!("counter.{}", "l".repeat(80));
+    let mut denied = TestClient::with_config(
+        &hub,
+        config(Capabilities::allow_all().deny(&long)),
+        TestClient::DEFAULT_ORIGIN,
+    );
+    let answer: Value = serde_json::from_str(&denied.invoke(&long, "{}").await).unwrap();
+    assert_eq!(answer["error"]["kind"], "FORBIDDEN", "an exact deny holds: {answer}");
+    let mut allowed = TestClient::with_config(
+        &hub,
+        config(Capabilities::deny_all().allow(&long)),
+        TestClient::DEFAULT_ORIGIN,
+    );
+    let answer: Value = serde_json::from_str(&allowed.invoke(&long, "{}").await).unwrap();
+    assert_eq!(answer["error"]["kind"], "UNKNOWN_CHANNEL", "an exact allow holds: {answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.len() < 120, "the name is quoted short: {message}");
+}
