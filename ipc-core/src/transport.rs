@@ -394,17 +394,18 @@ impl Reader {
     /// forbidden page learns nothing about which channels exist.
     fn check(&self, page: &Page, channel: &str, direction: Direction) -> Result<(), CallError> {
         let window = self.window.id;
-        let channel = excerpt(channel, 64);
+        // Judged by the whole name; only the message quotes a prefix.
+        let quoted = excerpt(channel, 64);
         if !page.permitted {
             return Err(CallError::new(
                 ErrorCode::Forbidden,
                 format!(
-                    "pages of origin `{}` may not use `{channel}` in {window}",
+                    "pages of origin `{}` may not use `{quoted}` in {window}",
                     excerpt(&page.origin, 64)
                 ),
             ));
         }
-        if !self.window.config.capabilities.permits_for(window, &channel, direction) {
+        if !self.window.config.capabilities.permits_for(window, channel, direction) {
             let verb = if direction == Direction::Invoke {
                 "call"
             } else {
@@ -412,7 +413,7 @@ impl Reader {
             };
             return Err(CallError::new(
                 ErrorCode::Forbidden,
-                format!("{window} may not {verb} `{channel}`"),
+                format!("{window} may not {verb} `{quoted}`"),
             ));
         }
         Ok(())

@@ -405,7 +405,10 @@ async fn capabilities_judge_a_long_channel_by_its_whole_name() {
         TestClient::DEFAULT_ORIGIN,
     );
     let answer: Value = serde_json::from_str(&allowed.invoke(&long, "{}").await).unwrap();
-    assert_eq!(answer["error"]["kind"], "UNKNOWN_CHANNEL", "an exact allow holds: {answer}");
+    assert_eq!(
+        answer["error"]["kind"], "UNKNOWN_CHANNEL",
+        "an exact allow holds: {answer}"
+    );
     let message = answer["error"]["message"].as_str().unwrap();
     assert!(message.len() < 120, "the name is quoted short: {message}");
 }
