@@ -135,10 +135,7 @@ async fn result_unit_ok_is_null() {
 
 #[tokio::test]
 async fn the_context_is_injected_and_is_not_an_argument() {
-    assert_eq!(
-        data("kinds.caller", json!({})).await,
-        json!("window 1 at app://localhost")
-    );
+    assert_eq!(data("kinds.caller", json!({})).await, json!("window 1 at test://app"));
     let answer = call("kinds.caller", json!({"ctx": {}})).await;
     assert_eq!(
         answer["error"]["message"],
