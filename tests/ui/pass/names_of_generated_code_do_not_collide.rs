@@ -36,7 +36,7 @@ fn main() {
         let hub = Hub::builder().service(Impl.into_service()).build().unwrap();
         let mut page = TestClient::new(&hub);
         let answer = page.invoke("clash.methods", r#"{"call": "hi"}"#).await;
-        assert!(answer.contains(r#""data":"hi from app://localhost""#), "{answer}");
+        assert!(answer.contains(r#""data":"hi from test://app""#), "{answer}");
         let answer = page.invoke("clash.descriptor", r#"{"v": 1, "violations": "ab", "output": 3}"#).await;
         assert!(answer.contains(r#""data":6"#), "{answer}");
         let answer = page.invoke("clash.descriptor", r#"{"v": 0, "violations": "", "output": 3}"#).await;
