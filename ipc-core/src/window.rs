@@ -118,8 +118,6 @@ impl fmt::Debug for Page {
 enum Addressee {
     /// One page load; dropped if that page is gone by delivery time.
     Page(Arc<Page>),
-    /// Whatever runtime is waiting for its secret (a welcome carries the nonce that picks the runtime).
-    Welcome,
     /// The window's page of the app's content once one is ready (pushes sent before any page was).
     NextPage,
 }
@@ -131,6 +129,9 @@ struct Queued {
 
 #[derive(Default)]
 struct Outbox {
+    /// Welcomes, for whatever runtime waits for its secret (each carries the nonce that picks the runtime). They go
+    /// before everything else: pushes waiting for the window's first page must not hold up that page's welcome.
+    welcomes: Vec<String>,
     queue: VecDeque<Queued>,
     /// Bytes queued or handed to the transport and not yet taken by the page.
     bytes: usize,
@@ -294,6 +295,7 @@ impl WindowState {
         }
         let mut outbox = self.outbox();
         outbox.queue.clear();
+        outbox.welcomes.clear();
         drop(outbox);
         self.room.notify_waiters();
     }
@@ -358,7 +360,18 @@ impl WindowState {
 
     /// Queues the welcome of a new page.
     pub(crate) fn queue_welcome(&self, text: String) {
-        self.queue(Addressee::Welcome, text);
+        if self.is_detached() {
+            return;
+        }
+        let wake = {
+            let mut outbox = self.outbox();
+            outbox.bytes += text.len();
+            outbox.welcomes.push(text);
+            !std::mem::replace(&mut outbox.woken, true)
+        };
+        if wake {
+            self.endpoint.wake();
+        }
     }
 
     /// Queues a push for the window's current page (or, before any page is ready, the first one that will be), unless
@@ -427,16 +440,23 @@ impl WindowState {
             outbox.woken = false;
             return None;
         }
+        if !outbox.welcomes.is_empty() {
+            let welcomes = std::mem::take(&mut outbox.welcomes);
+            let taken: usize = welcomes.iter().map(String::len).sum();
+            outbox.in_transit += taken;
+            drop(outbox);
+            let text = format!("{}{}{DELIVERY_END}", delivery_start(None), welcomes.join(","));
+            return Some(self.delivery(text, taken));
+        }
         let mut dropped = 0;
-        let mut target: Option<Option<Arc<Page>>> = None; // Some(None): a welcome.
+        let mut target: Option<Arc<Page>> = None;
         let mut text = String::new();
         let mut taken = 0;
         while let Some(front) = outbox.queue.front() {
             let to = match &front.to {
-                Addressee::Page(page) => Some(Arc::clone(page)),
-                Addressee::Welcome => None,
+                Addressee::Page(page) => Arc::clone(page),
                 Addressee::NextPage => match &current {
-                    Some(page) if page.permitted => Some(Arc::clone(page)),
+                    Some(page) if page.permitted => Arc::clone(page),
                     Some(_) => {
                         // The window shows a foreign page: what was meant for the app's page is not for it.
                         let queued = outbox.queue.pop_front().expect("front exists");
@@ -446,23 +466,18 @@ impl WindowState {
                     None => break, // wait for a page to be ready
                 },
             };
-            if to.as_ref().is_some_and(|page| page.is_retired()) {
+            if to.is_retired() {
                 let queued = outbox.queue.pop_front().expect("front exists");
                 dropped += queued.text.len();
                 continue;
             }
             match &target {
                 None => {
+                    text = delivery_start(Some(&to.token));
                     target = Some(to);
-                    text = delivery_start(target.as_ref().and_then(|t| t.as_ref()).map(|p| &*p.token));
                 }
                 Some(existing) => {
-                    let same = match (existing, &to) {
-                        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-                        (None, None) => true,
-                        _ => false,
-                    };
-                    if !same || text.len() >= BATCH_BYTES {
+                    if !Arc::ptr_eq(existing, &to) || text.len() >= BATCH_BYTES {
                         break;
                     }
                     text.push(',');
@@ -487,13 +502,17 @@ impl WindowState {
             self.room.notify_waiters();
         }
         text.push_str(DELIVERY_END);
-        Some(Delivery {
+        Some(self.delivery(text, taken))
+    }
+
+    fn delivery(self: &Arc<Self>, text: String, bytes: usize) -> Delivery {
+        Delivery {
             text,
             credit: Credit {
                 window: Arc::clone(self),
-                bytes: taken,
+                bytes,
             },
-        })
+        }
     }
 
     fn release(&self, bytes: usize) {
@@ -696,6 +715,24 @@ mod tests {
             r#"{"page":"one","messages":[1,2]}"#
         );
         assert!(window.take_delivery().is_none());
+    }
+
+    #[test]
+    fn a_welcome_overtakes_pushes_waiting_for_the_first_page() {
+        let window = window(1 << 20);
+        window.queue_push("1".into()).unwrap();
+        window.queue_welcome("{\"w\":1}".into());
+        assert_eq!(
+            window.take_delivery().unwrap().text(),
+            r#"{"page":null,"messages":[{"w":1}]}"#
+        );
+        assert!(window.take_delivery().is_none(), "the push waits for a page");
+        window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        assert_eq!(
+            window.take_delivery().unwrap().text(),
+            r#"{"page":"one","messages":[1]}"#
+        );
     }
 
     #[test]
