@@ -17,7 +17,11 @@
   const isView = ArrayBuffer.isView;
   const isArray = Array.isArray;
   const toText = String;
-  const post = bridge.post;
+  // In a frame (a window that opted in to frames injects the runtime there too), the runtime speaks through the app
+  // page's runtime, which relays with the browser's word for the frame's origin (see ipc_core::protocol).
+  const topWindow = window.top;
+  const framed = typeof topWindow === "object" && topWindow !== null && topWindow !== window;
+  const post = framed ? (text) => topWindow.postMessage({ __ipcFrame: text }, "*") : bridge.post;
   const pageOrigin = typeof location === "object" && location !== null ? String(location.origin) : "null";
 
   /**
@@ -119,12 +123,15 @@
 
   // This page load's secret, from the host's welcome; until it arrives, messages wait in `unsent`.
   const nonce = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16).padStart(8, "0")).join("");
-  let secret = null;
+  // A frame has no secret of its own: its page's runtime vouches for it. "frame" is what that runtime addresses it by.
+  let secret = framed ? "frame" : null;
   const unsent = [];
 
   /** Posts one envelope (JSON text) under the page's secret, or keeps it until the secret arrives. */
   function postEnvelope(envelope) {
-    if (secret === null) {
+    if (framed) {
+      post(envelope);
+    } else if (secret === null) {
       unsent.push(envelope);
     } else {
       post(`${secret}:${envelope}`);
@@ -301,6 +308,14 @@
 
   /** @param {{type: string, id?: number | null, success?: boolean, data?: unknown, error?: any, channel?: string, payload?: unknown}} message */
   function handle(message) {
+    if (message.type === "frame") {
+      const frame = frameWindows.get(message.frame);
+      if (frame !== undefined) {
+        const delivery = stringify({ page: "frame", messages: [message.message] });
+        frame.source.postMessage({ __ipcFrameDelivery: delivery }, frame.origin === "null" ? "*" : frame.origin);
+      }
+      return;
+    }
     if (message.type === "event") {
       dispatch(message.channel, message.payload);
       return;
@@ -365,6 +380,36 @@
 
   const host = Object.freeze({ invoke, send, postRaw, on, once, off, IpcError, services: {} });
   Object.defineProperty(window, "host", { value: host, writable: false, enumerable: true, configurable: false });
+  /** The frames that have spoken through this page, by number; relayed only when the window allows frames. */
+  const frameNumbers = new Map();
+  const frameWindows = new Map();
+  let nextFrame = 1;
+  if (framed) {
+    window.addEventListener("message", (e) => {
+      const data = e.data;
+      if (e.source === topWindow && data !== null && typeof data === "object"
+        && typeof data.__ipcFrameDelivery === "string") {
+        receive(data.__ipcFrameDelivery);
+      }
+    });
+    return;
+  }
+  if (config.frames) {
+    window.addEventListener("message", (e) => {
+      const data = e.data;
+      if (e.source === null || e.source === window || data === null || typeof data !== "object"
+        || typeof data.__ipcFrame !== "string") {
+        return;
+      }
+      let number = frameNumbers.get(e.source);
+      if (number === undefined) {
+        number = nextFrame++;
+        frameNumbers.set(e.source, number);
+      }
+      frameWindows.set(number, { source: e.source, origin: e.origin });
+      postEnvelope(stringify({ type: "frame", frame: number, origin: e.origin, envelope: data.__ipcFrame }));
+    });
+  }
   bridge.connect(receive);
   // Says hello until welcomed: a welcome evaluated while a navigation commits can be lost, and without a secret the
   // page could never call. Each retry waits twice as long, up to 2 s.

@@ -14,6 +14,7 @@ use crate::hub::Hub;
 use crate::limits::DEFAULT_MAX_REQUEST_SIZE;
 use crate::service::{MethodDescriptor, ServiceDescriptor};
 use crate::typescript::{Declarations, TsInfo, TsType};
+use crate::window::WindowConfig;
 
 const RUNTIME_JS: &str = include_str!("../js/runtime.js");
 
@@ -66,6 +67,10 @@ impl Bridge {
 /// `IpcError`, `services`) and asks the host for the page's secret. Requests larger than `max_request_size` bytes are
 /// refused in the page, before they are sent. Installing it twice is harmless.
 pub fn runtime_script(bridge: &Bridge, max_request_size: usize) -> String {
+    render_runtime(bridge, max_request_size, false)
+}
+
+fn render_runtime(bridge: &Bridge, max_request_size: usize, frames: bool) -> String {
     let mut codes = String::from("{");
     for (i, code) in ErrorCode::ALL.iter().enumerate() {
         let sep = if i == 0 { "" } else { "," };
@@ -73,15 +78,17 @@ pub fn runtime_script(bridge: &Bridge, max_request_size: usize) -> String {
     }
     codes.push('}');
     format!(
-        "{RUNTIME_JS}({{\"codes\":{codes},\"maxRequestSize\":{max_request_size}}}, {{ post: ({}), connect: ({}) }});\n",
+        "{RUNTIME_JS}({{\"codes\":{codes},\"maxRequestSize\":{max_request_size},\"frames\":{frames}}}, {{ post: ({}), connect: ({}) }});\n",
         bridge.post, bridge.connect
     )
 }
 
-/// Everything a transport injects into a page of a window of `hub`: the runtime for `bridge`, then a client for
-/// every registered service.
-pub fn page_script(hub: &Hub, bridge: &Bridge) -> String {
-    let mut script = runtime_script(bridge, hub.limits().max_request_size);
+/// Everything a transport injects into a page of a window of `hub` attached with `config`: the runtime for `bridge`,
+/// then a client for every registered service. When `config` allows frames ([`WindowConfig::allow_frames`]), the
+/// runtime relays its frames' messages, and the transport injects the script into every frame (where it speaks
+/// through the page's runtime), not only the main frame.
+pub fn page_script(hub: &Hub, bridge: &Bridge, config: &WindowConfig) -> String {
+    let mut script = render_runtime(bridge, hub.limits().max_request_size, !config.frames.is_empty());
     script.push_str(&global_client_script(hub.services()));
     script
 }

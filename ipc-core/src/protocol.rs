@@ -69,6 +69,21 @@
 //! rejected (`CANCELLED` or `TIMEOUT`). The host drops the handler's future at its next await and sends no answer. A
 //! cancel for an id not in flight does nothing and leaves nothing behind.
 //!
+//! # Frames (only in windows that allow them)
+//!
+//! A window can allow frames of given origins ([`WindowConfig::allow_frames`](crate::WindowConfig::allow_frames)).
+//! The runtime then runs in every frame too, where it has no secret and posts to its page with `postMessage`. The page's
+//! runtime relays each message under its own secret, with the origin the browser reported for the frame:
+//!
+//! ```json
+//! 9a1e...:{"type": "frame", "frame": 2, "origin": "https://widget.example", "envelope": "{\"type\":\"invoke\",...}"}
+//! ```
+//!
+//! The host judges the envelope as frame 2 of that page: by the frame's origin and its rule's capabilities (frames of
+//! origins without a rule are refused `FORBIDDEN`), with its own ids and calls, which end with the page. Only a page
+//! that may speak for the window can relay. Answers come back wrapped, for the page's runtime to hand to the frame:
+//! `{"type": "frame", "frame": 2, "message": {"type": "answer", ...}}`.
+//!
 //! # Event (host → one or more windows)
 //!
 //! ```json
@@ -112,6 +127,7 @@ enum MessageType {
     Invoke,
     Send,
     Cancel,
+    Frame,
 }
 
 impl MessageType {
@@ -122,6 +138,7 @@ impl MessageType {
             MessageType::Invoke => "invoke",
             MessageType::Send => "send",
             MessageType::Cancel => "cancel",
+            MessageType::Frame => "frame",
         }
     }
 }
@@ -144,6 +161,9 @@ struct Envelope<'a> {
     nonce: Option<Text<'a>>,
     #[serde(borrow, default)]
     origin: Option<Text<'a>>,
+    frame: Option<u32>,
+    #[serde(borrow, default)]
+    envelope: Option<Text<'a>>,
 }
 
 /// A string borrowed from the request text unless it holds escapes (serde borrows a `Cow` only directly, not inside
@@ -172,6 +192,12 @@ pub(crate) enum Request<'a> {
     },
     /// The page gave up on its call `id` (aborted or timed out): no answer.
     Cancel { id: i64 },
+    /// A message of one of the page's frames, relayed by the page's runtime with the origin the browser reported.
+    Frame {
+        frame: u32,
+        origin: Cow<'a, str>,
+        envelope: Cow<'a, str>,
+    },
 }
 
 /// Why a message was refused, with its id if that could still be read, to address the answer.
@@ -240,6 +266,8 @@ impl<'a> Request<'a> {
             payload,
             nonce,
             origin,
+            frame,
+            envelope,
         } = envelope;
         let refuse = |id: Option<i64>, message: String| Refused {
             id,
@@ -262,6 +290,8 @@ impl<'a> Request<'a> {
                 ("payload", payload.is_some()),
                 ("nonce", nonce.is_some()),
                 ("origin", origin.is_some()),
+                ("frame", frame.is_some()),
+                ("envelope", envelope.is_some()),
             ];
             match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
                 Some((name, _)) => Err(refuse(
@@ -316,6 +346,23 @@ impl<'a> Request<'a> {
                 };
                 Request::Cancel { id }
             }
+            MessageType::Frame => {
+                only(&["frame", "origin", "envelope"])?;
+                let (Some(frame), Some(Text(origin)), Some(Text(envelope))) = (frame, origin, envelope) else {
+                    return Err(refuse(None, missing("frame`, `origin` or `envelope")));
+                };
+                if origin.len() > MAX_HELLO_FIELD {
+                    return Err(refuse(
+                        None,
+                        "request is not a valid envelope: frame origin too long".to_owned(),
+                    ));
+                }
+                Request::Frame {
+                    frame,
+                    origin,
+                    envelope,
+                }
+            }
         };
         Ok(request)
     }
@@ -368,6 +415,11 @@ pub(crate) fn encode_event(channel: &str, payload: &RawValue) -> String {
         payload,
     };
     serde_json::to_string(&push).expect("an event envelope always serializes")
+}
+
+/// Wraps a message for frame `frame` of the page it is delivered to: `{"type":"frame","frame":3,"message":...}`.
+pub(crate) fn encode_frame_message(frame: u32, message: &str) -> String {
+    format!(r#"{{"type":"frame","frame":{frame},"message":{message}}}"#)
 }
 
 /// Encodes the welcome of a new page: its secret, for the runtime whose hello carried `nonce`.

@@ -294,6 +294,45 @@ impl Reader {
             }
             Request::Send { channel, payload } => self.message(&page, &channel, payload),
             Request::Cancel { id } => self.window.cancel_call(&page, id),
+            Request::Frame {
+                frame,
+                origin,
+                envelope,
+            } => self.frame(&page, frame, &origin, envelope.into_owned()),
+        }
+    }
+
+    /// A message of frame `frame` of `page`, relayed by the page's runtime: judged as the frame, by its own origin
+    /// and that origin's frame rule. Only the app's own page may relay (a foreign page cannot vouch for anyone).
+    fn frame(&self, page: &Arc<Page>, frame: u32, origin: &str, envelope: String) {
+        let window = self.window.id;
+        if !page.permitted || page.parent.is_some() {
+            tracing::warn!(%window, "frame message refused: relayed by a page that may not speak for the window");
+            return;
+        }
+        let Some(frame) = self.window.frame(page, frame, origin) else {
+            tracing::warn!(%window, "frame message refused: too many frames in one page");
+            return;
+        };
+        let request = match Request::parse(&envelope) {
+            Ok(request) => request,
+            Err(refused) => {
+                return self
+                    .window
+                    .queue_answer(&frame, encode_answer(refused.id, &Err(refused.error)));
+            }
+        };
+        match request {
+            Request::Invoke { id, channel, args } => {
+                let args = args.map(|args| offset_in(&envelope, args.get()));
+                self.invoke(&frame, id, &channel, args, &envelope);
+            }
+            Request::Send { channel, payload } => self.message(&frame, &channel, payload),
+            Request::Cancel { id } => self.window.cancel_call(&frame, id),
+            Request::Hello { .. } | Request::Ready | Request::Frame { .. } => {
+                let error = CallError::new(ErrorCode::InvalidRequest, "a frame sends only invoke, send and cancel");
+                self.window.queue_answer(&frame, encode_answer(None, &Err(error)));
+            }
         }
     }
 
@@ -397,15 +436,20 @@ impl Reader {
         // Judged by the whole name; only the message quotes a prefix.
         let quoted = excerpt(channel, 64);
         if !page.permitted {
+            let what = if page.parent.is_some() { "frames" } else { "pages" };
             return Err(CallError::new(
                 ErrorCode::Forbidden,
                 format!(
-                    "pages of origin `{}` may not use `{quoted}` in {window}",
+                    "{what} of origin `{}` may not use `{quoted}` in {window}",
                     excerpt(&page.origin, 64)
                 ),
             ));
         }
-        if !self.window.config.capabilities.permits_for(window, channel, direction) {
+        if !self
+            .window
+            .capabilities_of(page)
+            .permits_for(window, channel, direction)
+        {
             let verb = if direction == Direction::Invoke {
                 "call"
             } else {

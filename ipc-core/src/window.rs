@@ -56,6 +56,18 @@ pub struct WindowConfig {
     /// The origin of the app's own content in this window (`scheme://host[:port]`). Pages of any other origin not
     /// allowed by the capabilities may not call, send, or receive pushes.
     pub app_origin: String,
+    /// The frames that may speak in this window, by origin, each with its own capabilities. Empty by default: frames
+    /// of every origin are refused.
+    pub frames: Vec<FrameRule>,
+}
+
+/// Frames of one origin allowed to call and send in a window, with what they may do.
+#[derive(Debug, Clone)]
+pub struct FrameRule {
+    /// The frames' origin (`scheme://host[:port]`), as the browser reports it.
+    pub origin: String,
+    /// What such frames may call and send (the window's own capabilities do not apply to them).
+    pub capabilities: Capabilities,
 }
 
 impl WindowConfig {
@@ -64,7 +76,18 @@ impl WindowConfig {
         WindowConfig {
             capabilities: Capabilities::allow_all(),
             app_origin: app_origin.into(),
+            frames: Vec::new(),
         }
+    }
+
+    /// Lets frames of `origin` in the window's app page call and send, as `capabilities` allow. Frames are judged by
+    /// their own origin, which the browser reports to the app page's runtime; frames of other origins stay refused.
+    pub fn allow_frames(mut self, origin: impl Into<String>, capabilities: Capabilities) -> Self {
+        self.frames.push(FrameRule {
+            origin: origin.into().trim_end_matches('/').to_owned(),
+            capabilities,
+        });
+        self
     }
 
     /// Sets what the window may do.
@@ -87,7 +110,16 @@ pub(crate) struct Page {
     seq: u64,
     calls: Mutex<HashMap<i64, (u64, AbortHandle)>>,
     retired: AtomicBool,
+    /// For a frame of a page: that page and the frame's number in it.
+    pub parent: Option<(Arc<Page>, u32)>,
+    /// For a frame: what it may do, from its origin's rule (`None` for a page, or a frame of an origin without one).
+    pub frame_capabilities: Option<Capabilities>,
+    /// The frames of this page that have spoken, by number.
+    frames: Mutex<HashMap<u32, Arc<Page>>>,
 }
+
+/// Frames one page may speak for; messages of further frames are refused.
+const MAX_FRAMES: usize = 64;
 
 /// A page already has a call with this id in flight.
 #[derive(Debug)]
@@ -233,6 +265,9 @@ impl WindowState {
             seq: pages.next_seq,
             calls: Mutex::default(),
             retired: AtomicBool::new(false),
+            parent: None,
+            frame_capabilities: None,
+            frames: Mutex::default(),
         });
         if pages.waiting.len() == MAX_WAITING_PAGES {
             pages.waiting.pop_front();
@@ -273,8 +308,56 @@ impl WindowState {
     }
 
     /// Retires `page`: its calls' futures are dropped and its later messages refused.
+    /// The frame numbered `frame` of `page`, whose origin is `origin` (as the browser reported it to the page's
+    /// runtime), made on its first message. `None` beyond [`MAX_FRAMES`] frames, or if the page is itself a frame.
+    pub(crate) fn frame(&self, page: &Arc<Page>, frame: u32, origin: &str) -> Option<Arc<Page>> {
+        if page.parent.is_some() {
+            return None;
+        }
+        let mut frames = page.frames.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = frames.get(&frame).filter(|f| *f.origin == *origin) {
+            return Some(Arc::clone(existing));
+        }
+        if frames.len() >= MAX_FRAMES && !frames.contains_key(&frame) {
+            return None;
+        }
+        let rule = self.config.frames.iter().find(|rule| rule.origin == origin);
+        let child = Arc::new(Page {
+            token: Arc::clone(&page.token),
+            origin: Arc::from(origin),
+            permitted: rule.is_some(),
+            seq: page.seq,
+            calls: Mutex::default(),
+            retired: AtomicBool::new(page.is_retired()),
+            parent: Some((Arc::clone(page), frame)),
+            frame_capabilities: rule.map(|rule| rule.capabilities.clone()),
+            frames: Mutex::default(),
+        });
+        // A frame that navigated to another origin is a new frame: the old one's calls end.
+        if let Some(old) = frames.insert(frame, Arc::clone(&child)) {
+            drop(frames);
+            self.retire(&old);
+        }
+        Some(child)
+    }
+
+    /// What `page` may do: its frame rule's capabilities for a frame, the window's for a page.
+    pub(crate) fn capabilities_of<'a>(&'a self, page: &'a Page) -> &'a Capabilities {
+        page.frame_capabilities.as_ref().unwrap_or(&self.config.capabilities)
+    }
+
     fn retire(&self, page: &Page) {
         page.retired.store(true, Ordering::Release);
+        let frames: Vec<Arc<Page>> = page
+            .frames
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, frame)| frame)
+            .collect();
+        for frame in frames {
+            self.retire(&frame);
+        }
         let calls: Vec<(u64, AbortHandle)> = page.calls().drain().map(|(_, call)| call).collect();
         self.in_flight.fetch_sub(calls.len(), Ordering::AcqRel);
         for (_, handle) in calls {
@@ -355,7 +438,14 @@ impl WindowState {
             tracing::debug!(window = %self.id, "answer dropped: the page that asked is gone");
             return;
         }
-        self.queue(Addressee::Page(Arc::clone(page)), text);
+        match &page.parent {
+            // A frame's answer travels to its page's runtime, which hands it to the frame.
+            Some((parent, frame)) => self.queue(
+                Addressee::Page(Arc::clone(parent)),
+                crate::protocol::encode_frame_message(*frame, &text),
+            ),
+            None => self.queue(Addressee::Page(Arc::clone(page)), text),
+        }
     }
 
     /// Queues the welcome of a new page.

@@ -21,6 +21,7 @@ pub struct WindowSpec {
     pub(crate) size: (u32, u32),
     pub(crate) content: Content,
     pub(crate) capabilities: Capabilities,
+    pub(crate) frames: Vec<(String, Capabilities)>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +41,7 @@ impl WindowSpec {
             size: (800, 600),
             content: Content::Html(Arc::from(html.into())),
             capabilities: Capabilities::allow_all(),
+            frames: Vec::new(),
         }
     }
 
@@ -51,6 +53,7 @@ impl WindowSpec {
             size: (800, 600),
             content: Content::Url(url.into()),
             capabilities: Capabilities::allow_all(),
+            frames: Vec::new(),
         }
     }
 
@@ -58,6 +61,14 @@ impl WindowSpec {
     /// channel, only the app's own origin).
     pub fn capabilities(mut self, capabilities: Capabilities) -> Self {
         self.capabilities = capabilities;
+        self
+    }
+
+    /// Lets frames of `origin` in the window's page call and send, as `capabilities` allow (the window's own
+    /// capabilities do not apply to them). Frames of other origins stay refused. The runtime is then injected into
+    /// every frame, where it speaks through the page's runtime.
+    pub fn allow_frames(mut self, origin: impl Into<String>, capabilities: Capabilities) -> Self {
+        self.frames.push((origin.into(), capabilities));
         self
     }
 
@@ -80,7 +91,10 @@ impl WindowSpec {
                 .parse::<wry::http::Uri>()
                 .map_or_else(|_| url.clone(), |uri| origin_of(&uri)),
         };
-        WindowConfig::new(app_origin).capabilities(self.capabilities.clone())
+        let config = WindowConfig::new(app_origin).capabilities(self.capabilities.clone());
+        self.frames.iter().fold(config, |config, (origin, capabilities)| {
+            config.allow_frames(origin.clone(), capabilities.clone())
+        })
     }
 }
 
@@ -97,14 +111,16 @@ pub(crate) fn wire<'a>(
     spec: &WindowSpec,
 ) -> WebViewBuilder<'a> {
     let bridge = Bridge::new(
-        "(() => { const ipc = window.ipc; const send = ipc.postMessage; const apply = Reflect.apply; \
-         return (text) => apply(send, ipc, [text]); })()",
+        "(() => { const ipc = window.ipc; if (ipc === undefined) { return () => {}; } const send = ipc.postMessage; \
+         const apply = Reflect.apply; return (text) => apply(send, ipc, [text]); })()",
         format!("(receive) => Object.defineProperty(window, {deliver:?}, {{ value: receive }})"),
     );
-    let script = client::page_script(link.hub(), &bridge);
+    let config = spec.config();
+    let script = client::page_script(link.hub(), &bridge, &config);
+    let main_frame_only = config.frames.is_empty();
     let link = Arc::downgrade(link);
     let builder = builder
-        .with_initialization_script_for_main_only(script, true)
+        .with_initialization_script_for_main_only(script, main_frame_only)
         .with_ipc_handler(move |request: Request<String>| {
             // On the UI thread: hand over and return; the page secret in the message says who sent it.
             if let Some(link) = link.upgrade() {

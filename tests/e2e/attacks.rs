@@ -33,9 +33,20 @@ const FRAME_ATTACK: &str = r#"
 })();
 "#;
 
+/// What a frame in a window that allows frames does with the runtime injected into it: call a channel its origin's
+/// rule allows and one it does not, and report to the page.
+const WIDGET: &str = r#"
+(async () => {
+  const report = { hasHost: window.host !== undefined };
+  try { await host.invoke("probe.origin", {}); report.origin = "ok"; } catch (e) { report.origin = e.kind; }
+  try { await host.invoke("fixture.add", { a: 1, b: 2 }); report.add = "ok"; } catch (e) { report.add = e.kind; }
+  parent.postMessage({ widget: report }, "*");
+})();
+"#;
+
 /// The loopback web server hostile content is served from (a cross-origin frame, a foreign page). Any path answers
 /// the same page: it runs [`FRAME_ATTACK`] when framed, and records what it receives when it is the top page.
-fn loopback() -> &'static str {
+pub fn loopback() -> &'static str {
     static ORIGIN: OnceLock<String> = OnceLock::new();
     ORIGIN.get_or_init(|| {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
@@ -46,14 +57,18 @@ fn loopback() -> &'static str {
                 let mut request = [0u8; 4096];
                 let _ = stream.read(&mut request);
                 let attack = FRAME_ATTACK.replace("KIND", "\"cross-origin\"");
-                let body = format!(
+                let body = if request.starts_with(b"GET /widget") {
+                    format!("<!doctype html><html><body><script>{WIDGET}</script></body></html>")
+                } else {
+                    format!(
                     "<!doctype html><html><body><p>elsewhere</p><script>\
                      window.__seen = [];\
                      if (window.host !== undefined) {{ host.on('host:unclaimed', (m) => __seen.push(m)); \
                        host.on('e2e.secret', (p) => __seen.push(p)); }}\
                      if (window.parent !== window) {{ {attack} }}\
                      </script></body></html>"
-                );
+                    )
+                };
                 let response = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
@@ -127,6 +142,59 @@ pub async fn frames_cannot_speak_for_the_window(handle: &AppHandle, w: &Windows)
         return Err(format!("no frame could post at all, so nothing was tried: {reports}"));
     }
     println!("      frames that could post to the host (all refused): {posted:?}");
+    Ok(())
+}
+
+/// A window that allows frames of one origin: such a frame calls what its rule allows, is refused the rest, and its
+/// handler sees the frame's origin; a frame of the app's own origin (which has no rule) is refused everything.
+pub async fn an_allowed_frame_speaks_with_its_own_origin_and_capabilities(
+    handle: &AppHandle,
+    w: &Windows,
+) -> Result<(), String> {
+    let window = w.framed;
+    let origins_before = ORIGINS.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let script = format!(
+        r#"(() => {{
+          window.__widgets = [];
+          window.addEventListener("message", (e) => {{ if (e.data && e.data.widget) __widgets.push([e.origin, e.data.widget]); }});
+          const allowed = document.createElement("iframe");
+          allowed.src = {widget_url};
+          document.body.appendChild(allowed);
+          const same = document.createElement("iframe");
+          same.srcdoc = "<script>" + {widget} + "</" + "script>";
+          document.body.appendChild(same);
+          return true;
+        }})()"#,
+        widget_url = json(&format!("{}/widget", loopback())),
+        widget = json(WIDGET),
+    );
+    eval(handle, window, &script).await?;
+    let reports = handle
+        .wait_for(window, "__widgets.length === 2 && __widgets", PATIENCE)
+        .await
+        .map_err(|e| format!("the frames did not both report: {e}"))?;
+    let reports: Value = serde_json::from_str(&reports).map_err(|e| e.to_string())?;
+    let by_origin = |origin: &str| {
+        reports
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r[0] == json!(origin)))
+            .map(|r| r[1].clone())
+            .unwrap_or(Value::Null)
+    };
+    expect_eq(
+        "the allowed frame",
+        &by_origin(loopback()),
+        &json!({ "hasHost": true, "origin": "ok", "add": "FORBIDDEN" }),
+    )?;
+    expect_eq(
+        "the frame of the app's origin",
+        &by_origin("app://localhost"),
+        &json!({ "hasHost": true, "origin": "FORBIDDEN", "add": "FORBIDDEN" }),
+    )?;
+    let origins: Vec<String> = ORIGINS.lock().unwrap_or_else(|e| e.into_inner())[origins_before..].to_vec();
+    if origins != [loopback().to_owned()] {
+        return Err(format!("the handler saw the origins {origins:?}"));
+    }
     Ok(())
 }
 

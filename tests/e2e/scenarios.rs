@@ -89,6 +89,14 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         ("frames_of_any_origin_cannot_speak_for_the_window", |h, w| {
             Box::pin(attacks::frames_cannot_speak_for_the_window(h, w))
         }),
+        (
+            "an_allowed_frame_speaks_with_its_own_origin_and_capabilities",
+            |h, w| {
+                Box::pin(attacks::an_allowed_frame_speaks_with_its_own_origin_and_capabilities(
+                    h, w,
+                ))
+            },
+        ),
         ("a_reload_drops_the_old_page_s_calls_and_their_answers", |h, w| {
             Box::pin(attacks::a_reload_drops_the_old_page_s_calls(h, w))
         }),

@@ -80,6 +80,8 @@ pub struct Windows {
     pub nomad: ipc_core::WindowId,
     /// Floods the host with calls, and is flooded with pushes.
     pub flood: ipc_core::WindowId,
+    /// Allows frames of the loopback origin to call `probe.*`.
+    pub framed: ipc_core::WindowId,
 }
 
 /// A test that needs the whole app.
@@ -122,6 +124,11 @@ fn main() -> ExitCode {
         .window(WindowSpec::html("wanderer", PAGE).size(400, 300))
         .window(WindowSpec::html("nomad", PAGE).size(400, 300))
         .window(WindowSpec::html("flood", PAGE).size(400, 300))
+        .window(
+            WindowSpec::html("framed", PAGE)
+                .size(400, 300)
+                .allow_frames(attacks::loopback(), Capabilities::deny_all().allow("probe.*")),
+        )
         .drive(move |handle| match run_all(handle, &selected, &selected_scenarios) {
             0 => Ok(()),
             failed => Err(format!("{failed} end-to-end tests failed")),
@@ -156,6 +163,7 @@ fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scena
         wanderer: ids[4],
         nomad: ids[5],
         flood: ids[6],
+        framed: ids[7],
     };
     let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
     let loaded = runtime.block_on(async {

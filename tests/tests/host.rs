@@ -412,3 +412,71 @@ async fn capabilities_judge_a_long_channel_by_its_whole_name() {
     let message = answer["error"]["message"].as_str().unwrap();
     assert!(message.len() < 120, "the name is quoted short: {message}");
 }
+
+/// A frame message as the page's runtime relays it.
+fn from_frame(frame: u32, origin: &str, envelope: &str) -> String {
+    json!({"type": "frame", "frame": frame, "origin": origin, "envelope": envelope}).to_string()
+}
+
+#[tokio::test]
+async fn an_allowed_frame_calls_with_its_own_capabilities_and_origin() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let config = config(Capabilities::allow_all())
+        .allow_frames("https://widget.example", Capabilities::deny_all().allow("counter.bump"));
+    let mut page = TestClient::with_config(&hub, config, TestClient::DEFAULT_ORIGIN);
+    let bump = r#"{"type":"invoke","id":1,"channel":"counter.bump"}"#;
+    let answer: Value =
+        serde_json::from_str(&page.request(&from_frame(3, "https://widget.example", bump)).await).unwrap();
+    assert_eq!(
+        answer,
+        json!({"type": "frame", "frame": 3, "message": {"type": "answer", "id": 1, "success": true, "data": 1, "error": null}})
+    );
+    let slow = r#"{"type":"invoke","id":2,"channel":"counter.slow_bump","args":{"millis":1}}"#;
+    let answer: Value =
+        serde_json::from_str(&page.request(&from_frame(3, "https://widget.example", slow)).await).unwrap();
+    assert_eq!(
+        answer["message"]["error"]["kind"], "FORBIDDEN",
+        "the frame's own capabilities: {answer}"
+    );
+    // The page itself keeps the window's capabilities.
+    let answer: Value = serde_json::from_str(&page.invoke("counter.slow_bump", r#"{"millis":1}"#).await).unwrap();
+    assert_eq!(answer["data"], 2);
+}
+
+#[tokio::test]
+async fn frames_of_other_origins_or_of_windows_without_frame_rules_are_refused() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let bump = r#"{"type":"invoke","id":1,"channel":"counter.bump"}"#;
+    let allowing = config(Capabilities::allow_all()).allow_frames("https://widget.example", Capabilities::allow_all());
+    let mut page = TestClient::with_config(&hub, allowing, TestClient::DEFAULT_ORIGIN);
+    let answer: Value =
+        serde_json::from_str(&page.request(&from_frame(1, "https://evil.example", bump)).await).unwrap();
+    assert_eq!(
+        answer["message"]["error"]["message"],
+        format!(
+            "frames of origin `https://evil.example` may not use `counter.bump` in {}",
+            page.window()
+        )
+    );
+    let mut plain = TestClient::new(&hub);
+    let answer: Value = serde_json::from_str(&plain.request(&from_frame(1, "null", bump)).await).unwrap();
+    assert_eq!(answer["message"]["error"]["kind"], "FORBIDDEN");
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0, "no frame call reached the handler");
+}
+
+#[tokio::test]
+async fn a_foreign_page_cannot_vouch_for_a_frame() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let allowing = config(Capabilities::allow_all()).allow_frames("https://widget.example", Capabilities::allow_all());
+    let mut foreign = TestClient::with_config(&hub, allowing, "https://evil.example");
+    foreign.post(&from_frame(
+        1,
+        "https://widget.example",
+        r#"{"type":"invoke","id":1,"channel":"counter.bump"}"#,
+    ));
+    assert_eq!(next(&mut foreign).await, None);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
