@@ -463,26 +463,30 @@ pub async fn a_push_flood_waits_for_room_and_arrives_whole_in_order(
             Ok::<(), String>(())
         }
     });
-    let mut peak_queued = 0;
-    let mut peak_web = web_before;
-    let mut ticks = 0;
-    while !sender.is_finished() {
-        ticks += 1;
-        if ticks % 500 == 0 {
-            let probe = handle.evaluate(w.main, "1").map_err(|e| e.to_string())?;
-            let ui = tokio::time::timeout(Duration::from_secs(2), probe).await.is_ok();
-            let probe2 = handle.evaluate(window, "__pushes.count").map_err(|e| e.to_string())?;
-            let page = tokio::time::timeout(Duration::from_secs(2), probe2).await;
-            return Err(format!(
-                "the push flood stalled: {} bytes wait for the window; UI thread answering: {ui}; flood page: {page:?}",
-                hub.queued_bytes(window)
-            ));
+    // Sampled from a thread of its own: the sender may run many pushes without yielding to this task.
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = std::thread::spawn({
+        let (hub, sampling) = (hub.clone(), std::sync::Arc::clone(&sampling));
+        move || {
+            let (mut peak_queued, mut peak_web) = (0, web_before);
+            while sampling.load(Ordering::Acquire) {
+                peak_queued = peak_queued.max(hub.queued_bytes(window));
+                peak_web = f64::max(peak_web, rss_mib().1);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            (peak_queued, peak_web)
         }
-        peak_queued = peak_queued.max(hub.queued_bytes(window));
-        peak_web = f64::max(peak_web, rss_mib().1);
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    sender.await.map_err(|e| e.to_string())??;
+    });
+    let sent = tokio::time::timeout(Duration::from_secs(120), sender).await;
+    sampling.store(false, Ordering::Release);
+    let (peak_queued, peak_web) = sampler.join().map_err(|_| "the sampler panicked".to_owned())?;
+    let Ok(sender) = sent else {
+        return Err(format!(
+            "the push flood stalled: {} bytes wait for the window",
+            hub.queued_bytes(window)
+        ));
+    };
+    sender.map_err(|e| e.to_string())??;
     let done = format!("__pushes.count === {pushes} && __pushes");
     let state = handle
         .wait_for(window, &done, Duration::from_secs(120))
