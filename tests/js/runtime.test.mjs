@@ -10,6 +10,7 @@ import vm from "node:vm";
 
 const RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS, "utf8");
 const SMALL_RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS_SMALL, "utf8");
+const FRAMES_RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS_FRAMES, "utf8");
 const SMALL_LIMIT = Number(process.env.IPC_RUNTIME_JS_SMALL_LIMIT);
 
 const ORIGIN = "app://localhost";
@@ -456,4 +457,66 @@ test("patched globals never see the messages of a delivery for another page", ()
   p.deliver(OTHER_SECRET, [event("x", "meant for another page"), ok(1, "meant for another page")]);
   assert.deepEqual(payloads, []);
   assert.deepEqual(plain(seen).filter((text) => text.includes("another page") || text.includes(OTHER_SECRET)), []);
+});
+
+/** A fake window whose `message` listeners can be fired by hand, as frames and pages post to each other. */
+function messaging(extra = {}) {
+  const listeners = [];
+  const window = {
+    __post: () => {},
+    addEventListener: (type, listener) => { if (type === "message") listeners.push(listener); },
+    ...extra,
+  };
+  window.fire = (event) => listeners.forEach((listener) => listener(event));
+  return window;
+}
+
+function runIn(window, runtime) {
+  const context = vm.createContext({
+    window, location: { origin: ORIGIN }, crypto: webcrypto, TextEncoder, setTimeout, clearTimeout,
+    console: { error: () => {} },
+  });
+  vm.runInContext(runtime, context);
+  return context;
+}
+
+test("a page of a window that allows frames relays a frame's message with the browser's origin, and its answer back", () => {
+  const posted = [];
+  const window = messaging({ __post: (text) => posted.push(text) });
+  window.top = window;
+  runIn(window, FRAMES_RUNTIME);
+  const hello = JSON.parse(posted[0]);
+  window.__deliver(JSON.stringify({ page: null, messages: [{ type: "welcome", nonce: hello.nonce, page: SECRET }] }));
+  const toFrame = [];
+  const frame = { postMessage: (data, origin) => toFrame.push([data, origin]) };
+  const envelope = '{"type":"invoke","id":1,"channel":"probe.touch","args":{}}';
+  window.fire({ source: frame, origin: "https://widget.example", data: { __ipcFrame: envelope } });
+  assert.deepEqual(JSON.parse(posted.at(-1).slice(SECRET.length + 1)),
+    { type: "frame", frame: 1, origin: "https://widget.example", envelope });
+  const answer = { type: "answer", id: 1, success: true, data: 1, error: null };
+  window.__deliver(JSON.stringify({ page: SECRET, messages: [{ type: "frame", frame: 1, message: answer }] }));
+  assert.deepEqual(plain(toFrame), [[{ __ipcFrameDelivery: JSON.stringify({ page: "frame", messages: [answer] }) },
+    "https://widget.example"]]);
+});
+
+test("a page of a window without frame rules relays nothing", () => {
+  const posted = [];
+  const window = messaging({ __post: (text) => posted.push(text) });
+  window.top = window;
+  runIn(window, RUNTIME);
+  window.fire({ source: {}, origin: "https://widget.example", data: { __ipcFrame: "{}" } });
+  assert.equal(posted.length, 1, "only the hello");
+});
+
+test("a frame speaks through its page, without a hello, and takes deliveries only from its page", async () => {
+  const toTop = [];
+  const top = { postMessage: (data, origin) => toTop.push([data, origin]) };
+  const window = messaging({ top });
+  const context = runIn(window, FRAMES_RUNTIME);
+  const call = context.window.host.invoke("probe.touch", {});
+  assert.deepEqual(plain(toTop), [[{ __ipcFrame: '{"type":"invoke","id":1,"channel":"probe.touch","args":{}}' }, "*"]]);
+  const answer = (data) => JSON.stringify({ page: "frame", messages: [{ type: "answer", id: 1, success: true, data, error: null }] });
+  window.fire({ source: {}, data: { __ipcFrameDelivery: answer("from a sibling frame") } });
+  window.fire({ source: top, data: { __ipcFrameDelivery: answer(7) } });
+  assert.equal(await call, 7);
 });

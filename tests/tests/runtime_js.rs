@@ -4,14 +4,15 @@
 
 use std::process::Command;
 
-use ipc_core::client::{runtime_script, Bridge};
+use ipc_core::client::{page_script, runtime_script, Bridge};
 use ipc_core::limits::DEFAULT_MAX_REQUEST_SIZE;
+use ipc_core::{Capabilities, Hub, WindowConfig};
 
 /// The request size limit of the second rendering, small enough for a test to reach it.
 const SMALL_MAX_REQUEST_SIZE: usize = 64;
 
 /// How many tests `runtime.test.mjs` holds: a test that silently stops running is a failure too.
-const NODE_TESTS: usize = 40;
+const NODE_TESTS: usize = 43;
 
 #[test]
 fn runtime_logic_passes_its_node_tests() {
@@ -26,6 +27,12 @@ fn runtime_logic_passes_its_node_tests() {
     std::fs::write(&script, runtime_script(&bridge, DEFAULT_MAX_REQUEST_SIZE)).unwrap();
     let small = dir.join("runtime-small.js");
     std::fs::write(&small, runtime_script(&bridge, SMALL_MAX_REQUEST_SIZE)).unwrap();
+    // For a window that allows frames: the page relays its frames' messages, and a frame speaks through its page.
+    let framing = dir.join("runtime-frames.js");
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let hub = runtime.block_on(async { Hub::builder().build().unwrap() });
+    let config = WindowConfig::new("app://localhost").allow_frames("https://widget.example", Capabilities::allow_all());
+    std::fs::write(&framing, page_script(&hub, &bridge, &config)).unwrap();
 
     let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/js/runtime.test.mjs");
     let out = Command::new("node")
@@ -33,6 +40,7 @@ fn runtime_logic_passes_its_node_tests() {
         .arg(tests)
         .env("IPC_RUNTIME_JS", &script)
         .env("IPC_RUNTIME_JS_SMALL", &small)
+        .env("IPC_RUNTIME_JS_FRAMES", &framing)
         .env("IPC_RUNTIME_JS_SMALL_LIMIT", SMALL_MAX_REQUEST_SIZE.to_string())
         .output()
         .expect("node runs (scripts/test installs Node.js)");
