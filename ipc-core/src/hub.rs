@@ -9,7 +9,6 @@ use serde::Serialize;
 use tokio::runtime::Handle;
 use tokio::sync::Mutex as AsyncMutex;
 
-use crate::capability::Direction;
 use crate::error::Error;
 use crate::event::{Event, EventStream, Filter, Subscribers, Subscription};
 use crate::json::to_renderer_json;
@@ -256,12 +255,17 @@ impl Hub {
         payload: &T,
     ) -> Result<(), Error> {
         let target = self.receiver(window, channel)?;
-        let message = event_message(channel, payload)?;
+        let mut message = event_message(channel, payload)?;
         loop {
-            match push(&target, channel, message.clone()) {
-                Err(Error::QueueFull { .. }) if !target.is_detached() => target.wait_for_room(message.len()).await,
-                Err(Error::QueueFull { .. }) => return Err(Error::WindowNotFound(window)),
-                other => return other,
+            match target.queue_push(message) {
+                Ok(()) => return Ok(()),
+                // The push comes back with the refusal: wait for room and try again, without a copy.
+                Err(Refusal::Full { text, .. }) if !target.is_detached() => {
+                    target.wait_for_room(text.len()).await;
+                    message = text;
+                }
+                Err(Refusal::Full { .. }) => return Err(Error::WindowNotFound(window)),
+                Err(refusal) => return Err(refused(&target, channel, refusal)),
             }
         }
     }
@@ -269,7 +273,7 @@ impl Hub {
     /// The window, if it is attached and may receive `channel`.
     fn receiver(&self, window: WindowId, channel: &str) -> Result<Arc<WindowState>, Error> {
         let target = self.window(window).ok_or(Error::WindowNotFound(window))?;
-        if !may_receive(&target, channel) {
+        if !target.may_receive(channel) {
             return Err(Error::Forbidden {
                 window,
                 channel: channel.to_owned(),
@@ -395,35 +399,34 @@ impl Hub {
     }
 }
 
-/// The one rule for whether a window may receive pushes on `channel`.
-fn may_receive(window: &WindowState, channel: &str) -> bool {
-    window
-        .config
-        .capabilities
-        .permits_for(window.id, channel, Direction::Receive)
-}
-
 /// Queues `message` for `window`, turning a refusal into the host API's error.
 fn push(window: &WindowState, channel: &str, message: String) -> Result<(), Error> {
-    window.queue_push(message).map_err(|refusal| match refusal {
-        Refusal::Full(full) => Error::QueueFull {
+    window
+        .queue_push(message)
+        .map_err(|refusal| refused(window, channel, refusal))
+}
+
+/// The host API's error for a refused push.
+fn refused(window: &WindowState, channel: &str, refusal: Refusal) -> Error {
+    match refusal {
+        Refusal::Full { queued, .. } => Error::QueueFull {
             window: window.id,
             channel: channel.to_owned(),
-            queued: full.0,
+            queued,
         },
-        Refusal::Foreign(foreign) => Error::ForeignPage {
+        Refusal::Foreign(origin) => Error::ForeignPage {
             window: window.id,
-            origin: foreign.0.to_string(),
+            origin: origin.to_string(),
             channel: channel.to_owned(),
         },
-    })
+    }
 }
 
 /// Queues `message` for every target permitted to receive `channel` and able to take it; returns how many.
 fn push_to_each(targets: &[Arc<WindowState>], channel: &str, message: &str) -> usize {
     targets
         .iter()
-        .filter(|window| may_receive(window, channel))
+        .filter(|window| window.may_receive(channel))
         .filter(|window| match push(window, channel, message.to_owned()) {
             Ok(()) => true,
             Err(err) => {

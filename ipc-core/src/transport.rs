@@ -148,7 +148,8 @@ impl WindowLink {
                 format!("the host has {pending} bytes of this page's requests to read; try again later"),
             );
             if let Some((secret, envelope)) = split_secret(&message) {
-                if let Some(page) = self.window.page(secret) {
+                // Only the current page is answered from here: adopting a newer one would overtake its messages.
+                if let Some(page) = self.window.current_page().filter(|page| page.is_secret(secret)) {
                     self.window
                         .queue_answer(&page, encode_answer(peek_id(envelope), &Err(error)));
                 }
@@ -184,13 +185,7 @@ impl WindowLink {
     /// `window:<kind>` if its capabilities let it. For a close, use [`close`](Self::close).
     pub fn window_event(&self, kind: WindowEventKind) {
         let event = Event::window_event(self.id(), kind);
-        if kind != WindowEventKind::Close
-            && self
-                .window
-                .config
-                .capabilities
-                .permits_for(self.id(), event.channel(), Direction::Receive)
-        {
+        if kind != WindowEventKind::Close && self.window.may_receive(event.channel()) {
             if let Err(refused) = self
                 .window
                 .queue_push(encode_event(event.channel(), event.payload_raw()))
@@ -236,6 +231,17 @@ impl fmt::Debug for WindowLink {
 /// The largest hello read.
 const MAX_HELLO: usize = 1024;
 
+/// A call that passed every check, ready to run.
+struct Admitted {
+    /// The channel, as the router names it.
+    channel: &'static str,
+    /// The call's number, for `WindowState::finish_call`.
+    number: u64,
+    /// Lets a cancel or the page's retirement drop the call's future.
+    registration: futures::future::AbortRegistration,
+    deadline: Option<std::time::Duration>,
+}
+
 /// Reads one window's messages, in order.
 struct Reader {
     hub: Hub,
@@ -270,43 +276,53 @@ impl Reader {
                 .window
                 .queue_answer(&page, encode_answer(peek_id(envelope), &Err(error)));
         }
-        let request = match Request::parse(envelope) {
-            Ok(request) => request,
+        let start = secret.len() + 1;
+        self.envelope(&page, message, start);
+    }
+
+    /// Acts on the envelope at `text[start..]`, from `page` (a page, or a frame its page relayed). The text is owned so
+    /// a call can keep it and read its arguments in place, without a copy.
+    fn envelope(&self, page: &Arc<Page>, text: String, start: usize) {
+        let is_frame = page.parent.is_some();
+        let (id, args, admitted) = match Request::parse(&text[start..]) {
             Err(refused) => {
                 return self
                     .window
-                    .queue_answer(&page, encode_answer(refused.id, &Err(refused.error)));
+                    .queue_answer(page, encode_answer(refused.id, &Err(refused.error)));
             }
-        };
-        match request {
-            Request::Hello { .. } => {
-                let error = CallError::new(
-                    ErrorCode::InvalidRequest,
-                    "a page says hello only once, without a secret",
-                );
-                self.window.queue_answer(&page, encode_answer(None, &Err(error)));
+            Ok(Request::Invoke { id, channel, args }) => {
+                let args = args.map(|args| offset_in(&text, args.get()));
+                match self.admit(page, id, &channel) {
+                    Some(admitted) => (id, args, admitted),
+                    None => return,
+                }
             }
-            Request::Ready => {}
-            Request::Invoke { id, channel, args } => {
-                let args = args.map(|args| offset_in(envelope, args.get()));
-                let args = args.map(|range| range.start + secret.len() + 1..range.end + secret.len() + 1);
-                self.invoke(&page, id, &channel, args, &message);
-            }
-            Request::Send { channel, payload } => self.message(&page, &channel, payload),
-            Request::Cancel { id } => self.window.cancel_call(&page, id),
-            Request::Frame {
+            Ok(Request::Send { channel, payload }) => return self.message(page, &channel, payload),
+            Ok(Request::Cancel { id }) => return self.window.cancel_call(page, id),
+            Ok(Request::Ready) if !is_frame => return,
+            Ok(Request::Frame {
                 frame,
                 origin,
                 envelope,
-            } => self.frame(&page, frame, &origin, envelope.into_owned()),
-        }
+            }) if !is_frame => return self.frame(page, frame, &origin, envelope.into_owned()),
+            Ok(Request::Hello { .. } | Request::Ready | Request::Frame { .. }) => {
+                let error = if is_frame {
+                    "a frame sends only invoke, send and cancel"
+                } else {
+                    "a page says hello only once, without a secret"
+                };
+                let error = CallError::new(ErrorCode::InvalidRequest, error);
+                return self.window.queue_answer(page, encode_answer(None, &Err(error)));
+            }
+        };
+        self.spawn_call(page, id, args, admitted, text);
     }
 
     /// A message of frame `frame` of `page`, relayed by the page's runtime: judged as the frame, by its own origin
     /// and that origin's frame rule. Only the app's own page may relay (a foreign page cannot vouch for anyone).
     fn frame(&self, page: &Arc<Page>, frame: u32, origin: &str, envelope: String) {
         let window = self.window.id;
-        if !page.permitted || page.parent.is_some() {
+        if !page.permitted {
             tracing::warn!(%window, "frame message refused: relayed by a page that may not speak for the window");
             return;
         }
@@ -314,26 +330,7 @@ impl Reader {
             tracing::warn!(%window, "frame message refused: too many frames in one page");
             return;
         };
-        let request = match Request::parse(&envelope) {
-            Ok(request) => request,
-            Err(refused) => {
-                return self
-                    .window
-                    .queue_answer(&frame, encode_answer(refused.id, &Err(refused.error)));
-            }
-        };
-        match request {
-            Request::Invoke { id, channel, args } => {
-                let args = args.map(|args| offset_in(&envelope, args.get()));
-                self.invoke(&frame, id, &channel, args, &envelope);
-            }
-            Request::Send { channel, payload } => self.message(&frame, &channel, payload),
-            Request::Cancel { id } => self.window.cancel_call(&frame, id),
-            Request::Hello { .. } | Request::Ready | Request::Frame { .. } => {
-                let error = CallError::new(ErrorCode::InvalidRequest, "a frame sends only invoke, send and cancel");
-                self.window.queue_answer(&frame, encode_answer(None, &Err(error)));
-            }
-        }
+        self.envelope(&frame, envelope, 0);
     }
 
     fn hello(&self, message: &str) {
@@ -361,17 +358,21 @@ impl Reader {
         self.window.queue_welcome(encode_welcome(&nonce, &secret));
     }
 
-    fn invoke(&self, page: &Arc<Page>, id: i64, channel: &str, args: Option<Range<usize>>, message: &str) {
+    /// The checks a call passes before it runs: origin and capabilities, its channel, its id, the in-flight limit.
+    /// `None` when it was refused (and answered).
+    fn admit(&self, page: &Arc<Page>, id: i64, channel: &str) -> Option<Admitted> {
         let answer = |error: CallError| encode_answer(Some(id), &Err(error));
         if let Err(error) = self.check(page, channel, Direction::Invoke) {
-            return self.window.queue_answer(page, answer(error));
+            self.window.queue_answer(page, answer(error));
+            return None;
         }
         let Some(route) = self.hub.router().route(channel) else {
             let error = CallError::new(
                 ErrorCode::UnknownChannel,
                 format!("unknown channel `{}`", excerpt(channel, 64)),
             );
-            return self.window.queue_answer(page, answer(error));
+            self.window.queue_answer(page, answer(error));
+            return None;
         };
         let limit = self.hub.limits().max_in_flight;
         let (number, registration) = match self.window.start_call(page, id, limit) {
@@ -382,14 +383,16 @@ impl Reader {
                     ErrorCode::InvalidRequest,
                     format!("request id {id} is already in flight; ids may be reused only once answered"),
                 );
-                return self.window.queue_answer(page, encode_answer(None, &Err(error)));
+                self.window.queue_answer(page, encode_answer(None, &Err(error)));
+                return None;
             }
             Err(StartRefusal::Busy) => {
                 let error = CallError::new(
                     ErrorCode::Busy,
                     format!("this window already has {limit} calls in flight; `{channel}` did not run"),
                 );
-                return self.window.queue_answer(page, answer(error));
+                self.window.queue_answer(page, answer(error));
+                return None;
             }
         };
         let deadline = match route.descriptor().timeout {
@@ -397,17 +400,30 @@ impl Reader {
             CallTimeout::After(after) => Some(after),
             CallTimeout::Never => None,
         };
+        Some(Admitted {
+            channel: route.descriptor().channel,
+            number,
+            registration,
+            deadline,
+        })
+    }
+
+    /// Runs an admitted call on tokio. It owns the request text and reads its arguments from `text[args]`.
+    fn spawn_call(&self, page: &Arc<Page>, id: i64, args: Option<Range<usize>>, admitted: Admitted, text: String) {
+        let Admitted {
+            channel,
+            number,
+            registration,
+            deadline,
+        } = admitted;
         let hub = self.hub.clone();
         let window = Arc::clone(&self.window);
         let page = Arc::clone(page);
-        let channel = route.descriptor().channel;
-        // The call owns the request text; its arguments are read from it in place.
-        let message = message.to_owned();
         // One span per call, so a subscriber's logs of the handler carry the channel, window and call id.
         let span = tracing::debug_span!("ipc_call", %channel, window = %window.id, id);
         let call = async move {
             let context = CallContext::new(hub.clone(), window.id, Arc::clone(&page.origin));
-            let outcome = Abortable::new(run(&hub, channel, &context, &message, args, deadline), registration).await;
+            let outcome = Abortable::new(run(&hub, channel, &context, &text, args, deadline), registration).await;
             window.finish_call(&page, id, number);
             match outcome {
                 Ok(outcome) => window.queue_answer(&page, encode_answer(Some(id), &outcome)),

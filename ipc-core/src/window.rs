@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use futures::future::{AbortHandle, AbortRegistration};
 use tokio::sync::Notify;
 
-use crate::capability::Capabilities;
+use crate::capability::{Capabilities, Direction};
 use crate::protocol::{delivery_start, DELIVERY_END};
 
 /// Identifies one window (one renderer endpoint) attached to a [`Hub`](crate::Hub).
@@ -131,6 +131,11 @@ impl Page {
         self.retired.load(Ordering::Acquire)
     }
 
+    /// Whether `secret` is this page's.
+    pub(crate) fn is_secret(&self, secret: &str) -> bool {
+        same_secret(&self.token, secret)
+    }
+
     fn calls(&self) -> MutexGuard<'_, HashMap<i64, (u64, AbortHandle)>> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -180,19 +185,13 @@ struct Pages {
     next_seq: u64,
 }
 
-/// A push was refused: this many bytes already wait for the window.
-#[derive(Debug)]
-pub(crate) struct Full(pub usize);
-
-/// A push was refused: the window shows a page whose origin may not receive it.
-#[derive(Debug)]
-pub(crate) struct Foreign(pub Arc<str>);
-
 /// Why a push was not queued.
 #[derive(Debug)]
 pub(crate) enum Refusal {
-    Full(Full),
-    Foreign(Foreign),
+    /// This many bytes already wait for the window; the push is handed back, for a sender that waits for room.
+    Full { queued: usize, text: String },
+    /// The window shows a page of this origin, which may not receive what is meant for the app.
+    Foreign(Arc<str>),
 }
 
 /// The largest delivery assembled from several messages; a single larger message still goes alone.
@@ -341,6 +340,13 @@ impl WindowState {
         Some(child)
     }
 
+    /// The one rule for whether the window may receive pushes on `channel`.
+    pub(crate) fn may_receive(&self, channel: &str) -> bool {
+        self.config
+            .capabilities
+            .permits_for(self.id, channel, Direction::Receive)
+    }
+
     /// What `page` may do: its frame rule's capabilities for a frame, the window's for a page.
     pub(crate) fn capabilities_of<'a>(&'a self, page: &'a Page) -> &'a Capabilities {
         page.frame_capabilities.as_ref().unwrap_or(&self.config.capabilities)
@@ -469,11 +475,12 @@ impl WindowState {
     pub(crate) fn queue_push(&self, text: String) -> Result<(), Refusal> {
         let to = match self.current_page() {
             Some(page) if page.permitted => Addressee::Page(page),
-            Some(page) => return Err(Refusal::Foreign(Foreign(Arc::clone(&page.origin)))),
+            Some(page) => return Err(Refusal::Foreign(Arc::clone(&page.origin))),
             None => Addressee::NextPage,
         };
         if !self.has_room(text.len()) {
-            return Err(Refusal::Full(Full(self.queued_bytes())));
+            let queued = self.queued_bytes();
+            return Err(Refusal::Full { queued, text });
         }
         self.queue(to, text);
         Ok(())
@@ -751,11 +758,11 @@ mod tests {
         window.queue_push("\"123456\"".into()).unwrap();
         assert!(matches!(
             window.queue_push("\"123456\"".into()),
-            Err(Refusal::Full(Full(8)))
+            Err(Refusal::Full { queued: 8, .. })
         ));
         let delivery = window.take_delivery().unwrap();
         assert!(
-            matches!(window.queue_push("\"1\"".into()), Err(Refusal::Full(_))),
+            matches!(window.queue_push("\"1\"".into()), Err(Refusal::Full { .. })),
             "in transit still counts"
         );
         drop(delivery);
