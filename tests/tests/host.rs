@@ -480,3 +480,79 @@ async fn a_foreign_page_cannot_vouch_for_a_frame() {
     assert_eq!(next(&mut foreign).await, None);
     assert_eq!(counter.0.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_frame_can_neither_relay_nor_say_hello() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let allowing = config(Capabilities::allow_all()).allow_frames("https://widget.example", Capabilities::allow_all());
+    let mut page = TestClient::with_config(&hub, allowing, TestClient::DEFAULT_ORIGIN);
+    let nested = from_frame(
+        2,
+        "https://widget.example",
+        r#"{"type":"invoke","id":1,"channel":"counter.bump"}"#,
+    );
+    for envelope in [
+        nested.as_str(),
+        r#"{"type":"hello","nonce":"n","origin":"https://widget.example"}"#,
+    ] {
+        let answer: Value =
+            serde_json::from_str(&page.request(&from_frame(1, "https://widget.example", envelope)).await).unwrap();
+        assert_eq!(answer["message"]["id"], Value::Null, "{answer}");
+        assert_eq!(
+            answer["message"]["error"]["message"],
+            "a frame sends only invoke, send and cancel"
+        );
+    }
+    assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_page_speaks_for_at_most_64_frames() {
+    let counter = Counting::default();
+    let hub = hub_with(&counter);
+    let allowing = config(Capabilities::allow_all()).allow_frames("https://widget.example", Capabilities::allow_all());
+    let mut page = TestClient::with_config(&hub, allowing, TestClient::DEFAULT_ORIGIN);
+    let bump = r#"{"type":"invoke","id":1,"channel":"counter.bump"}"#;
+    for frame in 1..=64 {
+        let answer: Value =
+            serde_json::from_str(&page.request(&from_frame(frame, "https://widget.example", bump)).await).unwrap();
+        assert_eq!(answer["frame"], frame);
+    }
+    page.post(&from_frame(65, "https://widget.example", bump));
+    assert_eq!(next(&mut page).await, None, "the 65th frame is refused unanswered");
+    assert_eq!(counter.0.load(Ordering::SeqCst), 64);
+}
+
+#[tokio::test]
+async fn requests_beyond_the_pending_limit_are_answered_busy_each_exactly_once() {
+    let counter = Counting::default();
+    let hub = Hub::builder()
+        .service(counter.clone().into_service())
+        .max_pending_requests(256)
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    // Posted without yielding, so the window's reader cannot keep up: what waits for it stays under the limit.
+    for id in 1..=100 {
+        page.post(&format!(r#"{{"type":"invoke","id":{id},"channel":"counter.bump"}}"#));
+    }
+    let mut ids = Vec::new();
+    let mut busy = 0;
+    while let Some(answer) = next(&mut page).await {
+        if answer["error"]["kind"] == "BUSY" {
+            busy += 1;
+        } else {
+            assert_eq!(answer["success"], true, "{answer}");
+        }
+        ids.push(answer["id"].as_i64().unwrap());
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=100).collect::<Vec<i64>>(), "every request answered once");
+    assert!(busy > 0, "some requests were beyond the limit");
+    assert_eq!(
+        counter.0.load(Ordering::SeqCst),
+        100 - busy,
+        "no BUSY request reached the handler"
+    );
+}
