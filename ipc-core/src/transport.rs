@@ -557,6 +557,7 @@ pub fn new_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::window::WindowConfig;
 
     #[test]
     fn the_id_of_a_huge_request_is_read_from_its_start() {
@@ -564,6 +565,29 @@ mod tests {
         assert_eq!(peek_id(r#"{"type":"invoke","id":-3,"#), Some(-3));
         assert_eq!(peek_id(r#"{"type":"invoke","id":99999999999999999999"#), None);
         assert_eq!(peek_id(r#"{"type":"invoke","channel":"x"}"#), None);
+    }
+
+    #[tokio::test]
+    async fn a_pinned_link_welcomes_only_pages_of_its_origin() {
+        let hub = Hub::builder().build().unwrap();
+        let woken = Arc::new(tokio::sync::Notify::new());
+        let wake = Arc::clone(&woken);
+        let link = WindowLink::attach(&hub, WindowConfig::new("http://127.0.0.1:9000"), move || {
+            wake.notify_one()
+        });
+        link.pin_origin("http://127.0.0.1:9000");
+        link.receive(r#"{"type":"hello","nonce":"liar","origin":"app://localhost"}"#.to_owned());
+        link.receive(r#"{"type":"hello","nonce":"honest","origin":"http://127.0.0.1:9000"}"#.to_owned());
+        woken.notified().await;
+        let delivery = link.take_delivery().unwrap();
+        let welcomes: serde_json::Value = serde_json::from_str(delivery.text()).unwrap();
+        let nonces: Vec<&str> = welcomes["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["nonce"].as_str().unwrap())
+            .collect();
+        assert_eq!(nonces, ["honest"], "the hello claiming another origin got no secret");
     }
 
     #[test]
