@@ -535,18 +535,20 @@ impl WindowState {
     pub(crate) fn take_delivery(self: &Arc<Self>) -> Option<Delivery> {
         let current = self.current_page();
         let mut outbox = self.outbox();
-        if outbox.in_transit >= MAX_IN_TRANSIT {
-            // Woken again when the page has taken enough (see `release`).
-            outbox.woken = false;
-            return None;
-        }
+        // Welcomes never wait for room: a new page must get its secret even while deliveries to the page it replaces
+        // are still held by the transport (those are released once that page is retired, see `Delivery::is_stale`).
         if !outbox.welcomes.is_empty() {
             let welcomes = std::mem::take(&mut outbox.welcomes);
             let taken: usize = welcomes.iter().map(String::len).sum();
             outbox.in_transit += taken;
             drop(outbox);
             let text = format!("{}{}{DELIVERY_END}", delivery_start(None), welcomes.join(","));
-            return Some(self.delivery(text, taken));
+            return Some(self.delivery(text, taken, None));
+        }
+        if outbox.in_transit >= MAX_IN_TRANSIT {
+            // Woken again when the page has taken enough (see `release`).
+            outbox.woken = false;
+            return None;
         }
         let mut dropped = 0;
         let mut target: Option<Arc<Page>> = None;
@@ -602,12 +604,13 @@ impl WindowState {
             self.room.notify_waiters();
         }
         text.push_str(DELIVERY_END);
-        Some(self.delivery(text, taken))
+        Some(self.delivery(text, taken, target))
     }
 
-    fn delivery(self: &Arc<Self>, text: String, bytes: usize) -> Delivery {
+    fn delivery(self: &Arc<Self>, text: String, bytes: usize, page: Option<Arc<Page>>) -> Delivery {
         Delivery {
             text,
+            page,
             credit: Credit {
                 window: Arc::clone(self),
                 bytes,
@@ -651,6 +654,8 @@ pub(crate) enum StartRefusal {
 /// it until the page has taken the text (for a WebView: until the delivery script has run).
 pub struct Delivery {
     text: String,
+    /// The page load it is addressed to (`None` for welcomes, which go to whichever page asked).
+    page: Option<Arc<Page>>,
     credit: Credit,
 }
 
@@ -658,6 +663,13 @@ impl Delivery {
     /// The delivery as JSON text, for the page's runtime.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Whether the page load it is addressed to has been replaced by a newer one, which would drop it unread. A
+    /// transport that holds deliveries until the page fetches them drops stale ones, so they stop counting against
+    /// the window's queue.
+    pub fn is_stale(&self) -> bool {
+        self.page.as_ref().is_some_and(|page| page.is_retired())
     }
 
     /// The window it is for.
@@ -833,6 +845,35 @@ mod tests {
             window.take_delivery().unwrap().text(),
             r#"{"page":"one","messages":[1]}"#
         );
+    }
+
+    #[test]
+    fn a_welcome_goes_while_deliveries_to_the_old_page_are_held_and_those_turn_stale_when_it_is_replaced() {
+        let window = window(64 << 20);
+        window.open_page("old".into(), "app://test");
+        window.page("old").unwrap();
+        let big = "x".repeat(MAX_IN_TRANSIT);
+        window.queue_push(big).unwrap();
+        let held = window.take_delivery().unwrap();
+        assert!(!held.is_stale());
+        window.queue_push("1".into()).unwrap();
+        assert!(
+            window.take_delivery().is_none(),
+            "no room while the old page's delivery is held"
+        );
+
+        window.queue_welcome("{\"w\":2}".into());
+        let welcome = window.take_delivery().expect("the welcome goes without room");
+        assert!(!welcome.is_stale(), "a welcome is for whichever page asked");
+        window.open_page("new".into(), "app://test");
+        window.page("new").unwrap();
+        assert!(held.is_stale(), "the old page was replaced");
+        drop((held, welcome));
+        assert!(
+            window.take_delivery().is_none(),
+            "the push for the old page was dropped with it"
+        );
+        assert_eq!(window.queued_bytes(), 0);
     }
 
     #[test]

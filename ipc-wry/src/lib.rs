@@ -58,15 +58,19 @@
 #![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
 
 mod app;
+pub mod bulk;
 #[cfg(feature = "drive")]
 mod drive;
 mod error;
 mod mount;
+mod stats;
 mod window;
 
 pub use app::{App, AppEvent, AppHandle};
+pub use bulk::DEFAULT_FETCH_REQUESTS_ABOVE;
 pub use error::Error;
 pub use mount::{IpcEvent, Mount, MountHandle};
+pub use stats::TransportStats;
 pub use window::{WindowSpec, APP_ORIGIN, APP_SCHEME};
 
 /// The runtime crate, so an app can depend on `ipc-wry` alone.

@@ -10,7 +10,9 @@ use tao::event_loop::EventLoopProxy;
 use tao::window::Window;
 use wry::{WebView, WebViewBuilder};
 
+use crate::bulk::{self, Held};
 use crate::error::Error;
+use crate::stats::{Counters, Path, Registry, TransportStats};
 use crate::window::{wire, WindowSpec};
 
 /// Work for the UI thread, where WebViews live. Carry it in your event loop's user event (`impl From<IpcEvent> for
@@ -83,6 +85,7 @@ pub struct Mount<E: 'static> {
     hub: Hub,
     proxy: Arc<Mutex<EventLoopProxy<E>>>,
     webviews: HashMap<WindowId, Mounted>,
+    stats: Registry,
 }
 
 impl<E: 'static> std::fmt::Debug for Mount<E> {
@@ -100,6 +103,10 @@ struct Mounted {
     link: Arc<WindowLink>,
     /// The page's delivery function, named at random per WebView so no page without the runtime can define it.
     deliver: String,
+    /// Deliveries waiting for the page to fetch them, and the size from which deliveries go that way.
+    held: Arc<Held>,
+    fetch_above: Option<usize>,
+    counters: Arc<Counters>,
     window: tao::window::WindowId,
     scale: f64,
 }
@@ -111,6 +118,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
             hub,
             proxy: Arc::new(Mutex::new(proxy)),
             webviews: HashMap::new(),
+            stats: Registry::default(),
         }
     }
 
@@ -157,7 +165,9 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
         }));
         let deliver = format!("__ipc_deliver_{}", ipc_core::transport::new_secret());
         let id = link.id();
-        let webview = match build_webview(wire(builder, &link, &deliver, spec), window) {
+        let held = Arc::new(Held::default());
+        let counters = Arc::new(Counters::default());
+        let webview = match build_webview(wire(builder, &link, &held, &counters, &deliver, spec), window) {
             Ok(webview) => webview,
             Err(source) => {
                 return Err(Error::WebView {
@@ -170,10 +180,14 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
             webview,
             link,
             deliver,
+            held,
+            fetch_above: spec.fetch_thresholds().1,
+            counters: Arc::clone(&counters),
             window: window.id(),
             scale: window.scale_factor(),
         };
         self.webviews.insert(id, mounted);
+        self.stats.add(id, counters);
         Ok(id)
     }
 
@@ -234,6 +248,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
         let Some(mounted) = self.webviews.remove(&window) else {
             return false;
         };
+        self.stats.remove(window);
         mounted.link.close();
         drop(mounted);
         true
@@ -265,17 +280,29 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
             hub: self.hub.clone(),
             proxy: Arc::clone(&self.proxy),
             windows: self.hub.windows(),
+            stats: self.stats.clone(),
         }
     }
 }
 
 impl Mounted {
-    /// Evaluates every waiting delivery in the page, in order. Each delivery's bytes count against the window's queue
-    /// until WebKit reports the script has run, so a push flood cannot pile up in the web process either.
+    /// Hands every waiting delivery to the page, in order: as a script that passes the text to the runtime, or, from
+    /// the window's threshold, held for the page to fetch (see [`bulk`]). Each delivery's bytes count against the
+    /// window's queue until WebKit reports the script has run, or until the page has fetched it, so a push flood
+    /// cannot pile up in the web process either.
     fn deliver_all(&self) {
+        self.held.drop_stale();
         while let Some(delivery) = self.link.take_delivery() {
+            if self.fetch_above.is_some_and(|above| delivery.text().len() >= above) {
+                let token = self.held.hold(delivery);
+                if let Err(err) = self.webview.evaluate_script(&bulk::pull_script(&self.deliver, &token)) {
+                    tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
+                }
+                continue;
+            }
             let text = serde_json::to_string(delivery.text()).expect("a string always serializes");
             let script = format!("{}({text});", self.deliver);
+            self.counters.count(Path::DeliveryByScript);
             let held = Mutex::new(Some(delivery));
             let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
             if let Err(err) = self.webview.evaluate_script_with_callback(&script, done) {
@@ -319,6 +346,7 @@ pub struct MountHandle<E: 'static = IpcEvent> {
     hub: Hub,
     proxy: Arc<Mutex<EventLoopProxy<E>>>,
     windows: Vec<WindowId>,
+    stats: Registry,
 }
 
 impl<E: 'static> Clone for MountHandle<E> {
@@ -327,6 +355,7 @@ impl<E: 'static> Clone for MountHandle<E> {
             hub: self.hub.clone(),
             proxy: Arc::clone(&self.proxy),
             windows: self.windows.clone(),
+            stats: self.stats.clone(),
         }
     }
 }
@@ -346,6 +375,11 @@ impl<E: From<IpcEvent> + Send + 'static> MountHandle<E> {
     /// The ids of the windows open when the handle was made, in the order they were opened.
     pub fn windows(&self) -> &[WindowId] {
         &self.windows
+    }
+
+    /// How `window`'s messages have travelled so far, each way (`None` once it is closed).
+    pub fn transport_stats(&self, window: WindowId) -> Option<TransportStats> {
+        self.stats.get(window)
     }
 
     pub(crate) fn send(&self, event: E) -> Result<(), Error> {

@@ -1,13 +1,16 @@
 //! What a window shows, and how a WebView is wired to the hub.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use ipc_core::client::{self, Bridge};
 use ipc_core::transport::WindowLink;
 use ipc_core::{Capabilities, WindowConfig};
 use wry::http::{header, Request, Response, StatusCode};
 use wry::WebViewBuilder;
+
+use crate::bulk::{self, Held, DEFAULT_FETCH_REQUESTS_ABOVE};
+use crate::stats::{Counters, Path};
 
 /// The scheme of the app's own content: a page given with [`WindowSpec::html`] is served at `app://localhost/`.
 pub const APP_SCHEME: &str = "app";
@@ -22,6 +25,8 @@ pub struct WindowSpec {
     pub(crate) content: Content,
     pub(crate) capabilities: Capabilities,
     pub(crate) frames: Vec<(String, Capabilities)>,
+    pub(crate) fetch_requests_above: usize,
+    pub(crate) fetch_deliveries_above: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +47,8 @@ impl WindowSpec {
             content: Content::Html(Arc::from(html.into())),
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
+            fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
+            fetch_deliveries_above: usize::MAX,
         }
     }
 
@@ -54,6 +61,8 @@ impl WindowSpec {
             content: Content::Url(url.into()),
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
+            fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
+            fetch_deliveries_above: usize::MAX,
         }
     }
 
@@ -70,6 +79,33 @@ impl WindowSpec {
     pub fn allow_frames(mut self, origin: impl Into<String>, capabilities: Capabilities) -> Self {
         self.frames.push((origin.into(), capabilities));
         self
+    }
+
+    /// Messages from the page of at least this many bytes are `POST`ed on the app scheme instead of going through
+    /// the script message handler (default [`DEFAULT_FETCH_REQUESTS_ABOVE`], 512 KiB; `usize::MAX`: never). Only
+    /// windows showing [`html`](WindowSpec::html) have the app scheme; a window showing a [`url`](WindowSpec::url)
+    /// always posts through the handler. The crate docs give the measurements behind the default.
+    pub fn fetch_requests_above(mut self, bytes: usize) -> Self {
+        self.fetch_requests_above = bytes;
+        self
+    }
+
+    /// Deliveries (answers and pushes) of at least this many bytes are fetched by the page from the app scheme
+    /// instead of being evaluated as script (default `usize::MAX`: never, because on WebKitGTK a fetched JSON
+    /// delivery was slower than a script one at every size measured, up to 8 MiB; see the crate docs). Only windows
+    /// showing [`html`](WindowSpec::html) have the app scheme.
+    pub fn fetch_deliveries_above(mut self, bytes: usize) -> Self {
+        self.fetch_deliveries_above = bytes;
+        self
+    }
+
+    /// The sizes from which requests and deliveries travel by `fetch`, if this window has the app scheme.
+    pub(crate) fn fetch_thresholds(&self) -> (Option<usize>, Option<usize>) {
+        let some = |bytes: usize| (bytes != usize::MAX).then_some(bytes);
+        match self.content {
+            Content::Html(_) => (some(self.fetch_requests_above), some(self.fetch_deliveries_above)),
+            Content::Url(_) => (None, None),
+        }
     }
 
     /// Sets the inner size in logical pixels (default 800 × 600).
@@ -99,7 +135,8 @@ impl WindowSpec {
 }
 
 /// Wires a WebView builder to a window's link: injects the runtime and the service clients into the main frame before
-/// any page script, forwards every message the page posts to the link, and serves the spec's HTML on the app scheme.
+/// any page script, forwards every message the page posts to the link, and serves the spec's HTML on the app scheme,
+/// with the paths of [`bulk`] under [`bulk::RESERVED`].
 ///
 /// The runtime posts through `window.ipc.postMessage` (wry's, taken when the runtime is installed) and receives
 /// deliveries through `deliver`, a function it defines on `window` (not writable, not configurable) under a name chosen
@@ -107,31 +144,43 @@ impl WindowSpec {
 pub(crate) fn wire<'a>(
     builder: WebViewBuilder<'a>,
     link: &Arc<WindowLink>,
+    held: &Arc<Held>,
+    counters: &Arc<Counters>,
     deliver: &str,
     spec: &WindowSpec,
 ) -> WebViewBuilder<'a> {
     let bridge = Bridge::new(
-        "(() => { const ipc = window.ipc; if (ipc === undefined) { return () => {}; } const send = ipc.postMessage; \
-         const apply = Reflect.apply; return (text) => apply(send, ipc, [text]); })()",
-        format!("(receive) => Object.defineProperty(window, {deliver:?}, {{ value: receive }})"),
+        bulk::post_expression(spec.fetch_thresholds().0),
+        bulk::connect_expression(deliver),
     );
     let config = spec.config();
     let script = client::page_script(link.hub(), &bridge, &config);
     let main_frame_only = config.frames.is_empty();
     let link = Arc::downgrade(link);
+    let for_messages = Weak::clone(&link);
+    let counted = Arc::clone(counters);
     let builder = builder
         .with_initialization_script_for_main_only(script, main_frame_only)
         .with_ipc_handler(move |request: Request<String>| {
             // On the UI thread: hand over and return; the page secret in the message says who sent it.
-            if let Some(link) = link.upgrade() {
+            if let Some(link) = for_messages.upgrade() {
+                counted.count(Path::MessageByHandler);
                 link.receive(request.into_body());
             }
         });
     match &spec.content {
         Content::Html(html) => {
             let html = Arc::clone(html);
+            let held = Arc::clone(held);
+            let counters = Arc::clone(counters);
             builder
-                .with_custom_protocol(APP_SCHEME.to_owned(), move |_id, request| serve_page(&html, &request))
+                .with_custom_protocol(APP_SCHEME.to_owned(), move |_id, request| {
+                    if request.uri().path().starts_with(bulk::RESERVED) {
+                        bulk::serve(request, link.upgrade().as_deref(), &held, &counters)
+                    } else {
+                        serve_page(&html, &request)
+                    }
+                })
                 .with_url(format!("{APP_ORIGIN}/"))
         }
         Content::Url(url) => builder.with_url(url),

@@ -4,7 +4,10 @@
 //! - `raw, UI thread`: `window.ipc.postMessage` in, the IPC handler answers at once with `evaluate_script`;
 //! - `raw, tokio`: the same, but the answer is made on tokio and sent back through the `EventLoopProxy` (what any app
 //!   that keeps work off the UI thread does);
-//! - `framework`: `await host.services.bench.echo(payload)` through `ipc_wry::Mount`.
+//! - `framework`: `await host.services.bench.echo(payload)` through `ipc_wry::Mount` (requests from 512 KiB are
+//!   `POST`ed on the app scheme);
+//! - `script only`: the same with every request through the script message handler
+//!   (`WindowSpec::fetch_requests_above(usize::MAX)`), which shows what the POST path gains.
 //!
 //! Each measurement times a batch of sequential calls in the page (`performance.now()` is coarse here) and divides;
 //! the median of several rounds is reported with its ratio to `raw, tokio`.
@@ -165,18 +168,28 @@ fn main() -> ExitCode {
     let framework = mount
         .add_webview(&framework_window, &WindowSpec::html("framework", framework_page()))
         .unwrap();
+    let script_window = WindowBuilder::new()
+        .with_title("framework, script only")
+        .build(&event_loop)
+        .unwrap();
+    let script_only = mount
+        .add_webview(
+            &script_window,
+            &WindowSpec::html("framework, script only", framework_page()).fetch_requests_above(usize::MAX),
+        )
+        .unwrap();
     let handle = mount.handle();
 
     let driver_proxy = proxy.clone();
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
-        let _ = (&raw_windows, &framework_window);
+        let _ = (&raw_windows, &framework_window, &script_window);
         match event {
             Event::NewEvents(StartCause::Init) => {
                 let (handle, proxy) = (handle.clone(), Mutex::new(driver_proxy.clone()));
                 std::thread::spawn(move || {
                     let proxy = proxy.into_inner().unwrap();
-                    let ok = measure(&handle, &proxy, framework, smoke);
+                    let ok = measure(&handle, &proxy, [framework, script_only], smoke);
                     let _ = proxy.send_event(UserEvent::Done(if ok { 0 } else { 1 }));
                 });
             }
@@ -265,7 +278,7 @@ async fn batch(
 fn measure(
     handle: &MountHandle<UserEvent>,
     proxy: &EventLoopProxy<UserEvent>,
-    framework: WindowId,
+    [framework, script_only]: [WindowId; 2],
     smoke: bool,
 ) -> bool {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -277,6 +290,7 @@ fn measure(
             ("raw, UI thread", Target::Raw(0)),
             ("raw, tokio", Target::Raw(1)),
             ("framework", Target::Framework(framework)),
+            ("script only", Target::Framework(script_only)),
         ];
         for (_, target) in targets {
             if wait(handle, proxy, target, "window.__ready === true").await.is_none() {
@@ -285,15 +299,29 @@ fn measure(
             }
         }
         let rounds = if smoke { 1 } else { 5 };
-        let sizes: [(&str, usize, usize); 3] = if smoke {
-            [("tiny", 10, 20), ("1 KiB", 1024, 20), ("64 KiB", 65536, 5)]
+        let sizes: [(&str, usize, usize); 6] = if smoke {
+            [
+                ("tiny", 10, 20),
+                ("1 KiB", 1024, 20),
+                ("32 KiB", 32 << 10, 5),
+                ("64 KiB", 64 << 10, 5),
+                ("256 KiB", 256 << 10, 3),
+                ("1 MiB", 1 << 20, 2),
+            ]
         } else {
-            [("tiny", 10, 2000), ("1 KiB", 1024, 2000), ("64 KiB", 65536, 200)]
+            [
+                ("tiny", 10, 2000),
+                ("1 KiB", 1024, 2000),
+                ("32 KiB", 32 << 10, 300),
+                ("64 KiB", 64 << 10, 200),
+                ("256 KiB", 256 << 10, 60),
+                ("1 MiB", 1 << 20, 20),
+            ]
         };
         println!("round trip in WebKitGTK: median of {rounds} batches, mean per call; ratio to `raw, tokio`");
         println!(
-            "{:<8} {:>16} {:>16} {:>16} {:>8}",
-            "payload", targets[0].0, targets[1].0, targets[2].0, "ratio"
+            "{:<8} {:>16} {:>16} {:>16} {:>8} {:>16}",
+            "payload", targets[0].0, targets[1].0, targets[2].0, "ratio", targets[3].0
         );
         for (name, size, n) in sizes {
             let mut medians = Vec::new();
@@ -314,10 +342,11 @@ fn measure(
             let ratio = medians[2] / medians[1];
             let us = |ms: f64| format!("{:.0} µs", ms * 1000.0);
             println!(
-                "{name:<8} {:>16} {:>16} {:>16} {ratio:>7.2}x",
+                "{name:<8} {:>16} {:>16} {:>16} {ratio:>7.2}x {:>16}",
                 us(medians[0]),
                 us(medians[1]),
-                us(medians[2])
+                us(medians[2]),
+                us(medians[3])
             );
         }
         true

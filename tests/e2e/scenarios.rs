@@ -9,7 +9,7 @@ use ipc_core::{ipc_service, CallContext, Error, Service, WindowEventKind, Window
 use ipc_wry::AppHandle;
 use serde_json::{json, Value};
 
-use crate::{attacks, call, eval, json, Scenario, Windows, PATIENCE};
+use crate::{attacks, bulk, call, eval, json, Scenario, Windows, PATIENCE};
 
 /// How many calls reached `probe.touch` (and `probe.slow_touch` past its sleep).
 pub static TOUCHES: AtomicUsize = AtomicUsize::new(0);
@@ -112,6 +112,18 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         }),
         ("the_json_test_suite_through_the_webview", |h, w| {
             Box::pin(attacks::the_json_test_suite_through_the_webview(h, w))
+        }),
+        ("large_calls_travel_by_fetch_and_answer_like_small_ones", |h, w| {
+            Box::pin(bulk::large_calls_travel_by_fetch_and_answer_like_small_ones(h, w))
+        }),
+        ("a_large_request_fails_as_it_would_by_script", |h, w| {
+            Box::pin(bulk::a_large_request_fails_as_it_would_by_script(h, w))
+        }),
+        ("pushes_of_both_paths_arrive_in_order", |h, w| {
+            Box::pin(bulk::pushes_of_both_paths_arrive_in_order(h, w))
+        }),
+        ("page_messages_of_both_paths_reach_rust_in_order", |h, w| {
+            Box::pin(bulk::page_messages_of_both_paths_reach_rust_in_order(h, w))
         }),
     ]
 }

@@ -13,6 +13,7 @@
 //! ```
 
 mod attacks;
+mod bulk;
 mod scenarios;
 
 use std::future::Future;
@@ -82,6 +83,8 @@ pub struct Windows {
     pub flood: ipc_core::WindowId,
     /// Allows frames of the loopback origin to call `probe.*`.
     pub framed: ipc_core::WindowId,
+    /// Sends and receives messages from 64 KiB by fetch.
+    pub bulk: ipc_core::WindowId,
 }
 
 /// A test that needs the whole app.
@@ -129,6 +132,12 @@ fn main() -> ExitCode {
                 .size(400, 300)
                 .allow_frames(attacks::loopback(), Capabilities::deny_all().allow("probe.*")),
         )
+        .window(
+            WindowSpec::html("bulk", PAGE)
+                .size(400, 300)
+                .fetch_requests_above(bulk::THRESHOLD)
+                .fetch_deliveries_above(bulk::THRESHOLD),
+        )
         .drive(move |handle| match run_all(handle, &selected, &selected_scenarios) {
             0 => Ok(()),
             failed => Err(format!("{failed} end-to-end tests failed")),
@@ -164,6 +173,7 @@ fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scena
         nomad: ids[5],
         flood: ids[6],
         framed: ids[7],
+        bulk: ids[8],
     };
     let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
     let loaded = runtime.block_on(async {

@@ -1,0 +1,190 @@
+//! Large messages by `fetch` on the app scheme, in a window whose thresholds are 64 KiB both ways: each path is
+//! taken (counted by the transport: WebKit keeps no resource timing for custom schemes), answers and errors are the same as through script, and order holds
+//! across paths in both directions.
+
+use std::time::Duration;
+
+use ipc_core::WindowId;
+use ipc_wry::AppHandle;
+use serde_json::{json, Value};
+
+use crate::{eval, Windows, PATIENCE};
+
+/// The threshold of the `bulk` window, both ways.
+pub const THRESHOLD: usize = 64 * 1024;
+
+/// How many deliveries the page has fetched and messages it has posted so far: `(pulls, posts)`.
+fn fetches(handle: &AppHandle, window: WindowId) -> Result<(u64, u64), String> {
+    let stats = handle.transport_stats(window).ok_or("the window is closed")?;
+    Ok((stats.deliveries_by_fetch, stats.messages_by_post))
+}
+
+/// Runs `script` (an async function body returning a JSON-able value) in `window` and waits for its value.
+async fn run(handle: &AppHandle, window: WindowId, script: &str) -> Result<Value, String> {
+    eval(
+        handle,
+        window,
+        &format!(
+            "window.__bulk = undefined; (async () => {{ {script} }})().then((v) => {{ window.__bulk = {{ ok: v }}; }}, \
+             (e) => {{ window.__bulk = {{ error: String(e && e.stack || e) }}; }}); true"
+        ),
+    )
+    .await?;
+    let text = handle
+        .wait_for(window, "window.__bulk !== undefined && window.__bulk", PATIENCE)
+        .await
+        .map_err(|e| format!("the page never finished: {e}"))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+    match value.get("ok") {
+        Some(ok) => Ok(ok.clone()),
+        None => Err(format!("the page failed: {}", value["error"])),
+    }
+}
+
+/// Calls of every size, in flight together: the large ones go by POST and come back by pull, the small ones by script;
+/// every answer is its own request's, whole.
+pub async fn large_calls_travel_by_fetch_and_answer_like_small_ones(
+    handle: &AppHandle,
+    w: &Windows,
+) -> Result<(), String> {
+    let (pulls_before, posts_before) = fetches(handle, w.bulk)?;
+    let script = format!(
+        r#"const big = (c) => c.repeat({size});
+           const sent = ["a", big("x"), "b", big("y") + "!", "c", big("z")];
+           const answers = await Promise.all(sent.map((text) => host.services.fixture.echoLater(text, 0)));
+           return answers.map((answer, i) => answer === sent[i]);"#,
+        size = THRESHOLD + 1000
+    );
+    let same = run(handle, w.bulk, &script).await?;
+    if same != json!([true, true, true, true, true, true]) {
+        return Err(format!("answers that are not their request's: {same}"));
+    }
+    let (pulls, posts) = fetches(handle, w.bulk)?;
+    // Answers ready together may share one delivery, so up to 3 pulls; each large request is its own post.
+    if !(1..=3).contains(&(pulls - pulls_before)) || posts - posts_before != 3 {
+        return Err(format!(
+            "expected 1 to 3 pulls and 3 posts for the 3 large calls, saw {} and {}",
+            pulls - pulls_before,
+            posts - posts_before
+        ));
+    }
+    Ok(())
+}
+
+/// A large request that breaks a validation rule, in the bulk window and in an ordinary one: the same error.
+pub async fn a_large_request_fails_as_it_would_by_script(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    let script = format!(
+        r#"try {{ await host.services.fixture.register("u".repeat({size}), 30, null, ["t"]); return "accepted"; }}
+           catch (error) {{ return {{ code: error.code, kind: error.kind, message: error.message, data: error.data }}; }}"#,
+        size = THRESHOLD * 2
+    );
+    let (_, posts_before) = fetches(handle, w.bulk)?;
+    let by_fetch = run(handle, w.bulk, &script).await?;
+    let by_script = run(handle, w.main, &script).await?;
+    let (_, posts) = fetches(handle, w.bulk)?;
+    if posts != posts_before + 1 {
+        return Err(format!(
+            "the large request was not posted: {} posts",
+            posts - posts_before
+        ));
+    }
+    if by_fetch["kind"] != json!("VALIDATION") || by_fetch != by_script {
+        return Err(format!("by fetch: {by_fetch}\nby script: {by_script}"));
+    }
+    Ok(())
+}
+
+/// Rust pushes large and small messages alternately from two tasks; the page receives every one, in the order each
+/// task sent them, though the large ones are fetched and the small ones evaluated.
+pub async fn pushes_of_both_paths_arrive_in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    const PER_TASK: usize = 60;
+    eval(
+        handle,
+        w.bulk,
+        "window.__mixed = { a: [], b: [] }; host.on('e2e.mixed', (p) => { __mixed[p.task].push(p.seq); }); true",
+    )
+    .await?;
+    let (pulls_before, _) = fetches(handle, w.bulk)?;
+    let hub = handle.hub().clone();
+    let window = w.bulk;
+    let big = "m".repeat(THRESHOLD);
+    let tasks: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|task| {
+            let (hub, big) = (hub.clone(), big.clone());
+            tokio::spawn(async move {
+                for seq in 0..PER_TASK {
+                    let filler = if seq % 2 == 0 { big.as_str() } else { "" };
+                    hub.send_to_window_async(
+                        window,
+                        "e2e.mixed",
+                        &json!({ "task": task, "seq": seq, "filler": filler }),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    tokio::task::yield_now().await;
+                }
+                Ok::<(), String>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())??;
+    }
+    let condition = format!("__mixed.a.length === {PER_TASK} && __mixed.b.length === {PER_TASK} && __mixed");
+    let text = handle
+        .wait_for(w.bulk, &condition, PATIENCE + Duration::from_secs(10))
+        .await
+        .map_err(|e| format!("not every push arrived: {e}"))?;
+    let received: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let expected: Vec<usize> = (0..PER_TASK).collect();
+    for task in ["a", "b"] {
+        if received[task] != json!(expected) {
+            return Err(format!("task {task}'s pushes arrived as {}", received[task]));
+        }
+    }
+    let (pulls, _) = fetches(handle, w.bulk)?;
+    // Pushes queued together share a delivery (up to 1 MiB), so fewer pulls than large pushes, but never none.
+    if pulls == pulls_before {
+        return Err("no push took the fetch path".to_owned());
+    }
+    Ok(())
+}
+
+/// The page sends large and small messages alternately with `host.send`; Rust receives them in the order sent.
+pub async fn page_messages_of_both_paths_reach_rust_in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    const COUNT: usize = 40;
+    let mut uploads = handle.hub().channel_events("e2e.upload");
+    let (_, posts_before) = fetches(handle, w.bulk)?;
+    eval(
+        handle,
+        w.bulk,
+        &format!(
+            "const big = 'u'.repeat({THRESHOLD}); for (let seq = 0; seq < {COUNT}; seq++) {{ \
+             host.send('e2e.upload', {{ seq, filler: seq % 2 === 0 ? big : '' }}); }} true"
+        ),
+    )
+    .await?;
+    let mut order = Vec::new();
+    while order.len() < COUNT {
+        let event = tokio::time::timeout(PATIENCE, uploads.recv())
+            .await
+            .map_err(|_| format!("only {} of {COUNT} messages reached Rust: {order:?}", order.len()))?
+            .ok_or("the stream ended")?;
+        let payload: Value = event.payload().map_err(|e| e.to_string())?;
+        order.push(payload["seq"].as_u64().unwrap_or(u64::MAX));
+    }
+    let expected: Vec<u64> = (0..COUNT as u64).collect();
+    if order != expected {
+        return Err(format!("messages reached Rust as {order:?}"));
+    }
+    let (_, posts) = fetches(handle, w.bulk)?;
+    if posts - posts_before != (COUNT / 2) as u64 {
+        return Err(format!(
+            "{} posts for {} large messages",
+            posts - posts_before,
+            COUNT / 2
+        ));
+    }
+    Ok(())
+}
