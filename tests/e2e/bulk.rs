@@ -188,3 +188,69 @@ pub async fn page_messages_of_both_paths_reach_rust_in_order(handle: &AppHandle,
     }
     Ok(())
 }
+
+/// From the attacker's side: the page's scripts and its frames (same-origin `srcdoc`, sandboxed) `POST` forged
+/// messages to the app scheme's reserved path and guess pull tokens. The posts reach the transport and are refused
+/// there like any unsigned message: no handler runs; guessed tokens find nothing.
+pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    let before = crate::scenarios::TOUCHES.load(std::sync::atomic::Ordering::SeqCst);
+    let (_, posts_before) = fetches(handle, w.bulk)?;
+    let attack = r#"
+        const invoke = JSON.stringify({ type: "invoke", id: 1, channel: "probe.touch", args: {} });
+        const attempts = [invoke, "0".repeat(32) + ":" + invoke, "::" + invoke];
+        const posted = attempts.map((body) => fetch("/__ipc/post", { method: "POST", body }).then(
+          (r) => r.status, () => "blocked"));
+        const pulled = fetch("/__ipc/pull/" + "0123456789abcdef".repeat(2)).then((r) => r.status, () => "blocked");
+        Promise.all([...posted, pulled]).then((statuses) => parent.postMessage({ attack: KIND, statuses }, "*"));
+    "#;
+    let frame = |kind: &str| {
+        crate::json(&format!(
+            "<script>{}</script>",
+            attack.replace("KIND", &crate::json(kind))
+        ))
+    };
+    let script = format!(
+        r#"window.__attacks = {{}};
+           window.addEventListener("message", (e) => {{ if (e.data && e.data.attack) __attacks[e.data.attack] = e.data.statuses; }});
+           {page}
+           const srcdoc = document.createElement("iframe"); srcdoc.srcdoc = {srcdoc}; document.body.appendChild(srcdoc);
+           const sandboxed = document.createElement("iframe"); sandboxed.setAttribute("sandbox", "allow-scripts");
+           sandboxed.srcdoc = {sandboxed}; document.body.appendChild(sandboxed);
+           true"#,
+        page = attack
+            .replace("KIND", "\"page\"")
+            .replace("parent.postMessage", "window.postMessage"),
+        srcdoc = frame("srcdoc"),
+        sandboxed = frame("sandboxed"),
+    );
+    eval(handle, w.bulk, &script).await?;
+    let text = handle
+        .wait_for(w.bulk, "Object.keys(__attacks).length === 3 && __attacks", PATIENCE)
+        .await
+        .map_err(|e| format!("not every attacker reported: {e}"))?;
+    let reports: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    // Give the host time to (not) run what it was handed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let touched = crate::scenarios::TOUCHES.load(std::sync::atomic::Ordering::SeqCst) - before;
+    let (_, posts) = fetches(handle, w.bulk)?;
+    if touched != 0 {
+        return Err(format!("{touched} forged calls reached the handler: {reports}"));
+    }
+    if posts == posts_before {
+        return Err(format!(
+            "no forged post reached the transport, so nothing was tried: {reports}"
+        ));
+    }
+    for (attacker, statuses) in reports.as_object().into_iter().flatten() {
+        if let Some(pulled) = statuses.as_array().and_then(|s| s.last()) {
+            if *pulled == json!(200) {
+                return Err(format!("{attacker} pulled a delivery with a guessed token"));
+            }
+        }
+    }
+    println!(
+        "      {} forged posts reached the transport, all refused; statuses {reports}",
+        posts - posts_before
+    );
+    Ok(())
+}

@@ -125,6 +125,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         ("page_messages_of_both_paths_reach_rust_in_order", |h, w| {
             Box::pin(bulk::page_messages_of_both_paths_reach_rust_in_order(h, w))
         }),
+        ("forged_posts_and_guessed_pulls_get_nothing", |h, w| {
+            Box::pin(bulk::forged_posts_and_guessed_pulls_get_nothing(h, w))
+        }),
     ]
 }
 
