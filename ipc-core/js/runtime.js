@@ -2,8 +2,8 @@
 //
 // This file is one function expression; ipc-core calls it with its configuration (the table of error codes, kind ->
 // number, defined once in ipc_core::ErrorCode, and the largest request the hub accepts, in bytes) and a transport's
-// bridge: `post(text)` hands one message to the host, `connect(receive)` makes the transport call `receive(text)` with
-// every delivery. Generated service clients add themselves to `host.services`. The wire protocol, and why each message
+// bridge: `post(text)` hands one message to the host, `connect(receive)` makes the transport call `receive(delivery)`
+// with every delivery (JSON text, or an ArrayBuffer frame when it carries binary parts). Generated service clients add themselves to `host.services`. The wire protocol, and why each message
 // starts with the page's secret, is documented in ipc_core::protocol.
 (function (config, bridge) {
   "use strict";
@@ -17,6 +17,15 @@
   const isView = ArrayBuffer.isView;
   const isArray = Array.isArray;
   const toText = String;
+  const ownKeys = Object.keys;
+  const defineProperty = Object.defineProperty;
+  const Bytes = Uint8Array;
+  const Buffer = ArrayBuffer;
+  const View = DataView;
+  const getUint32 = DataView.prototype.getUint32;
+  const apply = Reflect.apply;
+  const decoder = typeof TextDecoder === "function" ? new TextDecoder() : null;
+  const decode = decoder === null ? null : TextDecoder.prototype.decode;
   // In a frame (a window that opted in to frames injects the runtime there too), the runtime speaks through the app
   // page's runtime, which relays with the browser's word for the frame's origin (see ipc_core::protocol).
   const topWindow = window.top;
@@ -340,11 +349,86 @@
   }
 
   /**
-   * Takes one delivery from the transport: JSON text `{page, messages}`. Parsed with JSON.parse, so every key (even
-   * `__proto__`) is data. Anything not addressed to this page load is dropped.
-   * @param {string} text
+   * Splits a binary frame (see ipc_core::protocol): the text's length (u32, little-endian), the text, then each part
+   * as its length and its bytes. The parts are views into the frame, not copies. Null when the frame is malformed.
+   * @param {ArrayBuffer} frame
+   * @returns {{text: string, parts: Uint8Array[]} | null}
    */
-  function receive(text) {
+  function splitFrame(frame) {
+    if (decoder === null) {
+      return null;
+    }
+    const view = new View(frame);
+    const size = frame.byteLength;
+    if (size < 4) {
+      return null;
+    }
+    const textLength = apply(getUint32, view, [0, true]);
+    if (4 + textLength > size) {
+      return null;
+    }
+    const text = apply(decode, decoder, [new Bytes(frame, 4, textLength)]);
+    const parts = [];
+    let at = 4 + textLength;
+    while (at < size) {
+      if (at + 4 > size) {
+        return null;
+      }
+      const length = apply(getUint32, view, [at, true]);
+      at += 4;
+      if (at + length > size) {
+        return null;
+      }
+      parts[parts.length] = new Bytes(frame, at, length);
+      at += length;
+    }
+    return { text, parts };
+  }
+
+  /**
+   * Puts the part each placeholder stands for in its place: a placeholder is an object whose only key is `key` and
+   * whose value is an index below `count`; its part is `parts[first + index]`. Keys are redefined, never assigned,
+   * so a `__proto__` key stays data.
+   * @param {unknown} value @param {string} key @param {Uint8Array[]} parts @param {number} first @param {number} count
+   */
+  function attach(value, key, parts, first, count) {
+    if (value === null || typeof value !== "object") {
+      return value;
+    }
+    const keys = ownKeys(value);
+    if (!isArray(value) && keys.length === 1 && keys[0] === key) {
+      const index = value[key];
+      return typeof index === "number" && index >= 0 && index < count && index % 1 === 0
+        ? parts[first + index] : value;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const old = value[keys[i]];
+      const now = attach(old, key, parts, first, count);
+      if (now !== old) {
+        defineProperty(value, keys[i], { value: now, writable: true, enumerable: true, configurable: true });
+      }
+    }
+    return value;
+  }
+
+  /**
+   * Takes one delivery from the transport: JSON text `{page, messages}`, or a binary frame (an `ArrayBuffer`) holding
+   * that text and the bytes its messages' placeholders stand for. Parsed with JSON.parse, so every key (even
+   * `__proto__`) is data. Anything not addressed to this page load is dropped.
+   * @param {string | ArrayBuffer} input
+   */
+  function receive(input) {
+    let text = input;
+    let parts = null;
+    if (input instanceof Buffer) {
+      const frame = splitFrame(input);
+      if (frame === null) {
+        console.error("host: a malformed binary delivery was dropped");
+        return;
+      }
+      text = frame.text;
+      parts = frame.parts;
+    }
     let delivery;
     try {
       delivery = parse(text);
@@ -373,8 +457,17 @@
     if (secret === null || delivery.page !== secret) {
       return;
     }
+    let nextPart = 0;
     for (let i = 0; i < messages.length; i++) {
-      handle(messages[i]);
+      const message = messages[i];
+      const binary = message !== null && typeof message === "object" ? message.binary : undefined;
+      if (binary !== undefined && binary !== null && typeof binary.key === "string"
+        && typeof binary.count === "number" && parts !== null && nextPart + binary.count <= parts.length) {
+        const field = message.type === "event" ? "payload" : "data";
+        message[field] = attach(message[field], binary.key, parts, nextPart, binary.count);
+        nextPart += binary.count;
+      }
+      handle(message);
     }
   }
 

@@ -23,8 +23,10 @@ const RUNTIME_JS: &str = include_str!("../js/runtime.js");
 ///
 /// - `post` evaluates to a function `(text: string) => void` that hands one message to the host, for the transport to
 ///   give to [`WindowLink::receive`](crate::transport::WindowLink::receive).
-/// - `connect` evaluates to a function `(receive: (text: string) => void) => void`; the transport arranges for every
-///   [`Delivery`](crate::transport::Delivery)'s text to be passed to `receive`, in order.
+/// - `connect` evaluates to a function `(receive: (delivery: string | ArrayBuffer) => void) => void`; the transport
+///   arranges for every [`Delivery`](crate::transport::Delivery) to be passed to `receive`, in order: its
+///   [`text`](crate::transport::Delivery::text), or, when it has [`parts`](crate::transport::Delivery::parts)
+///   (binary data), its [`to_frame`](crate::transport::Delivery::to_frame) as an `ArrayBuffer`.
 ///
 /// ```
 /// use ipc_core::client::Bridge;

@@ -11,12 +11,12 @@ use tokio::sync::Mutex as AsyncMutex;
 
 use crate::error::Error;
 use crate::event::{Event, EventStream, Filter, Subscribers, Subscription};
-use crate::json::to_renderer_json;
+use crate::json::to_renderer_json_with_parts;
 use crate::limits::Limits;
 use crate::protocol::encode_event;
 use crate::router::Router;
 use crate::service::{Service, ServiceDescriptor};
-use crate::window::{Endpoint, Refusal, WindowConfig, WindowId, WindowState};
+use crate::window::{Endpoint, Message, Refusal, WindowConfig, WindowId, WindowState};
 
 /// Builds a [`Hub`]: register services, optionally choose the tokio runtime and the [limits](crate::limits), then
 /// [`build`](HubBuilder::build).
@@ -260,9 +260,9 @@ impl Hub {
             match target.queue_push(message) {
                 Ok(()) => return Ok(()),
                 // The push comes back with the refusal: wait for room and try again, without a copy.
-                Err(Refusal::Full { text, .. }) if !target.is_detached() => {
-                    target.wait_for_room(text.len()).await;
-                    message = text;
+                Err(Refusal::Full { message: refused, .. }) if !target.is_detached() => {
+                    target.wait_for_room(refused.len()).await;
+                    message = refused;
                 }
                 Err(Refusal::Full { .. }) => return Err(Error::WindowNotFound(window)),
                 Err(refusal) => return Err(refused(&target, channel, refusal)),
@@ -400,7 +400,7 @@ impl Hub {
 }
 
 /// Queues `message` for `window`, turning a refusal into the host API's error.
-fn push(window: &WindowState, channel: &str, message: String) -> Result<(), Error> {
+fn push(window: &WindowState, channel: &str, message: Message) -> Result<(), Error> {
     window
         .queue_push(message)
         .map_err(|refusal| refused(window, channel, refusal))
@@ -423,11 +423,11 @@ fn refused(window: &WindowState, channel: &str, refusal: Refusal) -> Error {
 }
 
 /// Queues `message` for every target permitted to receive `channel` and able to take it; returns how many.
-fn push_to_each(targets: &[Arc<WindowState>], channel: &str, message: &str) -> usize {
+fn push_to_each(targets: &[Arc<WindowState>], channel: &str, message: &Message) -> usize {
     targets
         .iter()
         .filter(|window| window.may_receive(channel))
-        .filter(|window| match push(window, channel, message.to_owned()) {
+        .filter(|window| match push(window, channel, message.clone()) {
             Ok(()) => true,
             Err(err) => {
                 tracing::debug!("broadcast on `{channel}` skipped a window: {err}");
@@ -438,10 +438,13 @@ fn push_to_each(targets: &[Arc<WindowState>], channel: &str, message: &str) -> u
 }
 
 /// An event envelope for `channel`, with `payload` serialized once (and checked for integers JavaScript would round).
-fn event_message<T: Serialize + ?Sized>(channel: &str, payload: &T) -> Result<String, Error> {
-    let payload = to_renderer_json(payload, || format!("the payload of `{channel}`"))
+fn event_message<T: Serialize + ?Sized>(channel: &str, payload: &T) -> Result<Message, Error> {
+    let (payload, attached) = to_renderer_json_with_parts(payload, || format!("the payload of `{channel}`"))
         .map_err(|err| Error::Serialization(err.message().to_owned()))?;
-    Ok(encode_event(channel, &payload))
+    Ok(Message {
+        text: encode_event(channel, &payload, &attached),
+        parts: attached.parts,
+    })
 }
 
 impl std::fmt::Debug for Hub {

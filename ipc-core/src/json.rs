@@ -9,6 +9,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::binary::Attached;
 use crate::error::{CallError, ErrorCode};
 
 /// The largest integer a JavaScript number holds exactly: 2^53 − 1.
@@ -22,7 +23,34 @@ pub(crate) fn to_renderer_json<T: Serialize + ?Sized>(
     value: &T,
     what: impl Fn() -> String,
 ) -> Result<Box<RawValue>, CallError> {
-    let json = serde_json::value::to_raw_value(value).map_err(|err| {
+    check(serde_json::value::to_raw_value(value), what)
+}
+
+/// Like [`to_renderer_json`], with every [`Binary`](crate::Binary) in `value` collected as a part behind a
+/// placeholder instead of written as numbers.
+pub(crate) fn to_renderer_json_with_parts<T: Serialize + ?Sized>(
+    value: &T,
+    what: impl Fn() -> String,
+) -> Result<(Box<RawValue>, Attached), CallError> {
+    let (json, attached) = crate::binary::collecting(|| serde_json::value::to_raw_value(value));
+    if let Some(part) = attached.parts.iter().find(|part| u32::try_from(part.len()).is_err()) {
+        return Err(CallError::new(
+            ErrorCode::Serialization,
+            format!(
+                "could not serialize {}: {} bytes of binary data in one piece, over 4 GiB",
+                what(),
+                part.len()
+            ),
+        ));
+    }
+    Ok((check(json, what)?, attached))
+}
+
+fn check(
+    json: Result<Box<RawValue>, serde_json::Error>,
+    what: impl Fn() -> String,
+) -> Result<Box<RawValue>, CallError> {
+    let json = json.map_err(|err| {
         CallError::new(
             ErrorCode::Serialization,
             format!("could not serialize {}: {err}", what()),

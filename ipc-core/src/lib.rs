@@ -60,6 +60,7 @@
 extern crate self as ipc_core;
 
 mod args;
+pub mod binary;
 pub mod capability;
 pub mod client;
 mod context;
@@ -81,6 +82,7 @@ mod window;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use binary::Binary;
 pub use capability::Capabilities;
 pub use context::CallContext;
 pub use error::{CallError, Error, ErrorCode};

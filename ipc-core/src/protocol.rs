@@ -113,6 +113,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::binary::Attached;
 use crate::error::{excerpt, CallError, ErrorCode};
 
 /// The largest id a page may use: ids must survive a round trip through a JavaScript number exactly.
@@ -400,21 +401,56 @@ pub(crate) fn encode_answer(id: Option<i64>, outcome: &Result<Box<RawValue>, Cal
     serde_json::to_string(&answer).expect("an answer envelope always serializes")
 }
 
-/// Encodes a push: `{"type":"event","channel":...,"payload":...}`.
-pub(crate) fn encode_event(channel: &str, payload: &RawValue) -> String {
+/// Encodes a push: `{"type":"event","channel":...,"payload":...}`, with
+/// `"binary":{"key":...,"count":n}` when the payload holds [`Binary`](crate::Binary) placeholders.
+pub(crate) fn encode_event(channel: &str, payload: &RawValue, attached: &Attached) -> String {
     #[derive(Serialize)]
     struct Push<'a> {
         #[serde(rename = "type")]
         kind: &'static str,
         channel: &'a str,
         payload: &'a RawValue,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        binary: Option<BinaryParts<'a>>,
     }
     let push = Push {
         kind: "event",
         channel,
         payload,
+        binary: BinaryParts::of(attached),
     };
     serde_json::to_string(&push).expect("an event envelope always serializes")
+}
+
+/// How a message's placeholders find their parts: the placeholder key, and how many parts are the message's.
+#[derive(Serialize)]
+struct BinaryParts<'a> {
+    key: &'a str,
+    count: usize,
+}
+
+impl<'a> BinaryParts<'a> {
+    fn of(attached: &'a Attached) -> Option<Self> {
+        (!attached.parts.is_empty()).then(|| BinaryParts {
+            key: &attached.key,
+            count: attached.parts.len(),
+        })
+    }
+}
+
+/// A delivery as one binary frame: the text's length (u32, little-endian), the text, then each part as its length
+/// (u32, little-endian) and its bytes. Lengths fit: messages and parts are far below 4 GiB (see `json`).
+pub(crate) fn encode_frame(text: &str, parts: &[bytes::Bytes]) -> Vec<u8> {
+    let size = 4 + text.len() + parts.iter().map(|part| 4 + part.len()).sum::<usize>();
+    let mut frame = Vec::with_capacity(size);
+    let length = |n: usize| u32::try_from(n).expect("frames hold pieces under 4 GiB").to_le_bytes();
+    frame.extend_from_slice(&length(text.len()));
+    frame.extend_from_slice(text.as_bytes());
+    for part in parts {
+        frame.extend_from_slice(&length(part.len()));
+        frame.extend_from_slice(part);
+    }
+    frame
 }
 
 /// Wraps a message for frame `frame` of the page it is delivered to: `{"type":"frame","frame":3,"message":...}`.
@@ -616,7 +652,7 @@ mod tests {
     fn event_envelope_carries_channel_and_payload() {
         let payload = serde_json::value::to_raw_value(&[1, 2]).unwrap();
         assert_eq!(
-            encode_event("todos.changed", &payload),
+            encode_event("todos.changed", &payload, &Attached::default()),
             r#"{"type":"event","channel":"todos.changed","payload":[1,2]}"#
         );
     }
@@ -651,5 +687,29 @@ mod tests {
         assert_eq!(value["messages"][0]["type"], "welcome");
         let text = format!("{}{DELIVERY_END}", delivery_start(None));
         assert_eq!(text, r#"{"page":null,"messages":[]}"#);
+    }
+
+    #[test]
+    fn a_frame_is_the_text_then_each_part_each_behind_its_length() {
+        let parts = [bytes::Bytes::from_static(b"ab"), bytes::Bytes::new()];
+        let frame = encode_frame("{}", &parts);
+        assert_eq!(
+            frame,
+            [&[2, 0, 0, 0][..], b"{}", &[2, 0, 0, 0], b"ab", &[0, 0, 0, 0]].concat()
+        );
+    }
+
+    #[test]
+    fn a_push_with_parts_says_its_key_and_count() {
+        let (payload, attached) = crate::binary::collecting(|| {
+            serde_json::value::to_raw_value(&[crate::Binary::from(vec![1u8]), crate::Binary::from(vec![2u8])]).unwrap()
+        });
+        let text = encode_event("files.read", &payload, &attached);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let key = attached.key.as_str();
+        assert_eq!(value["binary"], serde_json::json!({ "key": key, "count": 2 }));
+        assert_eq!(value["payload"], serde_json::json!([{ key: 0 }, { key: 1 }]));
+        let plain = encode_event("files.read", &payload, &Attached::default());
+        assert!(!plain.contains("binary"));
     }
 }

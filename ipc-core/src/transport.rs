@@ -61,6 +61,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
+use crate::binary::Attached;
 use crate::capability::Direction;
 use crate::context::CallContext;
 use crate::error::{excerpt, CallError, ErrorCode};
@@ -186,9 +187,9 @@ impl WindowLink {
     pub fn window_event(&self, kind: WindowEventKind) {
         let event = Event::window_event(self.id(), kind);
         if kind != WindowEventKind::Close && self.window.may_receive(event.channel()) {
-            if let Err(refused) = self
-                .window
-                .queue_push(encode_event(event.channel(), event.payload_raw()))
+            if let Err(refused) =
+                self.window
+                    .queue_push(encode_event(event.channel(), event.payload_raw(), &Attached::default()))
             {
                 tracing::debug!(window = %self.id(), "{} not delivered: {refused:?}", event.channel());
             }

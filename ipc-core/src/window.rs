@@ -161,7 +161,36 @@ enum Addressee {
 
 struct Queued {
     to: Addressee,
-    text: String,
+    message: Message,
+}
+
+/// One message for a page: its JSON text, and the bytes its [`Binary`](crate::Binary) placeholders stand for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Message {
+    pub text: String,
+    pub parts: Vec<bytes::Bytes>,
+}
+
+impl Message {
+    /// Bytes of text and parts.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len() + self.parts.iter().map(bytes::Bytes::len).sum::<usize>()
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message {
+            text,
+            parts: Vec::new(),
+        }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::from(text.to_owned())
+    }
 }
 
 #[derive(Default)]
@@ -189,7 +218,7 @@ struct Pages {
 #[derive(Debug)]
 pub(crate) enum Refusal {
     /// This many bytes already wait for the window; the push is handed back, for a sender that waits for room.
-    Full { queued: usize, text: String },
+    Full { queued: usize, message: Message },
     /// The window shows a page of this origin, which may not receive what is meant for the app.
     Foreign(Arc<str>),
 }
@@ -451,9 +480,9 @@ impl WindowState {
             // A frame's answer travels to its page's runtime, which hands it to the frame.
             Some((parent, frame)) => self.queue(
                 Addressee::Page(Arc::clone(parent)),
-                crate::protocol::encode_frame_message(*frame, &text),
+                crate::protocol::encode_frame_message(*frame, &text).into(),
             ),
-            None => self.queue(Addressee::Page(Arc::clone(page)), text),
+            None => self.queue(Addressee::Page(Arc::clone(page)), text.into()),
         }
     }
 
@@ -475,17 +504,18 @@ impl WindowState {
 
     /// Queues a push for the window's current page (or, before any page is ready, the first one that will be), unless
     /// the outbox is full or the page shown is of a foreign origin.
-    pub(crate) fn queue_push(&self, text: String) -> Result<(), Refusal> {
+    pub(crate) fn queue_push(&self, message: impl Into<Message>) -> Result<(), Refusal> {
+        let message = message.into();
         let to = match self.current_page() {
             Some(page) if page.permitted => Addressee::Page(page),
             Some(page) => return Err(Refusal::Foreign(Arc::clone(&page.origin))),
             None => Addressee::NextPage,
         };
-        if !self.has_room(text.len()) {
+        if !self.has_room(message.len()) {
             let queued = self.queued_bytes();
-            return Err(Refusal::Full { queued, text });
+            return Err(Refusal::Full { queued, message });
         }
-        self.queue(to, text);
+        self.queue(to, message);
         Ok(())
     }
 
@@ -508,14 +538,14 @@ impl WindowState {
         queued == 0 || queued + bytes <= self.max_queued_bytes
     }
 
-    fn queue(&self, to: Addressee, text: String) {
+    fn queue(&self, to: Addressee, message: Message) {
         if self.is_detached() {
             return;
         }
         let wake = {
             let mut outbox = self.outbox();
-            outbox.bytes += text.len();
-            outbox.queue.push_back(Queued { to, text });
+            outbox.bytes += message.len();
+            outbox.queue.push_back(Queued { to, message });
             !std::mem::replace(&mut outbox.woken, true)
         };
         if wake {
@@ -543,7 +573,7 @@ impl WindowState {
             outbox.in_transit += taken;
             drop(outbox);
             let text = format!("{}{}{DELIVERY_END}", delivery_start(None), welcomes.join(","));
-            return Some(self.delivery(text, taken, None));
+            return Some(self.delivery(text, Vec::new(), taken, None));
         }
         if outbox.in_transit >= MAX_IN_TRANSIT {
             // Woken again when the page has taken enough (see `release`).
@@ -553,6 +583,7 @@ impl WindowState {
         let mut dropped = 0;
         let mut target: Option<Arc<Page>> = None;
         let mut text = String::new();
+        let mut parts = Vec::new();
         let mut taken = 0;
         while let Some(front) = outbox.queue.front() {
             let to = match &front.to {
@@ -562,7 +593,7 @@ impl WindowState {
                     Some(_) => {
                         // The window shows a foreign page: what was meant for the app's page is not for it.
                         let queued = outbox.queue.pop_front().expect("front exists");
-                        dropped += queued.text.len();
+                        dropped += queued.message.len();
                         continue;
                     }
                     None => break, // wait for a page to be ready
@@ -570,7 +601,7 @@ impl WindowState {
             };
             if to.is_retired() {
                 let queued = outbox.queue.pop_front().expect("front exists");
-                dropped += queued.text.len();
+                dropped += queued.message.len();
                 continue;
             }
             match &target {
@@ -586,8 +617,9 @@ impl WindowState {
                 }
             }
             let queued = outbox.queue.pop_front().expect("front exists");
-            taken += queued.text.len();
-            text.push_str(&queued.text);
+            taken += queued.message.len();
+            text.push_str(&queued.message.text);
+            parts.extend(queued.message.parts);
         }
         outbox.bytes -= dropped;
         outbox.in_transit += taken;
@@ -604,12 +636,19 @@ impl WindowState {
             self.room.notify_waiters();
         }
         text.push_str(DELIVERY_END);
-        Some(self.delivery(text, taken, target))
+        Some(self.delivery(text, parts, taken, target))
     }
 
-    fn delivery(self: &Arc<Self>, text: String, bytes: usize, page: Option<Arc<Page>>) -> Delivery {
+    fn delivery(
+        self: &Arc<Self>,
+        text: String,
+        parts: Vec<bytes::Bytes>,
+        bytes: usize,
+        page: Option<Arc<Page>>,
+    ) -> Delivery {
         Delivery {
             text,
+            parts,
             page,
             credit: Credit {
                 window: Arc::clone(self),
@@ -654,6 +693,7 @@ pub(crate) enum StartRefusal {
 /// it until the page has taken the text (for a WebView: until the delivery script has run).
 pub struct Delivery {
     text: String,
+    parts: Vec<bytes::Bytes>,
     /// The page load it is addressed to (`None` for welcomes, which go to whichever page asked).
     page: Option<Arc<Page>>,
     credit: Credit,
@@ -663,6 +703,19 @@ impl Delivery {
     /// The delivery as JSON text, for the page's runtime.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The bytes the messages' [`Binary`](crate::Binary) placeholders stand for, in order. A delivery with parts
+    /// cannot travel as script text: the transport sends [`to_frame`](Self::to_frame) instead.
+    pub fn parts(&self) -> &[bytes::Bytes] {
+        &self.parts
+    }
+
+    /// The delivery as one binary frame, for a page runtime to take as an `ArrayBuffer` (see
+    /// [`crate::protocol`]): the text's length (4 bytes, little-endian), the text (UTF-8), then each part as its
+    /// length (4 bytes, little-endian) and its bytes.
+    pub fn to_frame(&self) -> Vec<u8> {
+        crate::protocol::encode_frame(&self.text, &self.parts)
     }
 
     /// Whether the page load it is addressed to has been replaced by a newer one, which would drop it unread. A
@@ -770,18 +823,18 @@ mod tests {
         let window = window(10);
         window.open_page("one".into(), "app://test");
         window.page("one").unwrap();
-        window.queue_push("\"123456\"".into()).unwrap();
+        window.queue_push("\"123456\"").unwrap();
         assert!(matches!(
-            window.queue_push("\"123456\"".into()),
+            window.queue_push("\"123456\""),
             Err(Refusal::Full { queued: 8, .. })
         ));
         let delivery = window.take_delivery().unwrap();
         assert!(
-            matches!(window.queue_push("\"1\"".into()), Err(Refusal::Full { .. })),
+            matches!(window.queue_push("\"1\""), Err(Refusal::Full { .. })),
             "in transit still counts"
         );
         drop(delivery);
-        window.queue_push("\"123456\"".into()).unwrap();
+        window.queue_push("\"123456\"").unwrap();
     }
 
     #[test]
@@ -816,7 +869,7 @@ mod tests {
         let page = window.open_page("one".into(), "app://test");
         window.queue_welcome("{\"w\":1}".into());
         window.page("one").unwrap();
-        window.queue_push("1".into()).unwrap();
+        window.queue_push("1").unwrap();
         window.queue_answer(&page, "2".into());
         assert_eq!(
             window.take_delivery().unwrap().text(),
@@ -832,7 +885,7 @@ mod tests {
     #[test]
     fn a_welcome_overtakes_pushes_waiting_for_the_first_page() {
         let window = window(1 << 20);
-        window.queue_push("1".into()).unwrap();
+        window.queue_push("1").unwrap();
         window.queue_welcome("{\"w\":1}".into());
         assert_eq!(
             window.take_delivery().unwrap().text(),
@@ -856,7 +909,7 @@ mod tests {
         window.queue_push(big).unwrap();
         let held = window.take_delivery().unwrap();
         assert!(!held.is_stale());
-        window.queue_push("1".into()).unwrap();
+        window.queue_push("1").unwrap();
         assert!(
             window.take_delivery().is_none(),
             "no room while the old page's delivery is held"
@@ -879,7 +932,7 @@ mod tests {
     #[test]
     fn pushes_before_any_page_wait_for_the_first_app_page() {
         let window = window(1 << 20);
-        window.queue_push("1".into()).unwrap();
+        window.queue_push("1").unwrap();
         assert!(window.take_delivery().is_none());
         window.open_page("one".into(), "app://test");
         window.page("one").unwrap();
@@ -892,11 +945,11 @@ mod tests {
     #[test]
     fn a_foreign_page_receives_nothing_meant_for_the_app() {
         let window = window(1 << 20);
-        window.queue_push("1".into()).unwrap();
+        window.queue_push("1").unwrap();
         window.open_page("evil".into(), "https://evil.example");
         window.page("evil").unwrap();
         assert!(window.take_delivery().is_none());
-        assert!(matches!(window.queue_push("2".into()), Err(Refusal::Foreign(_))));
+        assert!(matches!(window.queue_push("2"), Err(Refusal::Foreign(_))));
         assert_eq!(window.queued_bytes(), 0);
     }
 

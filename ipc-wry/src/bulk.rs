@@ -9,10 +9,13 @@
 //!   (`<secret>:<envelope>`), handed to the window's link like any other, so it is judged by the same secret and
 //!   rules.
 //! - **Host → page** ([`WindowSpec::fetch_deliveries_above`](crate::WindowSpec::fetch_deliveries_above), default
-//!   never). The delivery is held here under a fresh random token, and the page is told, by a tiny script, to
-//!   `GET app://localhost/__ipc/pull/<token>`. The response carries the delivery's text, which goes to the runtime
-//!   exactly as a script delivery would. The token reaches only the main frame, through the same randomly named
-//!   delivery function as every delivery; a token is served once.
+//!   never; and always for a delivery that carries [`Binary`](ipc_core::Binary) data). The delivery is held here
+//!   under a fresh random token, and the page is told, by a tiny script, to `GET app://localhost/__ipc/pull/<token>`.
+//!   The response is the delivery's binary frame ([`Delivery::to_frame`]), which the runtime takes as an
+//!   `ArrayBuffer`: binary parts arrive as `Uint8Array` views into it, copied nowhere. The token reaches only the
+//!   main frame, through the same randomly named delivery function as every delivery; a token is served once. A
+//!   window without the app scheme (one showing a URL) gets a delivery with binary parts as its frame in base64,
+//!   in a script.
 //!
 //! Why those defaults: `cargo bench -p tests --bench roundtrip` (release, WebKitGTK 2.50, echoing a string of the
 //! given size, mean round trip against the same window with script only, one run each):
@@ -127,39 +130,56 @@ pub(crate) fn post_expression(fetch_above: Option<usize>) -> String {
 }
 
 /// The bridge's `connect` expression: defines the delivery function `deliver` on `window` (not writable, not
-/// configurable). `deliver(text)` hands a delivery to the runtime; `deliver(null, token)` starts fetching a held one
-/// at once. Fetches run side by side, but deliveries reach the runtime strictly in the order they were announced.
+/// configurable). `deliver(text)` hands a delivery's text to the runtime; `deliver(null, token)` starts fetching a
+/// held delivery (a binary frame) at once; `deliver(null, null, base64)` hands over a binary frame sent as script.
+/// Fetches run side by side, but deliveries reach the runtime strictly in the order they were announced.
 pub(crate) fn connect_expression(deliver: &str) -> String {
     format!(
         r#"(receive) => {{
   const apply = Reflect.apply, fetch = window.fetch, then = Promise.prototype.then;
-  const readText = Response.prototype.text;
+  const readBytes = Response.prototype.arrayBuffer, fromBase64 = window.atob, charCodeAt = String.prototype.charCodeAt;
+  const Bytes = Uint8Array;
   const shift = Array.prototype.shift, push = Array.prototype.push;
   const line = [];
   const hand = (delivery) => {{ try {{ receive(delivery); }} catch (error) {{ console.error(error); }} }};
   const drain = () => {{
     while (line.length > 0 && line[0].done) {{
       const item = apply(shift, line, []);
-      if (item.text !== null) {{ hand(item.text); }}
+      if (item.delivery !== null) {{ hand(item.delivery); }}
     }}
   }};
+  const frameOf = (base64) => {{
+    const text = fromBase64(base64);
+    const bytes = new Bytes(text.length);
+    for (let i = 0; i < text.length; i++) {{ bytes[i] = apply(charCodeAt, text, [i]); }}
+    return bytes.buffer;
+  }};
   Object.defineProperty(window, {deliver:?}, {{
-    value: (text, token) => {{
-      if (token === undefined) {{
-        if (line.length === 0) {{ hand(text); return; }}
-        apply(push, line, [{{ done: true, text }}]);
+    value: (text, token, base64) => {{
+      if (token === undefined || token === null) {{
+        const delivery = typeof base64 === "string" ? frameOf(base64) : text;
+        if (line.length === 0) {{ hand(delivery); return; }}
+        apply(push, line, [{{ done: true, delivery }}]);
         return;
       }}
-      const item = {{ done: false, text: null }};
+      const item = {{ done: false, delivery: null }};
       apply(push, line, [item]);
       const fetched = apply(fetch, window, ["{PULL}" + token]);
-      const body = apply(then, fetched, [(response) => apply(readText, response, [])]);
-      const settle = (delivered) => {{ item.done = true; item.text = delivered; drain(); }};
+      const body = apply(then, fetched, [(response) => apply(readBytes, response, [])]);
+      const settle = (delivery) => {{ item.done = true; item.delivery = delivery; drain(); }};
       apply(then, body, [settle, (error) => {{ console.error("a delivery could not be fetched", error); settle(null); }}]);
     }},
   }});
 }}"#
     )
+}
+
+/// The script that hands a delivery with binary parts to a page that cannot fetch it (no app scheme): its frame in
+/// base64. Costs a third more bytes than the frame; windows showing a URL (such as a dev server) only.
+pub(crate) fn frame_script(deliver: &str, frame: &[u8]) -> String {
+    use base64::Engine as _;
+    let base64 = base64::engine::general_purpose::STANDARD.encode(frame);
+    format!("{deliver}(null, null, \"{base64}\");")
 }
 
 /// Answers a request for a path under [`RESERVED`]: a held delivery, or a large message from the page.
@@ -178,7 +198,7 @@ pub(crate) fn serve(
             // The delivery's room in the window's queue is released when it drops, after its text is copied here.
             Some(delivery) => {
                 counters.count(Path::DeliveryByFetch);
-                respond(StatusCode::OK, delivery.text().as_bytes().to_vec())
+                respond(StatusCode::OK, delivery.to_frame())
             }
             None => respond(StatusCode::NOT_FOUND, Vec::new()),
         };
@@ -205,7 +225,7 @@ pub(crate) fn serve(
 fn respond(status: StatusCode, body: Vec<u8>) -> Response<Cow<'static, [u8]>> {
     Response::builder()
         .status(status)
-        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CACHE_CONTROL, "no-store")
         .body(Cow::Owned(body))
         .expect("a response from a status, two headers and a body always builds")
@@ -248,7 +268,7 @@ mod tests {
         let client = TestClient::new(&hub);
         hub.send_to_window(client.window(), "news", &"x".repeat(1000)).unwrap();
         let delivery = client.link().take_delivery().unwrap();
-        let text = delivery.text().to_owned();
+        let frame = delivery.to_frame();
         let held = Held::default();
         let counters = Counters::default();
         let token = held.hold(delivery);
@@ -256,7 +276,7 @@ mod tests {
 
         let response = serve(get(&format!("{PULL}{token}")), Some(client.link()), &held, &counters);
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(&response.body()[..], text.as_bytes());
+        assert_eq!(&response.body()[..], &frame[..], "the delivery as a binary frame");
         assert_eq!(hub.queued_bytes(client.window()), 0, "fetched, so released");
         let again = serve(get(&format!("{PULL}{token}")), Some(client.link()), &held, &counters);
         assert_eq!(again.status(), StatusCode::NOT_FOUND, "a token is served once");

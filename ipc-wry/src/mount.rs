@@ -106,6 +106,8 @@ struct Mounted {
     /// Deliveries waiting for the page to fetch them, and the size from which deliveries go that way.
     held: Arc<Held>,
     fetch_above: Option<usize>,
+    /// Whether the page can fetch from the app scheme (a window showing HTML, not a URL).
+    can_pull: bool,
     counters: Arc<Counters>,
     window: tao::window::WindowId,
     scale: f64,
@@ -182,6 +184,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
             deliver,
             held,
             fetch_above: spec.fetch_thresholds().1,
+            can_pull: spec.has_app_scheme(),
             counters: Arc::clone(&counters),
             window: window.id(),
             scale: window.scale_factor(),
@@ -293,7 +296,19 @@ impl Mounted {
     fn deliver_all(&self) {
         self.held.drop_stale();
         while let Some(delivery) = self.link.take_delivery() {
-            if self.fetch_above.is_some_and(|above| delivery.text().len() >= above) {
+            let binary = !delivery.parts().is_empty();
+            if binary && !self.can_pull {
+                // No app scheme to fetch from: the frame goes as script, in base64.
+                self.counters.count(Path::DeliveryByScript);
+                let script = bulk::frame_script(&self.deliver, &delivery.to_frame());
+                let held = Mutex::new(Some(delivery));
+                let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
+                if let Err(err) = self.webview.evaluate_script_with_callback(&script, done) {
+                    tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
+                }
+                continue;
+            }
+            if binary || self.fetch_above.is_some_and(|above| delivery.text().len() >= above) {
                 let token = self.held.hold(delivery);
                 if let Err(err) = self.webview.evaluate_script(&bulk::pull_script(&self.deliver, &token)) {
                     tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");

@@ -99,6 +99,11 @@ impl WindowSpec {
         self
     }
 
+    /// Whether pages of this window are served on the app scheme, where they can fetch from the reserved paths.
+    pub(crate) fn has_app_scheme(&self) -> bool {
+        matches!(self.content, Content::Html(_))
+    }
+
     /// The sizes from which requests and deliveries travel by `fetch`, if this window has the app scheme.
     pub(crate) fn fetch_thresholds(&self) -> (Option<usize>, Option<usize>) {
         let some = |bytes: usize| (bytes != usize::MAX).then_some(bytes);

@@ -254,3 +254,62 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
     );
     Ok(())
 }
+
+/// A push carrying `Binary` data, as Rust code would send it.
+#[derive(serde::Serialize)]
+struct Chunk {
+    name: &'static str,
+    data: ipc_core::Binary,
+    #[serde(with = "ipc_core::binary")]
+    raw: Vec<u8>,
+    more: Vec<ipc_core::Binary>,
+}
+
+/// Binary data in pushes reaches the page as `Uint8Array`s holding exactly the bytes sent: fetched as a frame by a
+/// window showing HTML, and sent as a base64 frame in a script to a window showing a URL, which has no app scheme.
+pub async fn binary_pushes_arrive_as_uint8arrays(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    let all_bytes: Vec<u8> = (0..=255).collect();
+    let chunk = Chunk {
+        name: "chunk",
+        data: ipc_core::Binary::from(all_bytes.clone()),
+        raw: vec![0, 1, 254, 255],
+        more: vec![ipc_core::Binary::from(vec![7; 3 << 20]), ipc_core::Binary::default()],
+    };
+    let listen = "window.__chunks = []; host.on('e2e.binary', (c) => { __chunks.push({ name: c.name, \
+        kinds: [c.data, c.raw, c.more[0], c.more[1]].map((b) => Object.prototype.toString.call(b)), \
+        data: Array.from(c.data), raw: Array.from(c.raw), bigLength: c.more[0].length, \
+        bigAllSevens: c.more[0].every((b) => b === 7), emptyLength: c.more[1].length }); }); true";
+    for (window, fetched) in [(w.main, true), (w.remote, false)] {
+        eval(handle, window, listen).await?;
+        let before = handle.transport_stats(window).ok_or("the window is closed")?;
+        handle
+            .hub()
+            .send_to_window(window, "e2e.binary", &chunk)
+            .map_err(|e| e.to_string())?;
+        let text = handle
+            .wait_for(window, "__chunks.length === 1 && __chunks[0]", PATIENCE)
+            .await
+            .map_err(|e| format!("the binary push never arrived in {window}: {e}"))?;
+        let got: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let expected = json!({
+            "name": "chunk",
+            "kinds": vec!["[object Uint8Array]"; 4],
+            "data": all_bytes,
+            "raw": [0, 1, 254, 255],
+            "bigLength": 3 << 20,
+            "bigAllSevens": true,
+            "emptyLength": 0,
+        });
+        if got != expected {
+            return Err(format!("{window} received {got}"));
+        }
+        let after = handle.transport_stats(window).ok_or("the window is closed")?;
+        let by_fetch = after.deliveries_by_fetch - before.deliveries_by_fetch;
+        if fetched != (by_fetch == 1) {
+            return Err(format!(
+                "{window}: {by_fetch} deliveries fetched, expected fetched: {fetched}"
+            ));
+        }
+    }
+    Ok(())
+}

@@ -128,6 +128,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         ("forged_posts_and_guessed_pulls_get_nothing", |h, w| {
             Box::pin(bulk::forged_posts_and_guessed_pulls_get_nothing(h, w))
         }),
+        ("binary_pushes_arrive_as_uint8arrays", |h, w| {
+            Box::pin(bulk::binary_pushes_arrive_as_uint8arrays(h, w))
+        }),
     ]
 }
 

@@ -85,6 +85,8 @@ pub struct Windows {
     pub framed: ipc_core::WindowId,
     /// Sends and receives messages from 64 KiB by fetch.
     pub bulk: ipc_core::WindowId,
+    /// Shows a page of the loopback server (a URL, so no app scheme).
+    pub remote: ipc_core::WindowId,
 }
 
 /// A test that needs the whole app.
@@ -138,6 +140,7 @@ fn main() -> ExitCode {
                 .fetch_requests_above(bulk::THRESHOLD)
                 .fetch_deliveries_above(bulk::THRESHOLD),
         )
+        .window(WindowSpec::url("remote", format!("{}/remote", attacks::loopback())).size(400, 300))
         .drive(move |handle| match run_all(handle, &selected, &selected_scenarios) {
             0 => Ok(()),
             failed => Err(format!("{failed} end-to-end tests failed")),
@@ -174,12 +177,18 @@ fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scena
         flood: ids[6],
         framed: ids[7],
         bulk: ids[8],
+        remote: ids[9],
     };
     let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
     let loaded = runtime.block_on(async {
-        for window in ids {
+        for window in &ids[..ids.len() - 1] {
             loaded(handle, *window).await?;
         }
+        // The remote window shows the loopback server's page, which has the runtime but not the test page's helpers.
+        handle
+            .wait_for(windows.remote, "window.host !== undefined", PATIENCE)
+            .await
+            .map_err(|e| format!("the remote page never loaded: {e}"))?;
         Ok::<(), String>(())
     });
     if let Err(err) = loaded {

@@ -31,6 +31,7 @@ function page({ runtime = RUNTIME } = {}) {
     location: { origin: ORIGIN },
     crypto: webcrypto,
     TextEncoder,
+    TextDecoder,
     setTimeout,
     clearTimeout,
     console: { error: (...args) => errors.push(args.join(" ")) },
@@ -47,6 +48,16 @@ function page({ runtime = RUNTIME } = {}) {
     evaluate: (source) => vm.runInContext(source, context),
     /** Hands the runtime one delivery, as text, the way the host sends it. */
     deliverText: (text) => window.__deliver(text),
+    /**
+     * Hands the runtime a binary frame (see ipc_core::protocol) of `text` and `parts` (arrays of byte values), built
+     * in the page's realm as a transport's fetch would.
+     */
+    deliverFrame(text, parts) {
+      const bytes = [...new TextEncoder().encode(text)];
+      const length = (n) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24];
+      const all = [...length(bytes.length), ...bytes, ...parts.flatMap((part) => [...length(part.length), ...part])];
+      window.__deliver(vm.runInContext(`new Uint8Array(${JSON.stringify(all)}).buffer`, context));
+    },
     /** Hands the runtime a delivery of `messages` addressed to `secret` (null: no page, as a welcome is). */
     deliver(secret, messages) {
       this.deliverText(JSON.stringify({ page: secret, messages }));
@@ -519,4 +530,59 @@ test("a frame speaks through its page, without a hello, and takes deliveries onl
   window.fire({ source: {}, data: { __ipcFrameDelivery: answer("from a sibling frame") } });
   window.fire({ source: top, data: { __ipcFrameDelivery: answer(7) } });
   assert.equal(await call, 7);
+});
+
+const KEY = "$ipc:00112233445566778899aabbccddeeff";
+
+test("a binary frame's parts replace their placeholders as Uint8Array views, message by message", () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("files.chunk", (payload) => seen.push(payload));
+  const text = JSON.stringify({ page: SECRET, messages: [
+    { type: "event", channel: "files.chunk", payload: { name: "a", data: { [KEY]: 0 }, more: [{ [KEY]: 1 }] },
+      binary: { key: KEY, count: 2 } },
+    { type: "event", channel: "files.chunk", payload: "no parts" },
+    { type: "event", channel: "files.chunk", payload: { [KEY]: 0 }, binary: { key: KEY, count: 1 } },
+  ] });
+  p.deliverFrame(text, [[1, 2, 3], [], [250]]);
+  assert.equal(seen.length, 3);
+  const [first, second, third] = seen;
+  assert.equal(first.name, "a");
+  assert.equal(Object.prototype.toString.call(first.data), "[object Uint8Array]");
+  assert.deepEqual([...first.data], [1, 2, 3]);
+  assert.deepEqual([...first.more[0]], []);
+  assert.equal(second, "no parts");
+  assert.deepEqual([...third], [250], "the third message's placeholder 0 is the delivery's third part");
+});
+
+test("objects that only look like placeholders stay data, and a __proto__ key beside parts stays a key", () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("files.chunk", (payload) => seen.push(payload));
+  const text = `{"page":"${SECRET}","messages":[{"type":"event","channel":"files.chunk","binary":{"key":"${KEY}","count":1},`
+    + `"payload":{"wrongKey":{"$ipc:ffff":0},"outOfRange":{"${KEY}":1},"notIndex":{"${KEY}":"0"},`
+    + `"twoKeys":{"${KEY}":0,"x":1},"__proto__":{"polluted":true},"part":{"${KEY}":0}}}]}`;
+  p.deliverFrame(text, [[7]]);
+  const [payload] = seen;
+  assert.deepEqual(payload.wrongKey, p.evaluate('({"$ipc:ffff":0})'));
+  assert.equal(payload.outOfRange[KEY], 1);
+  assert.equal(payload.notIndex[KEY], "0");
+  assert.equal(payload.twoKeys.x, 1);
+  assert.deepEqual([...payload.part], [7]);
+  assert.ok(Object.prototype.hasOwnProperty.call(payload, "__proto__"));
+  assert.equal(p.evaluate("({}).polluted"), undefined);
+});
+
+test("a malformed binary frame is dropped whole, with an error in the console", () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("files.chunk", (payload) => seen.push(payload));
+  const text = JSON.stringify({ page: SECRET, messages: [event("files.chunk", 1)] });
+  const buffer = (bytes) => p.evaluate(`new Uint8Array(${JSON.stringify(bytes)}).buffer`);
+  p.window.__deliver(buffer([200, 0, 0, 0, 123])); // the text claims more bytes than the frame has
+  p.window.__deliver(buffer([2, 0]));
+  const whole = [...new TextEncoder().encode(text)];
+  p.window.__deliver(buffer([whole.length, 0, 0, 0, ...whole, 9, 0, 0, 0, 1])); // a part cut short
+  assert.deepEqual(seen, []);
+  assert.equal(p.errors.filter((e) => e.includes("malformed binary delivery")).length, 3);
 });
