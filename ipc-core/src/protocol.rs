@@ -107,6 +107,22 @@
 //! The transport hands the delivery to the page as text; the runtime parses it with `JSON.parse` (so every key, even
 //! `__proto__`, is data) and drops it unless `page` is its own secret, or `null` for a welcome. So an answer or push
 //! meant for one page load never reaches the next one, whatever the timing of a navigation.
+//!
+//! # Binary parts
+//!
+//! A message whose value holds [`Binary`](crate::Binary) data says so, and each piece of bytes is a placeholder
+//! object whose only key is the message's fresh random key and whose value is the piece's index among the message's
+//! parts:
+//!
+//! ```json
+//! {"type": "event", "channel": "files.chunk", "binary": {"key": "$ipc:77c1...", "count": 1},
+//!  "payload": {"name": "a.png", "data": {"$ipc:77c1...": 0}}}
+//! ```
+//!
+//! A delivery with parts travels as one binary frame instead of text ([`Delivery::to_frame`](crate::transport::Delivery::to_frame)):
+//! the text's length (u32, little-endian), the text (UTF-8), then every part of every message, in message order,
+//! each as its length (u32, little-endian) and its bytes. The runtime takes the frame as an `ArrayBuffer`, gives each
+//! message with `binary` the next `count` parts, and puts a `Uint8Array` view of each part where its placeholder was.
 
 use std::borrow::Cow;
 
