@@ -23,6 +23,10 @@
   const Buffer = ArrayBuffer;
   const View = DataView;
   const getUint32 = DataView.prototype.getUint32;
+  const setUint32 = DataView.prototype.setUint32;
+  const setBytes = Uint8Array.prototype.set;
+  const encoder = typeof TextEncoder === "function" ? new TextEncoder() : null;
+  const encodeText = encoder === null ? null : TextEncoder.prototype.encode;
   const apply = Reflect.apply;
   const decoder = typeof TextDecoder === "function" ? new TextDecoder() : null;
   const decode = decoder === null ? null : TextDecoder.prototype.decode;
@@ -82,7 +86,12 @@
           return `a ${value.constructor.name}, which JSON carries as {}; convert it (Object.fromEntries, Array.from)`;
         }
         if (value instanceof ArrayBuffer || isView(value)) {
-          return "binary data, which JSON cannot carry yet; send an array of numbers";
+          const kind = value instanceof ArrayBuffer ? "ArrayBuffer" : value.constructor.name;
+          const article = /^[AEIO]/.test(kind) ? "an" : "a";
+          return kind === "Uint8Array" || kind === "ArrayBuffer"
+            ? `${article} ${kind}, binary data, which travels only in the arguments of a call`
+            : `${article} ${kind}; binary data travels as a Uint8Array or an ArrayBuffer `
+              + "(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))";
         }
         return undefined;
       default:
@@ -92,16 +101,22 @@
 
   /**
    * JSON text of `value`, refusing values JSON would silently change. Throws a TypeError naming the path at fault
-   * (`items[2].when`), under `root`.
-   * @param {unknown} value @param {string} root
+   * (`items[2].when`), under `root`. With `binary` (`{key, parts}`), each Uint8Array or ArrayBuffer becomes a
+   * placeholder `{[key]: index}` and its bytes the part at that index (see ipc_core::protocol).
+   * @param {unknown} value @param {string} root @param {{key: string, parts: Uint8Array[]} | null} [binary]
    */
-  function encode(value, root) {
+  function encode(value, root, binary = null) {
     const paths = new WeakMap();
     return stringify(value, function (key, item) {
       const parent = paths.get(this);
       const path = parent === undefined ? root
         : Array.isArray(this) ? `${parent}[${key}]`
           : parent === "" ? key : `${parent}.${key}`;
+      if (binary !== null && (item instanceof Buffer || item instanceof Bytes)) {
+        const bytes = item instanceof Buffer ? new Bytes(item) : new Bytes(item.buffer, item.byteOffset, item.byteLength);
+        binary.parts[binary.parts.length] = bytes;
+        return { [binary.key]: binary.parts.length - 1 };
+      }
       const problem = inexact(item, Array.isArray(this));
       if (problem !== undefined) {
         throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is ${problem}`);
@@ -119,31 +134,68 @@
    * @param {string} channel
    * @param {string} text
    */
-  function checkSize(channel, text) {
-    if (text.length * 3 <= config.maxRequestSize) {
+  function checkSize(channel, text, parts = []) {
+    let binary = 0;
+    for (let i = 0; i < parts.length; i++) {
+      binary += parts[i].length;
+    }
+    if (text.length * 3 + binary <= config.maxRequestSize) {
       return;
     }
-    const bytes = new TextEncoder().encode(text).length;
+    const bytes = new TextEncoder().encode(text).length + binary;
     if (bytes > config.maxRequestSize) {
       throw localError("PAYLOAD_TOO_LARGE",
         `the request for \`${channel}\` is ${bytes} bytes, more than the ${config.maxRequestSize} the host accepts`);
     }
   }
 
+  /** 32 random hex digits. */
+  function randomHex() {
+    return Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16).padStart(8, "0")).join("");
+  }
+
   // This page load's secret, from the host's welcome; until it arrives, messages wait in `unsent`.
-  const nonce = Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(16).padStart(8, "0")).join("");
+  const nonce = randomHex();
   // A frame has no secret of its own: its page's runtime vouches for it. "frame" is what that runtime addresses it by.
   let secret = framed ? "frame" : null;
   const unsent = [];
 
-  /** Posts one envelope (JSON text) under the page's secret, or keeps it until the secret arrives. */
-  function postEnvelope(envelope) {
+  /**
+   * One binary frame (see ipc_core::protocol): the text's length (u32, little-endian), the text, then each part as its
+   * length and its bytes. The bytes are copied, so the page may change its buffers once the call is made.
+   * @param {string} text @param {Uint8Array[]} parts @returns {ArrayBuffer}
+   */
+  function frameOf(text, parts) {
+    const head = apply(encodeText, encoder, [text]);
+    let size = 4 + head.length;
+    for (let i = 0; i < parts.length; i++) {
+      size += 4 + parts[i].length;
+    }
+    const frame = new Bytes(size);
+    const view = new View(frame.buffer);
+    apply(setUint32, view, [0, head.length, true]);
+    apply(setBytes, frame, [head, 4]);
+    let at = 4 + head.length;
+    for (let i = 0; i < parts.length; i++) {
+      apply(setUint32, view, [at, parts[i].length, true]);
+      apply(setBytes, frame, [parts[i], at + 4]);
+      at += 4 + parts[i].length;
+    }
+    return frame.buffer;
+  }
+
+  /**
+   * Posts one envelope (JSON text) under the page's secret, or keeps it until the secret arrives; with `parts`, as a
+   * binary frame.
+   * @param {string} envelope @param {Uint8Array[]} [parts]
+   */
+  function postEnvelope(envelope, parts) {
     if (framed) {
       post(envelope);
     } else if (secret === null) {
-      unsent.push(envelope);
+      unsent.push({ envelope, parts });
     } else {
-      post(`${secret}:${envelope}`);
+      post(parts === undefined ? `${secret}:${envelope}` : frameOf(`${secret}:${envelope}`, parts));
     }
   }
 
@@ -170,10 +222,15 @@
       }
       const id = nextId++;
       let text;
+      // Binary data travels beside the JSON; a frame of the page's own runtime relays text only.
+      const binary = framed || encoder === null ? null : { key: `$ipc:${randomHex()}`, parts: [] };
       try {
         // The id comes first, so the host can still answer a request too large to read.
-        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encode(args === undefined ? {} : args, "")}}`;
-        checkSize(channel, text);
+        const encoded = encode(args === undefined ? {} : args, "", binary);
+        const carries = binary !== null && binary.parts.length > 0
+          ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
+        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}}`;
+        checkSize(channel, text, binary === null ? [] : binary.parts);
       } catch (e) {
         reject(e instanceof IpcError ? e
           : localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
@@ -200,7 +257,7 @@
       }
       pending.set(id, entry);
       try {
-        postEnvelope(text);
+        postEnvelope(text, binary !== null && binary.parts.length > 0 ? binary.parts : undefined);
       } catch (e) {
         settle(id);
         reject(localError("CHANNEL_SEND", `could not send \`${channel}\`: ${e.message}`));
@@ -447,8 +504,8 @@
         if (message.type === "welcome" && message.nonce === nonce && secret === null) {
           secret = toText(message.page);
           post(`${secret}:{"type":"ready"}`);
-          for (const envelope of unsent.splice(0)) {
-            post(`${secret}:${envelope}`);
+          for (const { envelope, parts } of unsent.splice(0)) {
+            postEnvelope(envelope, parts);
           }
         }
       }

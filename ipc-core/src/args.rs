@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 
 use crate::error::{CallError, ErrorCode};
+use crate::service::Args;
 
 /// A tuple of argument types that can be decoded from a named-arguments object. Implemented for tuples of up to 12
 /// types (the limit `#[ipc_service]` enforces) that implement `serde::de::DeserializeOwned`.
@@ -25,7 +26,14 @@ pub trait DecodeArgs: Sized {
 
 /// Decodes `args` (the request's raw `args`, borrowed) into the tuple `T`, whose elements are named `names`.
 /// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault.
-pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&str>) -> Result<T, CallError> {
+pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<T, CallError> {
+    match args.binary() {
+        Some((key, parts)) => crate::binary::reading(key, parts, || decode_text(channel, names, args.text())),
+        None => decode_text(channel, names, args.text()),
+    }
+}
+
+fn decode_text<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&str>) -> Result<T, CallError> {
     let text = args.unwrap_or("{}");
     if !text.starts_with('{') {
         return Err(CallError::new(
@@ -242,20 +250,20 @@ mod tests {
     use super::*;
 
     fn message<T: DecodeArgs + fmt::Debug>(names: &[&'static str], text: &str) -> String {
-        let err = decode::<T>("s.m", names, Some(text)).unwrap_err();
+        let err = decode::<T>("s.m", names, Args::json(Some(text))).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidArguments);
         err.message().to_owned()
     }
 
     #[test]
     fn arguments_are_taken_by_name_in_any_order() {
-        let decoded: (u8, String) = decode("s.m", &["a", "b"], Some(r#"{"b": "x", "a": 1}"#)).unwrap();
+        let decoded: (u8, String) = decode("s.m", &["a", "b"], Args::json(Some(r#"{"b": "x", "a": 1}"#))).unwrap();
         assert_eq!(decoded, (1, "x".to_owned()));
     }
 
     #[test]
     fn absent_option_is_none_and_absent_value_is_missing() {
-        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], Some(r#"{"a": 1}"#)).unwrap();
+        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], Args::json(Some(r#"{"a": 1}"#))).unwrap();
         assert_eq!(decoded, (1, None));
         assert_eq!(
             message::<(u8, String)>(&["a", "b"], r#"{"a": 1}"#),
@@ -265,7 +273,7 @@ mod tests {
 
     #[test]
     fn no_args_counts_as_an_empty_object() {
-        let decoded: () = decode("s.m", &[], None).unwrap();
+        let decoded: () = decode("s.m", &[], Args::json(None)).unwrap();
         assert_eq!(decoded, ());
     }
 

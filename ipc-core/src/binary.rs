@@ -31,7 +31,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::ops::Deref;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,7 @@ impl Serialize for Binary {
 
 impl<'de> Deserialize<'de> for Binary {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_byte_buf(BytesVisitor).map(Binary::from)
+        deserializer.deserialize_any(BytesVisitor)
     }
 }
 
@@ -148,32 +148,55 @@ where
     T: From<Vec<u8>>,
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_byte_buf(BytesVisitor).map(T::from)
+    deserializer
+        .deserialize_any(BytesVisitor)
+        .map(|binary| T::from(Vec::from(binary)))
 }
 
+/// Reads bytes: a placeholder of the request being decoded (see [`reading`]), serde's bytes, or an array of numbers.
 struct BytesVisitor;
 
 impl<'de> Visitor<'de> for BytesVisitor {
-    type Value = Vec<u8>;
+    type Value = Binary;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("bytes")
+        f.write_str("binary data (a Uint8Array)")
     }
 
-    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
-        Ok(bytes.to_vec())
+    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Binary, E> {
+        Ok(Binary::from(bytes.to_vec()))
     }
 
-    fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
-        Ok(bytes)
+    fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Binary, E> {
+        Ok(Binary::from(bytes))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Binary, A::Error> {
         let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
         while let Some(byte) = seq.next_element::<u8>()? {
             bytes.push(byte);
         }
-        Ok(bytes)
+        Ok(Binary::from(bytes))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Binary, A::Error> {
+        let invalid = || de::Error::invalid_type(de::Unexpected::Map, &self);
+        let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+            return Err(invalid());
+        };
+        let index: usize = map.next_value()?;
+        if map.next_key::<de::IgnoredAny>()?.is_some() {
+            return Err(invalid());
+        }
+        let part = INCOMING.with(|incoming| {
+            let incoming = incoming.borrow();
+            let (expected, parts) = incoming.as_ref()?;
+            (*expected == *key).then(|| parts.get(index).cloned())?
+        });
+        match part {
+            Some(bytes) => Ok(Binary(bytes)),
+            None => Err(invalid()),
+        }
     }
 }
 
@@ -185,6 +208,16 @@ struct Parts {
 
 thread_local! {
     static PARTS: RefCell<Option<Parts>> = const { RefCell::new(None) };
+    /// The placeholder key and parts of the request whose arguments are being decoded on this thread.
+    static INCOMING: RefCell<Option<(String, Vec<bytes::Bytes>)>> = const { RefCell::new(None) };
+}
+
+/// Runs `decode` with the placeholders of `key` standing for `parts`, for every [`Binary`] it reads.
+pub(crate) fn reading<T>(key: &str, parts: &[bytes::Bytes], decode: impl FnOnce() -> T) -> T {
+    let outer = INCOMING.with(|incoming| incoming.borrow_mut().replace((key.to_owned(), parts.to_vec())));
+    let value = decode();
+    INCOMING.with(|incoming| *incoming.borrow_mut() = outer);
+    value
 }
 
 /// The bytes of one encoded message, in the order of their placeholders.

@@ -89,7 +89,9 @@ pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
 pub use hub::{Hub, HubBuilder};
 pub use limits::Limits;
-pub use service::{ArgDescriptor, Call, CallTimeout, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
+pub use service::{
+    ArgDescriptor, Args, Call, CallTimeout, MethodDescriptor, MethodHandler, Service, ServiceDescriptor,
+};
 pub use window::{FrameRule, WindowConfig, WindowId};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.

@@ -181,6 +181,17 @@ struct Envelope<'a> {
     frame: Option<u32>,
     #[serde(borrow, default)]
     envelope: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    binary: Option<BinaryRef<'a>>,
+}
+
+/// What a request with binary parts says of them: the placeholder key, and how many parts it carries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BinaryRef<'a> {
+    #[serde(borrow)]
+    pub key: Cow<'a, str>,
+    pub count: usize,
 }
 
 /// A string borrowed from the request text unless it holds escapes (serde borrows a `Cow` only directly, not inside
@@ -201,6 +212,8 @@ pub(crate) enum Request<'a> {
         id: i64,
         channel: Cow<'a, str>,
         args: Option<&'a RawValue>,
+        /// Present when the request came as a binary frame whose parts its arguments' placeholders stand for.
+        binary: Option<BinaryRef<'a>>,
     },
     /// A one-way message (`host.send`): no answer.
     Send {
@@ -248,6 +261,14 @@ pub(crate) fn split_secret(message: &str) -> Option<(&str, &str)> {
 const MAX_HELLO_FIELD: usize = 256;
 
 impl<'a> Request<'a> {
+    /// The id of a call, the only request with one.
+    pub(crate) fn id(&self) -> Option<i64> {
+        match self {
+            Request::Invoke { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
     /// Parses an envelope (without its page secret), or says why it is refused.
     pub(crate) fn parse(text: &'a str) -> Result<Self, Refused> {
         // serde would read a struct from an array by position; an envelope is an object.
@@ -285,6 +306,7 @@ impl<'a> Request<'a> {
             origin,
             frame,
             envelope,
+            binary,
         } = envelope;
         let refuse = |id: Option<i64>, message: String| Refused {
             id,
@@ -309,6 +331,7 @@ impl<'a> Request<'a> {
                 ("origin", origin.is_some()),
                 ("frame", frame.is_some()),
                 ("envelope", envelope.is_some()),
+                ("binary", binary.is_some()),
             ];
             match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
                 Some((name, _)) => Err(refuse(
@@ -340,14 +363,19 @@ impl<'a> Request<'a> {
                 Request::Ready
             }
             MessageType::Invoke => {
-                only(&["id", "channel", "args"])?;
+                only(&["id", "channel", "args", "binary"])?;
                 let Some(id) = id else {
                     return Err(refuse(None, missing("id")));
                 };
                 let Some(Text(channel)) = channel else {
                     return Err(refuse(Some(id), missing("channel")));
                 };
-                Request::Invoke { id, channel, args }
+                Request::Invoke {
+                    id,
+                    channel,
+                    args,
+                    binary,
+                }
             }
             MessageType::Send => {
                 only(&["channel", "payload"])?;
@@ -454,6 +482,30 @@ impl<'a> BinaryParts<'a> {
     }
 }
 
+/// Splits a binary frame (the format of [`encode_frame`]) into its text and its parts, without copying the parts;
+/// `None` if it is cut short, has trailing bytes after its last part, or its text is not UTF-8.
+pub(crate) fn decode_frame(frame: Vec<u8>) -> Option<(String, Vec<bytes::Bytes>)> {
+    let frame = bytes::Bytes::from(frame);
+    let length = |at: usize| -> Option<usize> {
+        let bytes: [u8; 4] = frame.get(at..at + 4)?.try_into().ok()?;
+        usize::try_from(u32::from_le_bytes(bytes)).ok()
+    };
+    let text_length = length(0)?;
+    let text = std::str::from_utf8(frame.get(4..4 + text_length)?).ok()?.to_owned();
+    let mut parts = Vec::new();
+    let mut at = 4 + text_length;
+    while at < frame.len() {
+        let part_length = length(at)?;
+        at += 4;
+        if at + part_length > frame.len() {
+            return None;
+        }
+        parts.push(frame.slice(at..at + part_length));
+        at += part_length;
+    }
+    Some((text, parts))
+}
+
 /// A delivery as one binary frame: the text's length (u32, little-endian), the text, then each part as its length
 /// (u32, little-endian) and its bytes. Lengths fit: messages and parts are far below 4 GiB (see `json`).
 pub(crate) fn encode_frame(text: &str, parts: &[bytes::Bytes]) -> Vec<u8> {
@@ -531,7 +583,7 @@ mod tests {
     #[test]
     fn request_borrows_args_without_copying() {
         let text = r#"{"type":"invoke","id":3,"channel":"todos.add","args":{"title":"milk"}}"#;
-        let Request::Invoke { id, channel, args } = parse(text) else {
+        let Request::Invoke { id, channel, args, .. } = parse(text) else {
             panic!("an invoke")
         };
         assert!(matches!(channel, Cow::Borrowed("todos.add")));

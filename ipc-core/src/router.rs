@@ -158,7 +158,7 @@ mod tests {
         let route = router.route("numbers.two").expect("a route for every method");
         let answer = route
             .call(Call {
-                args: None,
+                args: crate::Args::json(None),
                 context: &context,
             })
             .await

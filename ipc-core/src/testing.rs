@@ -117,6 +117,15 @@ impl TestClient {
         self.link.receive(format!("{}:{envelope}", self.secret));
     }
 
+    /// Posts `envelope` under this page's secret as a binary frame with `parts` (see [`crate::protocol`]), as the
+    /// runtime posts a request whose arguments hold binary data: the envelope's placeholders and its
+    /// `"binary":{"key":...,"count":...}` are the caller's to write. Expects no answer.
+    pub fn post_frame(&self, envelope: &str, parts: &[&[u8]]) {
+        let parts: Vec<bytes::Bytes> = parts.iter().map(|part| bytes::Bytes::copy_from_slice(part)).collect();
+        let text = format!("{}:{envelope}", self.secret);
+        self.link.receive_frame(crate::protocol::encode_frame(&text, &parts));
+    }
+
     /// Posts `message` exactly as given, without this page's secret: what a frame or a script posting past the runtime
     /// can do.
     pub fn post_unsigned(&self, message: &str) {

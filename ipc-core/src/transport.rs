@@ -68,7 +68,7 @@ use crate::error::{excerpt, CallError, ErrorCode};
 use crate::event::{Event, WindowEventKind};
 use crate::hub::Hub;
 use crate::protocol::{encode_answer, encode_event, encode_welcome, split_secret, Request, MAX_ID};
-use crate::service::{Call, CallTimeout};
+use crate::service::{Args, Call, CallTimeout};
 use crate::window::{Page, StartRefusal, WindowConfig, WindowId, WindowState};
 
 pub use crate::client::Bridge;
@@ -79,7 +79,7 @@ pub use crate::window::{Delivery, Endpoint};
 pub struct WindowLink {
     hub: Hub,
     window: Arc<WindowState>,
-    inbound: mpsc::UnboundedSender<String>,
+    inbound: mpsc::UnboundedSender<Inbound>,
     /// Bytes posted by the page and not yet read by the hub.
     pending: Arc<AtomicUsize>,
     pinned_origin: Arc<OnceLock<String>>,
@@ -98,7 +98,7 @@ impl WindowLink {
         endpoint: impl FnOnce(WindowId) -> E,
     ) -> WindowLink {
         let window = hub.attach(config, |id| Box::new(endpoint(id)) as Box<dyn Endpoint>);
-        let (inbound, mut messages) = mpsc::unbounded_channel::<String>();
+        let (inbound, mut messages) = mpsc::unbounded_channel::<Inbound>();
         let pending = Arc::new(AtomicUsize::new(0));
         let pinned_origin = Arc::new(OnceLock::new());
         let reader = Reader {
@@ -139,16 +139,34 @@ impl WindowLink {
     /// Messages beyond [`Limits::max_pending_requests`](crate::Limits::max_pending_requests) bytes not yet read are
     /// dropped (answered `BUSY` when their page and id can be read).
     pub fn receive(&self, message: String) {
+        self.take(Inbound {
+            text: message,
+            parts: Vec::new(),
+        });
+    }
+
+    /// Takes one message the page posted as a binary frame (a request whose arguments hold binary data; the format
+    /// is [`Delivery::to_frame`]'s, see [`crate::protocol`]), and returns at once. A frame that does not split into
+    /// UTF-8 text and whole parts is dropped unread, and logged.
+    pub fn receive_frame(&self, frame: Vec<u8>) {
+        match crate::protocol::decode_frame(frame) {
+            Some((text, parts)) => self.take(Inbound { text, parts }),
+            None => tracing::warn!(window = %self.id(), "message refused: a malformed binary frame"),
+        }
+    }
+
+    fn take(&self, message: Inbound) {
         let limit = self.hub.limits().max_pending_requests;
-        let pending = self.pending.fetch_add(message.len(), Ordering::AcqRel);
-        if pending > 0 && pending + message.len() > limit {
-            self.pending.fetch_sub(message.len(), Ordering::AcqRel);
+        let size = message.len();
+        let pending = self.pending.fetch_add(size, Ordering::AcqRel);
+        if pending > 0 && pending + size > limit {
+            self.pending.fetch_sub(size, Ordering::AcqRel);
             tracing::warn!(window = %self.id(), "request dropped: {pending} bytes of this window's requests wait");
             let error = CallError::new(
                 ErrorCode::Busy,
                 format!("the host has {pending} bytes of this page's requests to read; try again later"),
             );
-            if let Some((secret, envelope)) = split_secret(&message) {
+            if let Some((secret, envelope)) = split_secret(&message.text) {
                 // Only the current page is answered from here: adopting a newer one would overtake its messages.
                 if let Some(page) = self.window.current_page().filter(|page| page.is_secret(secret)) {
                     self.window
@@ -251,8 +269,10 @@ struct Reader {
 }
 
 impl Reader {
-    fn read(&self, message: String) {
+    fn read(&self, inbound: Inbound) {
         let id = self.window.id;
+        let size = inbound.len();
+        let Inbound { text: message, parts } = inbound;
         let Some((secret, envelope)) = split_secret(&message) else {
             return self.hello(&message);
         };
@@ -265,36 +285,61 @@ impl Reader {
             return;
         };
         let max = self.hub.limits().max_request_size;
-        if message.len() > max {
+        if size > max {
             let error = CallError::new(
                 ErrorCode::PayloadTooLarge,
-                format!(
-                    "the request is {} bytes, more than the {max} the host accepts",
-                    message.len()
-                ),
+                format!("the request is {size} bytes, more than the {max} the host accepts"),
             );
-            return self
-                .window
-                .queue_answer(&page, encode_answer(peek_id(envelope), &Err(error)));
+            // A frame's text is within the limit (its parts are not): read its id whole, wherever it stands.
+            let id = if message.len() <= max {
+                Request::parse(envelope).ok().and_then(|request| request.id())
+            } else {
+                peek_id(envelope)
+            };
+            return self.window.queue_answer(&page, encode_answer(id, &Err(error)));
         }
         let start = secret.len() + 1;
-        self.envelope(&page, message, start);
+        self.envelope(&page, message, start, parts);
     }
 
     /// Acts on the envelope at `text[start..]`, from `page` (a page, or a frame its page relayed). The text is owned so
     /// a call can keep it and read its arguments in place, without a copy.
-    fn envelope(&self, page: &Arc<Page>, text: String, start: usize) {
+    fn envelope(&self, page: &Arc<Page>, text: String, start: usize, parts: Vec<bytes::Bytes>) {
         let is_frame = page.parent.is_some();
-        let (id, args, admitted) = match Request::parse(&text[start..]) {
+        let request = Request::parse(&text[start..]);
+        let mentioned = match &request {
+            Ok(Request::Invoke {
+                binary: Some(binary), ..
+            }) => binary.count,
+            _ => 0,
+        };
+        if mentioned != parts.len() {
+            let error = CallError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "the request says it carries {mentioned} binary parts but {} came with it",
+                    parts.len()
+                ),
+            );
+            let id = request.as_ref().ok().and_then(Request::id);
+            return self.window.queue_answer(page, encode_answer(id, &Err(error)));
+        }
+        let (id, args, admitted, binary) = match request {
             Err(refused) => {
                 return self
                     .window
                     .queue_answer(page, encode_answer(refused.id, &Err(refused.error)));
             }
-            Ok(Request::Invoke { id, channel, args }) => {
+            Ok(Request::Invoke {
+                id,
+                channel,
+                args,
+                binary,
+            }) => {
                 let args = args.map(|args| offset_in(&text, args.get()));
+                let binary = binary.map(|binary| (binary.key.into_owned(), parts));
                 match self.admit(page, id, &channel) {
-                    Some(admitted) => (id, args, admitted),
+                    Some(admitted) => (id, args, admitted, binary),
                     None => return,
                 }
             }
@@ -316,7 +361,7 @@ impl Reader {
                 return self.window.queue_answer(page, encode_answer(None, &Err(error)));
             }
         };
-        self.spawn_call(page, id, args, admitted, text);
+        self.spawn_call(page, id, args, admitted, text, binary);
     }
 
     /// A message of frame `frame` of `page`, relayed by the page's runtime: judged as the frame, by its own origin
@@ -331,7 +376,7 @@ impl Reader {
             tracing::warn!(%window, "frame message refused: too many frames in one page");
             return;
         };
-        self.envelope(&frame, envelope, 0);
+        self.envelope(&frame, envelope, 0, Vec::new());
     }
 
     fn hello(&self, message: &str) {
@@ -410,7 +455,15 @@ impl Reader {
     }
 
     /// Runs an admitted call on tokio. It owns the request text and reads its arguments from `text[args]`.
-    fn spawn_call(&self, page: &Arc<Page>, id: i64, args: Option<Range<usize>>, admitted: Admitted, text: String) {
+    fn spawn_call(
+        &self,
+        page: &Arc<Page>,
+        id: i64,
+        args: Option<Range<usize>>,
+        admitted: Admitted,
+        text: String,
+        binary: Option<(String, Vec<bytes::Bytes>)>,
+    ) {
         let Admitted {
             channel,
             number,
@@ -424,7 +477,12 @@ impl Reader {
         let span = tracing::debug_span!("ipc_call", %channel, window = %window.id, id);
         let call = async move {
             let context = CallContext::new(hub.clone(), window.id, Arc::clone(&page.origin));
-            let outcome = Abortable::new(run(&hub, channel, &context, &text, args, deadline), registration).await;
+            let args = args.map(|range| &text[range]);
+            let args = match &binary {
+                Some((key, parts)) => Args::with_parts(args, key, parts),
+                None => Args::json(args),
+            };
+            let outcome = Abortable::new(run(&hub, channel, &context, args, deadline), registration).await;
             window.finish_call(&page, id, number);
             match outcome {
                 Ok(outcome) => window.queue_answer(&page, encode_answer(Some(id), &outcome)),
@@ -487,8 +545,7 @@ async fn run(
     hub: &Hub,
     channel: &str,
     context: &CallContext,
-    message: &str,
-    args: Option<Range<usize>>,
+    args: Args<'_>,
     deadline: Option<std::time::Duration>,
 ) -> Result<Box<RawValue>, CallError> {
     let route = hub
@@ -497,7 +554,6 @@ async fn run(
         .expect("the channel was routed when the call started");
     // Hot path: the arguments are borrowed from the request text, already read once as one JSON value; the
     // handler's value is serialized once.
-    let args = args.map(|range| &message[range]);
     let work = AssertUnwindSafe(route.call(Call { args, context })).catch_unwind();
     let outcome = match deadline {
         Some(deadline) => match tokio::time::timeout(deadline, work).await {
@@ -597,5 +653,18 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+}
+
+/// One message from the page: its text, and the binary parts of a request that came as a frame.
+#[derive(Debug)]
+struct Inbound {
+    text: String,
+    parts: Vec<bytes::Bytes>,
+}
+
+impl Inbound {
+    fn len(&self) -> usize {
+        self.text.len() + self.parts.iter().map(bytes::Bytes::len).sum::<usize>()
     }
 }

@@ -53,6 +53,7 @@ use crate::stats::{Counters, Path};
 pub(crate) const RESERVED: &str = "/__ipc/";
 const PULL: &str = "/__ipc/pull/";
 const POST: &str = "/__ipc/post";
+const FRAME: &str = "/__ipc/frame";
 
 /// The default size from which messages from the page are `POST`ed on the app scheme: see
 /// [`WindowSpec::fetch_requests_above`](crate::WindowSpec::fetch_requests_above) and the module docs.
@@ -99,32 +100,51 @@ pub(crate) fn pull_script(deliver: &str, token: &str) -> String {
     format!("{deliver}(null, {token:?});")
 }
 
-/// The bridge's `post` expression: wry's `window.ipc.postMessage`, or a `POST` to the app scheme for messages of at
-/// least `fetch_above` bytes (`None`: never). Intrinsics are taken when the runtime is installed, before any page
+/// The bridge's `post` expression. Text goes through wry's `window.ipc.postMessage`, or, from `fetch_above` bytes
+/// (`None`: never), as a `POST` to the app scheme. A binary frame (a call with binary arguments) is `POST`ed to the
+/// app scheme when the page has it (`can_fetch`), and otherwise posted through the handler in base64 behind a `%`
+/// (page secrets are hex and a hello is JSON, so nothing else starts so). Messages posted while a `POST` is under way
+/// wait for it, so the host reads them in order. Intrinsics are taken when the runtime is installed, before any page
 /// script can replace them.
-pub(crate) fn post_expression(fetch_above: Option<usize>) -> String {
+pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> String {
     let limit = fetch_above.map_or_else(|| "Infinity".to_owned(), |n| n.to_string());
     format!(
         r#"(() => {{
   const ipc = window.ipc;
   if (ipc === undefined) {{ return () => {{}}; }}
   const apply = Reflect.apply, send = ipc.postMessage, fetch = window.fetch, then = Promise.prototype.then;
-  const shift = Array.prototype.shift, push = Array.prototype.push;
-  const limit = {limit};
+  const shift = Array.prototype.shift, push = Array.prototype.push, toBase64 = window.btoa;
+  const fromCharCode = String.fromCharCode, Bytes = Uint8Array;
+  const limit = {limit}, canFetch = {can_fetch};
   const waiting = [];
   let busy = false;
   const direct = (text) => apply(send, ipc, [text]);
+  const base64 = (frame) => {{
+    const bytes = new Bytes(frame);
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 32768) {{
+      text += apply(fromCharCode, null, bytes.subarray(i, i + 32768));
+    }}
+    return "%" + toBase64(text);
+  }};
   const next = () => {{
     busy = false;
     while (!busy && waiting.length > 0) {{ go(apply(shift, waiting, [])); }}
   }};
-  const go = (text) => {{
-    if (text.length < limit) {{ direct(text); return; }}
+  const upload = (path, body, fallback) => {{
     busy = true;
-    const posted = apply(fetch, window, ["{POST}", {{ method: "POST", body: text, headers: {{ "content-type": "text/plain" }} }}]);
-    apply(then, posted, [next, () => {{ direct(text); next(); }}]);
+    const posted = apply(fetch, window, [path, {{ method: "POST", body }}]);
+    apply(then, posted, [next, () => {{ direct(fallback()); next(); }}]);
   }};
-  return (text) => {{ if (busy) {{ apply(push, waiting, [text]); }} else {{ go(text); }} }};
+  const go = (message) => {{
+    if (typeof message !== "string") {{
+      if (canFetch) {{ upload("{FRAME}", message, () => base64(message)); }} else {{ direct(base64(message)); }}
+      return;
+    }}
+    if (message.length < limit) {{ direct(message); return; }}
+    upload("{POST}", message, () => message);
+  }};
+  return (message) => {{ if (busy) {{ apply(push, waiting, [message]); }} else {{ go(message); }} }};
 }})()"#
     )
 }
@@ -203,6 +223,17 @@ pub(crate) fn serve(
             None => respond(StatusCode::NOT_FOUND, Vec::new()),
         };
     }
+    if path == FRAME {
+        if request.method() != Method::POST {
+            return respond(StatusCode::METHOD_NOT_ALLOWED, Vec::new());
+        }
+        let Some(link) = link else {
+            return respond(StatusCode::GONE, Vec::new());
+        };
+        counters.count(Path::MessageByPost);
+        link.receive_frame(request.into_body());
+        return respond(StatusCode::NO_CONTENT, Vec::new());
+    }
     if path == POST {
         if request.method() != Method::POST {
             return respond(StatusCode::METHOD_NOT_ALLOWED, Vec::new());
@@ -229,6 +260,21 @@ fn respond(status: StatusCode, body: Vec<u8>) -> Response<Cow<'static, [u8]>> {
         .header(header::CACHE_CONTROL, "no-store")
         .body(Cow::Owned(body))
         .expect("a response from a status, two headers and a body always builds")
+}
+
+/// Takes a message posted through the script message handler: text, or a binary frame in base64 behind a `%` (from a
+/// page without the app scheme). A `%` message that is not base64 is dropped and logged.
+pub(crate) fn receive_posted(link: &WindowLink, message: String) {
+    match message.strip_prefix('%') {
+        None => link.receive(message),
+        Some(base64) => {
+            use base64::Engine as _;
+            match base64::engine::general_purpose::STANDARD.decode(base64) {
+                Ok(frame) => link.receive_frame(frame),
+                Err(_) => tracing::warn!(window = %link.id(), "message refused: a binary frame that is not base64"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

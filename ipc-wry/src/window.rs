@@ -155,7 +155,7 @@ pub(crate) fn wire<'a>(
     spec: &WindowSpec,
 ) -> WebViewBuilder<'a> {
     let bridge = Bridge::new(
-        bulk::post_expression(spec.fetch_thresholds().0),
+        bulk::post_expression(spec.fetch_thresholds().0, spec.has_app_scheme()),
         bulk::connect_expression(deliver),
     );
     let config = spec.config();
@@ -170,7 +170,7 @@ pub(crate) fn wire<'a>(
             // On the UI thread: hand over and return; the page secret in the message says who sent it.
             if let Some(link) = for_messages.upgrade() {
                 counted.count(Path::MessageByHandler);
-                link.receive(request.into_body());
+                bulk::receive_posted(&link, request.into_body());
             }
         });
     match &spec.content {

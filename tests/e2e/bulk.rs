@@ -313,3 +313,40 @@ pub async fn binary_pushes_arrive_as_uint8arrays(handle: &AppHandle, w: &Windows
     }
     Ok(())
 }
+
+/// A page calls with a `Uint8Array` (a view into a larger buffer) and an `ArrayBuffer`: Rust receives exactly those
+/// bytes, by a `POST`ed frame from a window showing HTML and by a base64 frame through the script message handler from
+/// a window showing a URL; calls before and after keep their order.
+pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    const SIZE: usize = 3 << 20;
+    let script = format!(
+        r#"const backing = new Uint8Array({SIZE} + 2);
+           for (let i = 0; i < backing.length; i++) backing[i] = i % 251;
+           const view = backing.subarray(1, {SIZE} + 1);
+           const [first, measured, buffer, last] = await Promise.all([
+             host.services.probe.touch(),
+             host.services.probe.measure(view),
+             host.services.probe.measure(new Uint8Array([7, 8, 9]).buffer),
+             host.services.probe.touch(),
+           ]);
+           let sum = 0; for (let i = 0; i < view.length; i++) sum += view[i];
+           return {{ measured, expected: [view.length, sum, view[0], view[view.length - 1]], buffer,
+                     ordered: last === first + 1 }};"#
+    );
+    for (window, by_post) in [(w.main, true), (w.remote, false)] {
+        let before = handle.transport_stats(window).ok_or("the window is closed")?;
+        let got = run(handle, window, &script).await?;
+        if got["measured"] != got["expected"] || got["buffer"] != json!([3, 24, 7, 9]) || got["ordered"] != json!(true)
+        {
+            return Err(format!("{window}: {got}"));
+        }
+        let after = handle.transport_stats(window).ok_or("the window is closed")?;
+        let posts = after.messages_by_post - before.messages_by_post;
+        if by_post != (posts == 2) {
+            return Err(format!(
+                "{window}: {posts} messages POSTed, expected by POST: {by_post}"
+            ));
+        }
+    }
+    Ok(())
+}

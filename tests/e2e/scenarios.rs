@@ -26,6 +26,8 @@ pub trait Probe {
     async fn slow_touch(&self, millis: u64) -> usize;
     /// Records the caller's origin.
     fn origin(&self, ctx: CallContext);
+    /// The length of `data`, the sum of its bytes, and its first and last byte.
+    fn measure(&self, data: ipc_core::Binary) -> (usize, u64, Option<u8>, Option<u8>);
 }
 
 struct Counting;
@@ -45,6 +47,11 @@ impl Probe for Counting {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(ctx.origin().to_owned());
+    }
+
+    fn measure(&self, data: ipc_core::Binary) -> (usize, u64, Option<u8>, Option<u8>) {
+        let sum = data.iter().map(|&b| u64::from(b)).sum();
+        (data.len(), sum, data.first().copied(), data.last().copied())
     }
 }
 
@@ -130,6 +137,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         }),
         ("binary_pushes_arrive_as_uint8arrays", |h, w| {
             Box::pin(bulk::binary_pushes_arrive_as_uint8arrays(h, w))
+        }),
+        ("binary_arguments_reach_rust_whole", |h, w| {
+            Box::pin(bulk::binary_arguments_reach_rust_whole(h, w))
         }),
     ]
 }

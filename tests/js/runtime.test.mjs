@@ -317,8 +317,8 @@ const REFUSED = [
   ["a Map", "({ items: [1, 2, new Map()] })", "`items[2]` is a Map"],
   ["a Set", "({ tags: new Set([1]) })", "`tags` is a Set"],
   ["a WeakMap", "({ cache: { of: new WeakMap() } })", "`cache.of` is a WeakMap"],
-  ["a Uint8Array", "({ file: { bytes: new Uint8Array(2) } })", "`file.bytes` is binary data"],
-  ["an ArrayBuffer", "({ buffer: new ArrayBuffer(4) })", "`buffer` is binary data"],
+  ["an Int16Array", "({ file: { samples: new Int16Array(2) } })", "`file.samples` is an Int16Array; binary data travels as a Uint8Array"],
+  ["a DataView", "({ view: new DataView(new ArrayBuffer(4)) })", "`view` is a DataView; binary data travels as a Uint8Array"],
   ["a function", "({ when: { at: () => 1 } })", "`when.at` is a function"],
   ["a symbol", "({ list: [Symbol('s')] })", "`list[0]` is a symbol"],
   ["undefined inside an array", "({ items: [1, undefined] })", "`items[1]` is undefined"],
@@ -340,6 +340,8 @@ test("send throws an IpcError for a payload JSON would change, naming the path",
   const p = welcomed();
   assert.throws(() => p.host.send("a.b", p.evaluate("({ items: [new Set()] })")), (e) => e instanceof p.host.IpcError
     && e.kind === "SERIALIZATION" && e.message.includes("`items[0]` is a Set"));
+  assert.throws(() => p.host.send("a.b", p.evaluate("({ file: new Uint8Array(1) })")),
+    (e) => e.message.includes("`file` is a Uint8Array, binary data, which travels only in the arguments of a call"));
   assert.throws(() => p.host.send("a.b", NaN), (e) => e.message.includes("`(the value)` is NaN"));
   assert.deepEqual(p.envelopes(), []);
 });
@@ -585,4 +587,54 @@ test("a malformed binary frame is dropped whole, with an error in the console", 
   p.window.__deliver(buffer([whole.length, 0, 0, 0, ...whole, 9, 0, 0, 0, 1])); // a part cut short
   assert.deepEqual(seen, []);
   assert.equal(p.errors.filter((e) => e.includes("malformed binary delivery")).length, 3);
+});
+
+/** Splits a frame the runtime posted: `{ text, parts }` with parts as arrays of byte values. */
+function splitPosted(frame) {
+  assert.equal(Object.prototype.toString.call(frame), "[object ArrayBuffer]", "a binary frame");
+  const view = new DataView(frame);
+  const textLength = view.getUint32(0, true);
+  const text = new TextDecoder().decode(new Uint8Array(frame, 4, textLength));
+  const parts = [];
+  for (let at = 4 + textLength; at < frame.byteLength;) {
+    const length = view.getUint32(at, true);
+    parts.push([...new Uint8Array(frame, at + 4, length)]);
+    at += 4 + length;
+  }
+  return { text, parts };
+}
+
+test("binary arguments travel beside the JSON in one frame, each a placeholder under a fresh key", () => {
+  const p = welcomed();
+  p.host.invoke("files.save", p.evaluate(
+    "({ name: 'a', data: new Uint8Array([1, 2, 3]).subarray(1), more: [new Uint8Array([9]).buffer, new Uint8Array(0)] })"));
+  const { text, parts } = splitPosted(p.posted[2]);
+  assert.ok(text.startsWith(`${SECRET}:`));
+  const envelope = JSON.parse(text.slice(SECRET.length + 1));
+  const key = envelope.binary.key;
+  assert.match(key, /^\$ipc:[0-9a-f]{32}$/);
+  assert.deepEqual(envelope, { type: "invoke", id: 1, channel: "files.save", binary: { key, count: 3 },
+    args: { name: "a", data: { [key]: 0 }, more: [{ [key]: 1 }, { [key]: 2 }] } });
+  assert.deepEqual(parts, [[2, 3], [9], []], "a view's own bytes, an ArrayBuffer whole, an empty array");
+  p.host.invoke("files.save", p.evaluate("({ data: new Uint8Array(1) })"));
+  assert.notEqual(JSON.parse(splitPosted(p.posted[3]).text.slice(SECRET.length + 1)).binary.key, key);
+  p.host.invoke("files.plain", { n: 1 });
+  assert.equal(typeof p.posted[4], "string", "a call without binary data is text");
+});
+
+test("a binary call made before the welcome waits, then goes as a frame under the secret", () => {
+  const p = page();
+  p.host.invoke("files.save", p.evaluate("({ data: new Uint8Array([5]) })"));
+  assert.equal(p.posted.length, 1, "only the hello before the welcome");
+  p.welcome();
+  const { text, parts } = splitPosted(p.posted[2]);
+  assert.ok(text.startsWith(`${SECRET}:{"type":"invoke"`));
+  assert.deepEqual(parts, [[5]]);
+});
+
+test("binary data counts toward the request size limit", async () => {
+  const p = welcomed({ runtime: SMALL_RUNTIME });
+  await assert.rejects(p.host.invoke("files.save", p.evaluate(`({ data: new Uint8Array(${SMALL_LIMIT}) })`)),
+    (e) => e.kind === "PAYLOAD_TOO_LARGE");
+  assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
 });
