@@ -92,11 +92,18 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
 ///
-/// On a trait of `&self` methods (sync or `async fn`) with owned arguments that implement `serde::Deserialize` and a
-/// return type of `T` or `Result<T, E>` (both `serde::Serialize`), it keeps the trait and adds two provided methods:
+/// On a trait of `&self` methods (sync, `async fn`, or `fn(..) -> impl Future<Output = T> + Send`) with owned
+/// arguments that implement `serde::Deserialize` and a return type that implements `serde::Serialize`, it keeps the
+/// trait and adds two provided methods:
 ///
 /// - `fn into_service(self) -> impl Service`: the value as a service to register with [`HubBuilder::service`];
 /// - `fn service_descriptor() -> &'static ServiceDescriptor`: the service as data, for rendering clients without a hub.
+///
+/// A return type that is a `Result<T, E>` answers `Ok` as the data and `Err` as a `HANDLER` error whose `data` is `E`
+/// (typed per method in the `.d.ts`). What counts is the type, not its spelling: `std::result::Result`, a crate's own
+/// `type Result<T> = std::result::Result<T, Error>` and a renamed import are all `Result`s. `E` must implement
+/// `serde::Serialize` (and `ts_rs::TS`): an `io::Result<T>` or `anyhow::Result<T>` is refused at compile time, at the
+/// return type; map such errors in the method, for example to `Result<T, String>` with `.map_err(|e| e.to_string())`.
 ///
 /// The trait gains the supertraits `Send + Sync + 'static`, and each `async fn` becomes
 /// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.

@@ -6,12 +6,15 @@ pub use serde_json::value::RawValue;
 
 pub use crate::typescript::TsType;
 
+use crate::typescript::TsInfo;
+
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::error::{CallError, ErrorCode};
-use crate::service::{MethodHandler, ServiceDescriptor};
+use crate::service::{MethodDescriptor, MethodHandler, ServiceDescriptor};
 
 pub use crate::args::decode as decode_args;
 
@@ -38,31 +41,138 @@ pub fn encode_result<T: Serialize, E: Serialize>(
     }
 }
 
+fn encode_value<T: Serialize>(channel: &str, value: T) -> Result<Box<RawValue>, CallError> {
+    encode(channel, &value)
+}
+
+/// How a method's answer is encoded and typed, decided by what its return type is rather than how it is spelled: any
+/// `Result<T, E>` (`std::result::Result`, `io::Result<T>`, a crate's own `type Result<T> = ...`) answers `Ok` as data
+/// and `Err` as a HANDLER error; every other type is the data.
+///
+/// Generated code writes `Answer::<R>::KIND.codec()` with [`ValueAnswer`] in scope, once per method, in a `const`
+/// spanned at the return type: for a `Result`, the inherent `KIND` below is found first; for any other type, the
+/// trait's. (Method lookup tries inherent items before trait items, and the type is concrete where the macro writes
+/// it, so no specialisation is needed.) The bounds are checked by `codec()`, once, so a type that cannot be sent is one
+/// error at the user's return type.
+#[derive(Debug)]
+pub struct Answer<R>(PhantomData<fn() -> R>);
+
+impl<T, E> Answer<Result<T, E>> {
+    /// A `Result`: `Ok` is the data, `Err` a HANDLER error.
+    pub const KIND: ResultAnswer<T, E> = ResultAnswer(PhantomData);
+}
+
+/// The other half of [`Answer`]'s dispatch: every type that is not a `Result` is the answer's data.
+pub trait ValueAnswer {
+    /// The return type.
+    type Value;
+    /// A plain value.
+    const KIND: PlainAnswer<Self::Value>;
+}
+
+impl<R> ValueAnswer for Answer<R> {
+    type Value = R;
+    const KIND: PlainAnswer<R> = PlainAnswer(PhantomData);
+}
+
+/// A method returning a `Result<T, E>` (see [`Answer`]).
+#[derive(Debug)]
+pub struct ResultAnswer<T, E>(PhantomData<fn() -> (T, E)>);
+
+/// A method returning a plain value `R` (see [`Answer`]).
+#[derive(Debug)]
+pub struct PlainAnswer<R>(PhantomData<fn() -> R>);
+
+impl<T, E> ResultAnswer<T, E> {
+    /// How to encode and type the answer; requires what crossing the boundary needs of `T` and `E`.
+    pub const fn codec(self) -> Codec<Result<T, E>>
+    where
+        T: IpcReturn,
+        E: IpcErrorValue,
+    {
+        Codec {
+            encode: encode_result::<T, E>,
+            returns: Some(TsType::of::<T>()),
+            error: Some(TsType::of::<E>()),
+        }
+    }
+}
+
+impl<R> PlainAnswer<R> {
+    /// How to encode and type the answer; requires what crossing the boundary needs of `R`.
+    pub const fn codec(self) -> Codec<R>
+    where
+        R: IpcReturn,
+    {
+        Codec {
+            encode: encode_value::<R>,
+            returns: Some(TsType::of::<R>()),
+            error: None,
+        }
+    }
+}
+
+/// A method's answer: how a return value becomes the answer, and its TypeScript types for the descriptor.
+#[derive(Debug)]
+pub struct Codec<R> {
+    /// Encodes the return value (`Err` as a HANDLER error).
+    pub encode: fn(&str, R) -> Result<Box<RawValue>, CallError>,
+    /// The type of the answer's data.
+    pub returns: Option<TsType>,
+    /// The type of a HANDLER error's data, for a `Result`.
+    pub error: Option<TsType>,
+}
+
 /// What an IPC argument must be: decodable from the renderer's JSON without borrowing from it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an IPC argument: it does not implement `serde::Deserialize`",
     label = "the renderer's JSON cannot be decoded into this type",
-    note = "add `#[derive(serde::Deserialize)]` to the type, or take an owned type that implements it"
+    note = "derive `serde::Deserialize` on your own types; for a type from std or another crate, take a newtype around \
+            it that implements `Deserialize`, or a field with `#[serde(with = \"...\")]`"
 )]
 pub trait IpcArg {}
 
 impl<T: serde::de::DeserializeOwned> IpcArg for T {}
 
-/// What an IPC return type must be: encodable as JSON.
+/// What an IPC answer's data must be: encodable as JSON, with a TypeScript type for the `.d.ts`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be sent back over IPC: it does not implement `serde::Serialize`",
-    label = "the answer cannot be encoded as JSON",
-    note = "add `#[derive(serde::Serialize)]` to the type, or return a type that implements it"
+    message = "`{Self}` cannot be sent back over IPC: it needs `serde::Serialize` and a TypeScript type (`ts_rs::TS`)",
+    label = "the answer cannot be encoded and typed",
+    note = "derive `serde::Serialize` and `ts_rs::TS` on your own types; for a type from std or another crate, return \
+            a newtype or a struct of your own that implements both (a field can use `#[serde(with = \"...\")]` and \
+            `#[ts(type = \"...\")]`)"
 )]
-pub trait IpcReturn {}
+pub trait IpcReturn: Serialize + TsInfo {}
 
-impl<T: Serialize> IpcReturn for T {}
+impl<T: Serialize + TsInfo> IpcReturn for T {}
+
+/// What the error of a method's `Result` must be: encodable as JSON, with a TypeScript type for the `.d.ts`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error of an IPC method: it needs `serde::Serialize` and a TypeScript type \
+               (`ts_rs::TS`)",
+    label = "the error cannot be sent to the renderer",
+    note = "map the error in the method to one that can be sent: return `Result<T, String>` and write \
+            `.map_err(|e| e.to_string())` (for an `anyhow::Error`, `format!(\"{{e:#}}\")` keeps its causes), or an \
+            enum of your own deriving `serde::Serialize` and `ts_rs::TS`"
+)]
+pub trait IpcErrorValue: Serialize + TsInfo {}
+
+impl<T: Serialize + TsInfo> IpcErrorValue for T {}
+
+/// The method of `service` answering on `channel`: how a generated service binds each handler to its descriptor
+/// (by channel, as a method configured out with `#[cfg]` has no entry). Runs once, when the service is registered.
+pub fn method_descriptor(service: &'static ServiceDescriptor, channel: &str) -> &'static MethodDescriptor {
+    match service.methods.iter().find(|m| m.channel == channel) {
+        Some(method) => method,
+        None => unreachable!(
+            "the generated descriptor of `{}` has no method on `{channel}`",
+            service.name
+        ),
+    }
+}
 
 /// Compiles only if `T` can be an IPC argument; generated code calls it spanned at the argument's type.
 pub fn assert_arg<T: IpcArg>() {}
-
-/// Compiles only if `T` can be sent back in an answer; generated code calls it spanned at the return type.
-pub fn assert_return<T: IpcReturn>() {}
 
 /// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
 /// keeps those errors the only ones.

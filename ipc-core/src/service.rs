@@ -45,6 +45,7 @@ use crate::typescript::TsType;
 ///         returns: Some(ipc_core::typescript::TsType::of::<String>()),
 ///         error: None,
 ///         timeout: CallTimeout::Default,
+///         deprecated: None,
 ///     }],
 /// };
 ///
@@ -188,6 +189,9 @@ pub struct MethodDescriptor {
     /// How long the host lets one call run before answering `TIMEOUT` and dropping its future: set with
     /// `#[ipc(timeout = "250ms")]` or `#[ipc(timeout = "none")]` on the method, [`CallTimeout::Default`] without it.
     pub timeout: CallTimeout,
+    /// `Some` when the method is `#[deprecated]`, with the attribute's note (empty without one): the clients mark it
+    /// `@deprecated`.
+    pub deprecated: Option<&'static str>,
 }
 
 /// How long the host lets one call of a method run before answering TIMEOUT and dropping its future.

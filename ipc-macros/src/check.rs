@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use syn::{GenericArgument, PathArguments, ReturnType, Type};
+use syn::{GenericArgument, PathArguments, Type};
 
 use crate::attr::Validator;
 use crate::ctxt::Ctxt;
@@ -288,21 +288,65 @@ fn check_arg_count(cx: &Ctxt, method: &Method<'_>) {
 fn check_output(cx: &Ctxt, method: &Method<'_>) {
     match method.output {
         Output::Unit => {}
-        Output::Value(ty) => check_owned(cx, ty, Role::Return),
-        Output::Result { ok, err } => {
-            check_owned(cx, ok, Role::Return);
-            check_owned(cx, err, Role::Error);
-        }
-    }
-    if let ReturnType::Type(_, ty) = &method.original.sig.output {
-        if let Type::ImplTrait(_) = &**ty {
-            if !method.is_async {
-                cx.error_at(
-                    ty,
-                    "write `async fn` instead of returning `impl Future`; other `impl Trait` returns cannot be sent",
-                );
+        Output::Value(ty) => match result_parts(ty) {
+            // Spelled `Result<T, E>`: each part named for its role. An alias is judged by the compiler instead.
+            Some((ok, err)) => {
+                check_owned(cx, ok, Role::Return);
+                check_owned(cx, err, Role::Error);
             }
+            None => check_owned(cx, ty, Role::Return),
+        },
+        Output::NotSendFuture(impl_trait, output) => {
+            let output = output.map_or_else(|| "T".to_owned(), |ty| quote::quote!(#ty).to_string());
+            cx.error_at(
+                impl_trait,
+                format!(
+                    "a returned future must be `Send`: calls run on the hub's multi-threaded runtime; write \
+                     `impl Future<Output = {output}> + Send`, or `async fn`"
+                ),
+            );
         }
+        Output::OtherImpl(impl_trait, ref name) if name == "Stream" || name == "TryStream" => cx.error_at(
+            impl_trait,
+            format!(
+                "an IPC method cannot return `impl {name}`: a call has exactly one answer; return the items \
+                 together (`Vec<T>`), or take a `CallContext` and push each item to the caller's window with \
+                 `ctx.hub().send_to_window(ctx.window(), \"channel\", &item)`, which the page receives with \
+                 `host.on(\"channel\", ...)`"
+            ),
+        ),
+        Output::OtherImpl(impl_trait, ref name) => cx.error_at(
+            impl_trait,
+            format!(
+                "an IPC method cannot return `impl {name}`: the answer is encoded from one concrete type; return \
+                 that type (it must implement `serde::Serialize` and `ts_rs::TS`); only `impl Future<Output = T> + \
+                 Send` is awaited"
+            ),
+        ),
+    }
+}
+
+/// `T` and `E` of a type spelled `Result<T, E>` (any path ending in `Result` with two type arguments).
+fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&Type> = generics
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    match types[..] {
+        [ok, err] => Some((ok, err)),
+        _ => None,
     }
 }
 

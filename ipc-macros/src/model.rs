@@ -2,7 +2,7 @@
 //! every name is resolved here once and shared by the router and the JavaScript client.
 
 use proc_macro2::Span;
-use syn::{Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
+use syn::{Attribute, Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
 
 use crate::attr::Validator;
 
@@ -34,8 +34,14 @@ pub(crate) struct Method<'a> {
     pub wire_name: String,
     pub wire_name_span: Span,
     pub docs: String,
+    /// `#[cfg(...)]` attributes of the method, repeated on everything generated for it, so a method configured out
+    /// is absent from the router and the clients.
+    pub cfgs: Vec<&'a Attribute>,
+    /// `#[deprecated]`: the note (empty without one), for `@deprecated` in the JavaScript and TypeScript clients.
+    pub deprecated: Option<String>,
     /// How long the host lets one call run: `#[ipc(timeout = "...")]`.
     pub timeout: Timeout,
+    /// Whether the method's value is awaited: an `async fn`, or a `fn` returning `impl Future<Output = T> + Send`.
     pub is_async: bool,
     pub receiver: Receiver<'a>,
     pub args: Vec<Arg<'a>>,
@@ -86,14 +92,25 @@ pub(crate) enum ArgKind {
     Context,
 }
 
-/// What a method returns, as the answer sees it.
+/// What a method returns, as the answer sees it. Whether the answer is a `Result` is not decided here: an alias such
+/// as `io::Result<T>` cannot be seen through in syntax, so the generated code lets the type system decide
+/// (`ipc_core::__private::Answer`).
 pub(crate) enum Output<'a> {
-    /// No return type: the answer's data is `null`.
+    /// No return type, or `()`: the answer's data is `null`.
     Unit,
-    /// `T`: the answer's data.
+    /// `-> T`, `async fn ... -> T`, or `-> impl Future<Output = T> + Send`: `T` is the answer.
     Value(&'a Type),
-    /// `Result<T, E>`: `Ok` is the data, `Err` a HANDLER error carrying `E`.
-    Result { ok: &'a Type, err: &'a Type },
+    /// `-> impl Future<Output = T>` without `+ Send` (refused by the checks), `T` being the answer.
+    NotSendFuture(&'a syn::TypeImplTrait, Option<&'a Type>),
+    /// `-> impl Trait` for any trait but `Future` (refused by the checks), with the trait's last path segment.
+    OtherImpl(&'a syn::TypeImplTrait, String),
+}
+
+impl Method<'_> {
+    /// The `#[cfg(...)]` attributes to repeat on every item generated for this method.
+    pub(crate) fn cfgs(&self) -> &[&Attribute] {
+        &self.cfgs
+    }
 }
 
 impl Arg<'_> {

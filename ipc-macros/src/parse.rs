@@ -2,8 +2,8 @@
 
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments, ReturnType, TraitItem,
-    Type,
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, LitStr, Meta, Pat, PathArguments, ReturnType,
+    TraitItem, Type, TypeParamBound,
 };
 
 use crate::attr::{MethodSettings, ServiceSettings, Validator};
@@ -75,8 +75,11 @@ impl<'a> Method<'a> {
             wire_name_span,
             rust_name,
             docs: docs(&method.attrs),
+            cfgs: method.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
+            deprecated: deprecated(&method.attrs),
             timeout: settings.timeout.unwrap_or(Timeout::Default),
-            is_async: sig.asyncness.is_some(),
+            is_async: sig.asyncness.is_some()
+                || matches!(sig.output, ReturnType::Type(_, ref ty) if matches!(ungroup(ty), Type::ImplTrait(_))),
             receiver,
             args,
             output: Output::from_syn(&sig.output),
@@ -114,33 +117,52 @@ impl<'a> Output<'a> {
             ReturnType::Default => return Output::Unit,
             ReturnType::Type(_, ty) => &**ty,
         };
-        if let Type::Tuple(tuple) = ty {
-            if tuple.elems.is_empty() {
-                return Output::Unit;
-            }
+        match ungroup(ty) {
+            Type::Tuple(tuple) if tuple.elems.is_empty() => Output::Unit,
+            Type::ImplTrait(impl_trait) => Output::from_impl_trait(impl_trait),
+            _ => Output::Value(ty),
         }
-        // `Result<T, E>` is recognised by its last path segment and two type arguments, so `std::result::Result` and
-        // a re-exported `Result` both count. A one-argument alias such as `io::Result<T>` is a plain value.
-        if let Type::Path(path) = ty {
-            if let Some(last) = path.path.segments.last() {
-                if last.ident == "Result" {
-                    if let PathArguments::AngleBracketed(generics) = &last.arguments {
-                        let types: Vec<&Type> = generics
-                            .args
-                            .iter()
-                            .filter_map(|a| match a {
-                                GenericArgument::Type(t) => Some(t),
-                                _ => None,
-                            })
-                            .collect();
-                        if let [ok, err] = types[..] {
-                            return Output::Result { ok, err };
-                        }
-                    }
-                }
-            }
+    }
+
+    /// `impl Future<Output = T> + Send` is a future to await; any other `impl Trait` is refused by the checks.
+    fn from_impl_trait(impl_trait: &'a syn::TypeImplTrait) -> Self {
+        let traits: Vec<&syn::PathSegment> = impl_trait
+            .bounds
+            .iter()
+            .filter_map(|bound| match bound {
+                TypeParamBound::Trait(t) => t.path.segments.last(),
+                _ => None,
+            })
+            .collect();
+        let Some(future) = traits.iter().find(|s| s.ident == "Future") else {
+            let name = traits
+                .first()
+                .map_or_else(|| "Trait".to_owned(), |s| s.ident.to_string());
+            return Output::OtherImpl(impl_trait, name);
+        };
+        let output = match &future.arguments {
+            PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|a| match a {
+                GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if !traits.iter().any(|s| s.ident == "Send") {
+            return Output::NotSendFuture(impl_trait, output);
         }
-        Output::Value(ty)
+        match output {
+            Some(ty) if matches!(ungroup(ty), Type::Tuple(t) if t.elems.is_empty()) => Output::Unit,
+            Some(ty) => Output::Value(ty),
+            None => Output::NotSendFuture(impl_trait, None),
+        }
+    }
+}
+
+fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => ungroup(&inner.elem),
+        Type::Group(inner) => ungroup(&inner.elem),
+        _ => ty,
     }
 }
 
@@ -156,6 +178,38 @@ fn is_context(ty: &Type) -> bool {
         Type::Group(inner) => is_context(&inner.elem),
         _ => false,
     }
+}
+
+/// The note of `#[deprecated]`, `#[deprecated = "..."]` or `#[deprecated(since = "...", note = "...")]`: empty when
+/// there is none, `None` when the method is not deprecated. (rustc itself checks the attribute's form.)
+fn deprecated(attrs: &[Attribute]) -> Option<String> {
+    let attr = attrs.iter().find(|a| a.path().is_ident("deprecated"))?;
+    let text = |lit: &LitStr| lit.value();
+    let (mut note, mut since) = (String::new(), String::new());
+    match &attr.meta {
+        Meta::Path(_) => {}
+        Meta::NameValue(nv) => {
+            if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+                note = text(s);
+            }
+        }
+        Meta::List(_) => {
+            let _ = attr.parse_nested_meta(|meta| {
+                let value: LitStr = meta.value()?.parse()?;
+                if meta.path.is_ident("note") {
+                    note = text(&value);
+                } else if meta.path.is_ident("since") {
+                    since = text(&value);
+                }
+                Ok(())
+            });
+        }
+    }
+    Some(match (since.is_empty(), note.is_empty()) {
+        (true, _) => note,
+        (false, true) => format!("since {since}"),
+        (false, false) => format!("since {since}: {note}"),
+    })
 }
 
 /// A doc comment's text: the `#[doc = "..."]` lines, each without its first space.

@@ -46,6 +46,9 @@ pub enum StoreError {
 }
 
 /// Everything that can cross the boundary.
+/// A crate's own `Result`, as many define it: answered by what it is, a `Result`, whatever its name.
+pub type StoreResult<T> = Result<T, StoreError>;
+
 #[ipc_service(name = "kinds")]
 pub trait Kinds {
     fn nothing(&self);
@@ -72,6 +75,9 @@ pub trait Kinds {
     fn page(&self, page: Page) -> Page;
     async fn find(&self, id: u32) -> Result<Todo, StoreError>;
     async fn delete(&self, id: u32) -> Result<(), StoreError>;
+    fn find_aliased(&self, id: u32) -> StoreResult<Todo>;
+    async fn delete_aliased(&self, id: u32) -> StoreResult<()>;
+    fn count_later(&self, id: u32) -> impl std::future::Future<Output = StoreResult<u32>> + Send;
     fn caller(&self, ctx: CallContext) -> String;
     #[ipc(rename = "renamed")]
     fn original_name(&self) -> &'static str;
@@ -140,6 +146,24 @@ impl Kinds for Impl {
             1 => Ok(()),
             _ => Err(StoreError::NotFound(format!("todo {id}"))),
         }
+    }
+    fn find_aliased(&self, id: u32) -> StoreResult<Todo> {
+        match id {
+            1 => Ok(Todo {
+                title: "milk".into(),
+                done: false,
+                due_date: None,
+            }),
+            _ => Err(StoreError::NotFound(format!("todo {id}"))),
+        }
+    }
+    async fn delete_aliased(&self, id: u32) -> StoreResult<()> {
+        self.delete(id).await
+    }
+    fn count_later(&self, id: u32) -> impl std::future::Future<Output = StoreResult<u32>> + Send {
+        // Work done before the future is made, the reason to write this form rather than `async fn`.
+        let found = (id == 1).then_some(1);
+        async move { found.ok_or_else(|| StoreError::NotFound(format!("todo {id}"))) }
     }
     fn caller(&self, ctx: CallContext) -> String {
         format!("{} at {}", ctx.window(), ctx.origin())

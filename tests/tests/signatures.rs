@@ -134,6 +134,57 @@ async fn result_unit_ok_is_null() {
 }
 
 #[tokio::test]
+async fn a_result_alias_answers_err_as_a_handler_error() {
+    assert_eq!(
+        data("kinds.find_aliased", json!({"id": 1})).await,
+        json!({"title": "milk", "done": false, "dueDate": null})
+    );
+    let answer = call("kinds.find_aliased", json!({"id": 2})).await;
+    assert_eq!(answer["success"], false, "{answer}");
+    assert_eq!(answer["error"]["kind"], "HANDLER");
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 2"}));
+}
+
+#[tokio::test]
+async fn an_async_result_alias_of_unit_answers_null_or_a_handler_error() {
+    assert_eq!(data("kinds.delete_aliased", json!({"id": 1})).await, Value::Null);
+    let answer = call("kinds.delete_aliased", json!({"id": 3})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 3"}));
+}
+
+#[tokio::test]
+async fn a_returned_send_future_is_awaited_like_an_async_fn() {
+    assert_eq!(data("kinds.count_later", json!({"id": 1})).await, json!(1));
+    let answer = call("kinds.count_later", json!({"id": 2})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 2"}));
+}
+
+#[test]
+fn a_result_alias_is_typed_by_its_ok_and_err_types() {
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let method = |name: &str| methods.iter().find(|m| m.rust_name == name).unwrap();
+    let types = |name: &str| {
+        let m = method(name);
+        (m.returns.map(|t| t.name()), m.error.map(|t| t.name()))
+    };
+    assert_eq!(
+        types("find_aliased"),
+        (Some("Todo".to_owned()), Some("StoreError".to_owned()))
+    );
+    assert_eq!(
+        types("delete_aliased"),
+        (Some("null".to_owned()), Some("StoreError".to_owned()))
+    );
+    assert_eq!(
+        types("count_later"),
+        (Some("number".to_owned()), Some("StoreError".to_owned()))
+    );
+    assert_eq!(types("find"), types("find_aliased"));
+}
+
+#[tokio::test]
 async fn the_context_is_injected_and_is_not_an_argument() {
     assert_eq!(data("kinds.caller", json!({})).await, json!("window 1 at test://app"));
     let answer = call("kinds.caller", json!({"ctx": {}})).await;

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::{ArgKind, Output, Service, Timeout};
+use crate::model::{ArgKind, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -17,6 +17,11 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let js_name = &method.js_name;
         let channel = &method.channel;
         let docs = &method.docs;
+        let cfgs = method.cfgs();
+        let deprecated = match &method.deprecated {
+            Some(note) => quote!(::core::option::Option::Some(#note)),
+            None => quote!(::core::option::Option::None),
+        };
         let args = method
             .args
             .iter()
@@ -35,13 +40,10 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                     }
                 }
             });
-        let ts = |ty: &syn::Type| quote!(::core::option::Option::Some(#krate::__private::TsType::of::<#ty>()));
         let none = quote!(::core::option::Option::None);
-        let (returns, error) = match method.output {
-            Output::Unit => (none.clone(), none),
-            Output::Value(ty) => (ts(ty), none),
-            Output::Result { ok, err } if is_unit(ok) => (none, ts(err)),
-            Output::Result { ok, err } => (ts(ok), ts(err)),
+        let (returns, error) = match super::answers::codec(service, method) {
+            Some(codec) => (quote!(#codec.returns), quote!(#codec.error)),
+            None => (none.clone(), none),
         };
         let timeout = match method.timeout {
             Timeout::Default => quote!(#krate::CallTimeout::Default),
@@ -51,6 +53,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             Timeout::Never => quote!(#krate::CallTimeout::Never),
         };
         quote! {
+            #(#cfgs)*
             #krate::MethodDescriptor {
                 rust_name: #rust_name,
                 js_name: #js_name,
@@ -60,6 +63,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 returns: #returns,
                 error: #error,
                 timeout: #timeout,
+                deprecated: #deprecated,
             }
         }
     });
@@ -72,9 +76,4 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             methods: &[#(#methods),*],
         }
     }
-}
-
-/// `()`: answered as `null`, typed `void` in TypeScript.
-fn is_unit(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
 }

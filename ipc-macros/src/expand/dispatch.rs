@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::attr::Validator;
-use crate::model::{Arg, ArgKind, Method, Output, Service};
+use crate::model::{Arg, ArgKind, Method, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -21,19 +21,25 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     // One inherent `fn` per method, named after it: run for one call on the method's channel.
     let handlers = service.methods.iter().map(|method| {
         let ident = method.ident;
+        let cfgs = method.cfgs();
         let body = method_body(service, method);
         quote! {
+            #(#cfgs)*
             fn #ident<'a>(&'a self, #call: #krate::Call<'a>) -> #answer {
                 ::std::boxed::Box::pin(async move { #body })
             }
         }
     });
     // Bound once, when the service is registered: the method's descriptor, the service, and its handler above.
-    let bound = service.methods.iter().enumerate().map(|(index, method)| {
+    // Found by channel rather than by position: a method configured out with `#[cfg]` has no entry.
+    let bound = service.methods.iter().map(|method| {
         let ident = method.ident;
+        let cfgs = method.cfgs();
+        let channel = &method.channel;
         quote! {
+            #(#cfgs)*
             #krate::MethodHandler::new(
-                &<__IpcImpl as #trait_ident>::service_descriptor().methods[#index],
+                #krate::__private::method_descriptor(<__IpcImpl as #trait_ident>::service_descriptor(), #channel),
                 ::std::sync::Arc::clone(&self),
                 Self::#ident,
             )
@@ -42,7 +48,9 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     quote! {
         struct __IpcDispatch<__IpcImpl>(__IpcImpl);
 
+        // A `#[deprecated]` method is still served: calling it here is no use the user should be warned about.
         #[automatically_derived]
+        #[allow(deprecated)]
         impl<__IpcImpl: #trait_ident> __IpcDispatch<__IpcImpl> {
             #(#handlers)*
         }
@@ -84,9 +92,12 @@ fn method_body(service: &Service<'_>, method: &Method<'_>) -> TokenStream {
     if method.is_async {
         run = quote!(#run.await);
     }
-    let encode = match method.output {
-        Output::Result { .. } => quote!(#krate::__private::encode_result(#channel, #run)),
-        Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &#run)),
+    let encode = match super::answers::codec(service, method) {
+        Some(codec) => quote!((#codec.encode)(#channel, #run)),
+        None => quote! {{
+            #run;
+            #krate::__private::encode(#channel, &())
+        }},
     };
     let validation = validation(&service.runtime, channel, &payload);
     quote! {

@@ -1,5 +1,7 @@
-//! Renders the output, one file per generated part: the trait itself, the dispatcher, and the descriptor.
+//! Renders the output, one file per generated part: the trait itself, the dispatcher, the descriptor, and the answer
+//! codecs both of them use.
 
+mod answers;
 mod descriptor;
 mod dispatch;
 mod trait_def;
@@ -16,8 +18,9 @@ pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     let descriptor = descriptor::render(service);
     let dispatch = dispatch::render(service);
     let type_checks = type_checks::render(service);
+    let answers = answers::render(service);
     let trait_def = trait_def::render(service, &dispatch, &descriptor);
-    quote!(#type_checks #trait_def)
+    quote!(#type_checks #answers #trait_def)
 }
 
 /// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the

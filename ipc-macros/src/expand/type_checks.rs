@@ -1,12 +1,13 @@
 //! Trait-bound checks spanned at the user's own types, so "does not implement `Deserialize`" points at the argument's
-//! type and "does not implement `Serialize`" at the return type, not at generated code. (The TypeScript bound needs
-//! no check of its own: the descriptor's `TsType::of::<T>()` already carries the type's span.)
+//! type, not at generated code. (The TypeScript bound of an argument needs no check of its own: the descriptor's
+//! `TsType::of::<T>()` already carries the type's span; the return type's bounds are checked once, by its codec in
+//! `answers.rs`.)
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::model::{ArgKind, Output, Service};
+use crate::model::{ArgKind, Service};
 
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
@@ -15,14 +16,6 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         for arg in method.args.iter().filter(|a| a.kind == ArgKind::Payload) {
             let ty = arg.ty;
             checks.push(quote_spanned!(ty.span()=> #krate::__private::assert_arg::<#ty>();));
-        }
-        let returns = match method.output {
-            Output::Unit => vec![],
-            Output::Value(ty) => vec![ty],
-            Output::Result { ok, err } => vec![ok, err],
-        };
-        for ty in returns {
-            checks.push(quote_spanned!(ty.span()=> #krate::__private::assert_return::<#ty>();));
         }
     }
     quote! {
