@@ -119,6 +119,12 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 ///   hub's default applies ([`CallTimeout::Default`]).
 ///
 /// Parameter attributes: `#[validate(...)]` checks an argument before the method runs (see [`validate`]).
+///
+/// Rust's own attributes work as usual: `#[cfg(...)]` on a method removes it from the router and the clients, and on
+/// an argument removes that argument (at most three arguments of a method may carry one); `#[deprecated]` keeps the
+/// method served, without a warning from the generated code, and marks it `@deprecated` (with its note) in the
+/// JavaScript client and the `.d.ts` ([`MethodDescriptor::deprecated`]); `#[cfg_attr]`, `#[doc]`, `#[allow]` and
+/// `#[must_use]` stay on the trait's method.
 pub use ipc_macros::ipc_service;
 
 /// The ts-rs crate, for `#[derive(ipc_core::ts_rs::TS)] #[ts(crate = "ipc_core::ts_rs")]` without a direct dependency.

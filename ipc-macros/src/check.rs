@@ -30,6 +30,7 @@ pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
             check_validators(cx, arg);
         }
         check_arg_count(cx, method);
+        check_conditional_args(cx, method);
         check_output(cx, method);
     }
     check_duplicate_names(cx, service);
@@ -285,6 +286,26 @@ fn check_arg_count(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
+/// The most arguments of one method that may carry `#[cfg]`: the dispatcher has one handler per combination.
+const MAX_CONDITIONAL_ARGS: usize = 3;
+
+fn check_conditional_args(cx: &Ctxt, method: &Method<'_>) {
+    if let Some(extra) = method
+        .args
+        .iter()
+        .filter(|a| !a.cfgs.is_empty())
+        .nth(MAX_CONDITIONAL_ARGS)
+    {
+        cx.error_at(
+            extra.cfgs[0],
+            format!(
+                "at most {MAX_CONDITIONAL_ARGS} arguments of a method may carry `#[cfg]`; put `#[cfg]` on whole \
+                 methods instead, one method per configuration"
+            ),
+        );
+    }
+}
+
 fn check_output(cx: &Ctxt, method: &Method<'_>) {
     match method.output {
         Output::Unit => {}
@@ -452,8 +473,17 @@ fn owned_suggestion(elem: &Type) -> String {
 fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
     let mut channels: HashMap<&str, &Method<'_>> = HashMap::new();
     let mut js_names: HashMap<&str, &Method<'_>> = HashMap::new();
-    for method in &service.methods {
-        if let Some(first) = channels.insert(&method.channel, method) {
+    // A method under `#[cfg]` may share its name with another under `#[cfg]` (at most one of them exists where the
+    // conditions exclude each other), but not with a method that always exists.
+    let (always, conditional): (Vec<&Method<'_>>, Vec<&Method<'_>>) =
+        service.methods.iter().partition(|m| m.cfgs.is_empty());
+    for method in always.into_iter().chain(conditional.iter().copied()) {
+        let record = method.cfgs.is_empty();
+        let first_channel = match record {
+            true => channels.insert(&method.channel, method),
+            false => channels.get(method.channel.as_str()).copied(),
+        };
+        if let Some(first) = first_channel {
             cx.syn_error(syn::Error::new(
                 method.wire_name_span,
                 format!(
@@ -461,7 +491,13 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
                     method.channel, first.rust_name
                 ),
             ));
-        } else if let Some(first) = js_names.insert(&method.js_name, method) {
+            continue;
+        }
+        let first_js = match record {
+            true => js_names.insert(&method.js_name, method),
+            false => js_names.get(method.js_name.as_str()).copied(),
+        };
+        if let Some(first) = first_js {
             cx.error_at(
                 method.ident,
                 format!(
@@ -476,7 +512,7 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
         for arg in method
             .args
             .iter()
-            .filter(|a| a.ident.is_some() && a.kind == ArgKind::Payload)
+            .filter(|a| a.ident.is_some() && a.kind == ArgKind::Payload && a.cfgs.is_empty())
         {
             if let Some(first) = seen.insert(&arg.js_name, arg) {
                 cx.error_at(
@@ -567,5 +603,43 @@ mod tests {
             (clear.channel.as_str(), clear.js_name.as_str()),
             ("todo_list.wipe", "wipe")
         );
+    }
+
+    #[test]
+    fn methods_under_different_cfgs_may_share_a_name_but_not_with_an_unconditional_one() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Files {
+                #[cfg(unix)]
+                fn path(&self) -> String;
+                #[cfg(windows)]
+                fn path(&self) -> String;
+                fn size(&self) -> u64;
+                #[cfg(unix)]
+                fn size(&self) -> u32;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("duplicate channel `files.size`"), "{found:#?}");
+    }
+
+    #[test]
+    fn deprecation_notes_are_read_in_every_form() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Old {
+                #[deprecated]
+                fn a(&self);
+                #[deprecated = "use b2"]
+                fn b(&self);
+                #[deprecated(since = "1.2", note = "use c2")]
+                fn c(&self);
+                fn d(&self);
+            }
+        };
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), &item);
+        cx.finish().unwrap();
+        let notes: Vec<Option<&str>> = service.methods.iter().map(|m| m.deprecated.as_deref()).collect();
+        assert_eq!(notes, [Some(""), Some("use b2"), Some("since 1.2: use c2"), None]);
     }
 }

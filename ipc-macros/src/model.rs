@@ -81,6 +81,8 @@ pub(crate) struct Arg<'a> {
     pub kind: ArgKind,
     /// Rules from `#[validate(...)]`.
     pub validators: Vec<Validator>,
+    /// `#[cfg(...)]` attributes of the parameter: the argument exists only where they hold.
+    pub cfgs: Vec<&'a Attribute>,
 }
 
 /// Where an argument's value comes from.
@@ -114,6 +116,19 @@ impl Method<'_> {
 }
 
 impl Arg<'_> {
+    /// The condition of the argument's `#[cfg(...)]` attributes, as one predicate; `None` without any.
+    pub(crate) fn cfg_predicate(&self) -> Option<proc_macro2::TokenStream> {
+        let predicates: Vec<proc_macro2::TokenStream> = self
+            .cfgs
+            .iter()
+            .filter_map(|attr| attr.meta.require_list().ok().map(|list| list.tokens.clone()))
+            .collect();
+        match predicates.len() {
+            0 => None,
+            _ => Some(quote::quote!(all(#(#predicates),*))),
+        }
+    }
+
     /// The `#[validate(...)]` rules as the user wrote them, for the client's docs: `length(min = 1), non_empty`.
     pub(crate) fn rules_text(&self) -> String {
         self.validators

@@ -107,6 +107,7 @@ impl<'a> Arg<'a> {
                 ArgKind::Payload
             },
             validators: Validator::parse_all(cx, &pat_type.attrs),
+            cfgs: pat_type.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
         }
     }
 }

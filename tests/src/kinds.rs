@@ -78,6 +78,18 @@ pub trait Kinds {
     fn find_aliased(&self, id: u32) -> StoreResult<Todo>;
     async fn delete_aliased(&self, id: u32) -> StoreResult<()>;
     fn count_later(&self, id: u32) -> impl std::future::Future<Output = StoreResult<u32>> + Send;
+    /// Finds a todo, the old way.
+    #[deprecated(since = "0.2.0", note = "use `find`")]
+    fn find_old(&self, id: u32) -> StoreResult<Todo>;
+    /// Configured out: absent from the router and the clients.
+    #[cfg(any())]
+    fn configured_out(&self) -> u32;
+    /// One argument configured out, one in.
+    fn configured_args(
+        &self,
+        #[cfg(all(unix, windows))] hidden: u32,
+        #[cfg(not(all(unix, windows)))] shown: u32,
+    ) -> u32;
     fn caller(&self, ctx: CallContext) -> String;
     #[ipc(rename = "renamed")]
     fn original_name(&self) -> &'static str;
@@ -164,6 +176,16 @@ impl Kinds for Impl {
         // Work done before the future is made, the reason to write this form rather than `async fn`.
         let found = (id == 1).then_some(1);
         async move { found.ok_or_else(|| StoreError::NotFound(format!("todo {id}"))) }
+    }
+    fn find_old(&self, id: u32) -> StoreResult<Todo> {
+        self.find_aliased(id)
+    }
+    fn configured_args(
+        &self,
+        #[cfg(all(unix, windows))] hidden: u32,
+        #[cfg(not(all(unix, windows)))] shown: u32,
+    ) -> u32 {
+        shown
     }
     fn caller(&self, ctx: CallContext) -> String {
         format!("{} at {}", ctx.window(), ctx.origin())

@@ -185,6 +185,44 @@ fn a_result_alias_is_typed_by_its_ok_and_err_types() {
 }
 
 #[tokio::test]
+async fn a_deprecated_method_is_still_served() {
+    let answer = call("kinds.find_old", json!({"id": 2})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+}
+
+#[test]
+fn a_deprecated_method_carries_its_note_in_the_descriptor() {
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let deprecated: Vec<(&str, &str)> = methods
+        .iter()
+        .filter_map(|m| m.deprecated.map(|note| (m.rust_name, note)))
+        .collect();
+    assert_eq!(deprecated, [("find_old", "since 0.2.0: use `find`")]);
+}
+
+#[tokio::test]
+async fn a_method_configured_out_has_no_channel() {
+    let answer = call("kinds.configured_out", json!({})).await;
+    assert_eq!(answer["error"]["kind"], "UNKNOWN_CHANNEL", "{answer}");
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    assert!(methods.iter().all(|m| m.rust_name != "configured_out"));
+}
+
+#[tokio::test]
+async fn an_argument_configured_out_is_not_an_argument() {
+    assert_eq!(data("kinds.configured_args", json!({"shown": 4})).await, json!(4));
+    let answer = call("kinds.configured_args", json!({"shown": 4, "hidden": 1})).await;
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.configured_args`: unknown argument `hidden`; expected `shown`"
+    );
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let method = methods.iter().find(|m| m.rust_name == "configured_args").unwrap();
+    let names: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
+    assert_eq!(names, ["shown"]);
+}
+
+#[tokio::test]
 async fn the_context_is_injected_and_is_not_an_argument() {
     assert_eq!(data("kinds.caller", json!({})).await, json!("window 1 at test://app"));
     let answer = call("kinds.caller", json!({"ctx": {}})).await;

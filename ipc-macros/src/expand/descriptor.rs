@@ -31,7 +31,9 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 let js_name = &arg.js_name;
                 let ty = arg.ty;
                 let rules = arg.rules_text();
+                let cfgs = &arg.cfgs;
                 quote! {
+                    #(#cfgs)*
                     #krate::ArgDescriptor {
                         rust_name: #rust_name,
                         js_name: #js_name,

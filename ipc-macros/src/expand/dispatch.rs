@@ -19,16 +19,22 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     };
     let call = local("call");
     // One inherent `fn` per method, named after it: run for one call on the method's channel.
-    let handlers = service.methods.iter().map(|method| {
+    // With `#[cfg]` on arguments, one handler per combination of their conditions, each under its own `#[cfg]`.
+    let handlers = service.methods.iter().flat_map(|method| {
         let ident = method.ident;
         let cfgs = method.cfgs();
-        let body = method_body(service, method);
-        quote! {
-            #(#cfgs)*
-            fn #ident<'a>(&'a self, #call: #krate::Call<'a>) -> #answer {
-                ::std::boxed::Box::pin(async move { #body })
+        let answer = &answer;
+        let call = &call;
+        arg_variants(method).into_iter().map(move |(condition, args)| {
+            let body = method_body(service, method, &args);
+            quote! {
+                #(#cfgs)*
+                #condition
+                fn #ident<'a>(&'a self, #call: #krate::Call<'a>) -> #answer {
+                    ::std::boxed::Box::pin(async move { #body })
+                }
             }
-        }
+        })
     });
     // Bound once, when the service is registered: the method's descriptor, the service, and its handler above.
     // Found by channel rather than by position: a method configured out with `#[cfg]` has no entry.
@@ -70,18 +76,62 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     }
 }
 
-/// Decode, call, encode, for one method. Runs inside the call's future, on tokio.
-fn method_body(service: &Service<'_>, method: &Method<'_>) -> TokenStream {
+/// The method's arguments under each combination of the conditions of its `#[cfg]` arguments, with the `#[cfg]`
+/// attribute selecting that combination (none when no argument has a condition). The checks keep the number of
+/// conditional arguments small.
+fn arg_variants<'m, 'a>(method: &'m Method<'a>) -> Vec<(TokenStream, Vec<&'m Arg<'a>>)> {
+    let conditional: Vec<(usize, TokenStream)> = method
+        .args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, arg)| arg.cfg_predicate().map(|p| (i, p)))
+        .collect();
+    if conditional.is_empty() {
+        return vec![(TokenStream::new(), method.args.iter().collect())];
+    }
+    (0..1usize << conditional.len())
+        .map(|mask| {
+            let present = |i: usize| {
+                conditional
+                    .iter()
+                    .position(|(at, _)| *at == i)
+                    .is_none_or(|bit| mask & (1 << bit) != 0)
+            };
+            let terms = conditional.iter().enumerate().map(|(bit, (_, predicate))| {
+                if mask & (1 << bit) != 0 {
+                    quote!(#predicate)
+                } else {
+                    quote!(not(#predicate))
+                }
+            });
+            let args = method
+                .args
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| present(*i))
+                .map(|(_, a)| a)
+                .collect();
+            (quote!(#[cfg(all(#(#terms),*))]), args)
+        })
+        .collect()
+}
+
+/// Decode, call, encode, for one method with the arguments `args`. Runs inside the call's future, on tokio.
+fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) -> TokenStream {
     let krate = &service.runtime;
     let trait_ident = &service.original.ident;
     let method_ident = method.ident;
     let channel = &method.channel;
-    let payload: Vec<&Arg<'_>> = method.args.iter().filter(|arg| arg.kind == ArgKind::Payload).collect();
+    let payload: Vec<&Arg<'_>> = args
+        .iter()
+        .copied()
+        .filter(|arg| arg.kind == ArgKind::Payload)
+        .collect();
     let idents = payload.iter().map(|arg| arg.ident);
     let types = payload.iter().map(|arg| arg.ty);
     let names = payload.iter().map(|arg| &arg.js_name);
     let call = local("call");
-    let values = method.args.iter().map(|arg| match arg.kind {
+    let values = args.iter().map(|arg| match arg.kind {
         ArgKind::Payload => {
             let ident = arg.ident;
             quote!(#ident)
@@ -95,7 +145,7 @@ fn method_body(service: &Service<'_>, method: &Method<'_>) -> TokenStream {
     let encode = match super::answers::codec(service, method) {
         Some(codec) => quote!((#codec.encode)(#channel, #run)),
         None => quote! {{
-            #run;
+            let () = #run;
             #krate::__private::encode(#channel, &())
         }},
     };

@@ -15,7 +15,9 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     for method in &service.methods {
         for arg in method.args.iter().filter(|a| a.kind == ArgKind::Payload) {
             let ty = arg.ty;
-            checks.push(quote_spanned!(ty.span()=> #krate::__private::assert_arg::<#ty>();));
+            let cfgs = method.cfgs().iter().chain(&arg.cfgs);
+            let check = quote_spanned!(ty.span()=> #krate::__private::assert_arg::<#ty>(););
+            checks.push(quote!(#(#cfgs)* #check));
         }
     }
     quote! {
