@@ -105,7 +105,11 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 /// `serde::Serialize` (and `ts_rs::TS`): an `io::Result<T>` or `anyhow::Result<T>` is refused at compile time, at the
 /// return type; map such errors in the method, for example to `Result<T, String>` with `.map_err(|e| e.to_string())`.
 ///
-/// The trait gains the supertraits `Send + Sync + 'static`, and each `async fn` becomes
+/// Owned forms of borrowed types work as arguments and answers: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (ipc-core
+/// turns on serde's `rc` feature, so each call decodes its own copy). References and other lifetimes are refused, one
+/// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it.
+///
+/// The trait gains the supertraits `Send + Sync + 'static` (writing them yourself is allowed), and each `async fn` becomes
 /// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.
 ///
 /// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the

@@ -26,7 +26,7 @@ pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
         check_wire_name(cx, method);
         check_one_context(cx, method);
         for arg in &method.args {
-            check_arg(cx, arg);
+            check_arg(cx, arg, &declared_lifetimes(method));
             check_validators(cx, arg);
         }
         check_arg_count(cx, method);
@@ -105,11 +105,31 @@ fn check_trait_generics(cx: &Ctxt, service: &Service<'_>) {
     } else if let Some(where_clause) = &generics.where_clause {
         cx.error_at(where_clause, "an IPC service trait cannot have a where clause");
     }
-    if service.original.colon_token.is_some() {
-        cx.error_at(
-            &service.original.supertraits,
-            "an IPC service trait cannot declare supertraits; the macro adds `Send + Sync + 'static` itself",
-        );
+    // `Send`, `Sync` and `'static` are what the macro adds anyway; any other supertrait is refused.
+    for bound in &service.original.supertraits {
+        if !is_added_supertrait(bound) {
+            cx.error_at(
+                bound,
+                "an IPC service trait cannot declare supertraits other than `Send + Sync + 'static`, which the \
+                 macro adds itself; implement other traits on the type instead",
+            );
+        }
+    }
+}
+
+/// `Send`, `Sync` (by any path, such as `core::marker::Send`) or `'static`.
+fn is_added_supertrait(bound: &syn::TypeParamBound) -> bool {
+    match bound {
+        syn::TypeParamBound::Lifetime(lifetime) => lifetime.ident == "static",
+        syn::TypeParamBound::Trait(t) => {
+            t.lifetimes.is_none()
+                && matches!(t.modifier, syn::TraitBoundModifier::None)
+                && t.path
+                    .segments
+                    .last()
+                    .is_some_and(|last| (last.ident == "Send" || last.ident == "Sync") && last.arguments.is_none())
+        }
+        _ => false,
     }
 }
 
@@ -131,12 +151,22 @@ fn check_receiver(cx: &Ctxt, method: &Method<'_>) {
     match &method.receiver {
         Receiver::SharedRef => {}
         Receiver::Other(receiver) => {
+            let lifetime = receiver.reference.as_ref().and_then(|(_, lifetime)| lifetime.as_ref());
+            if receiver.colon_token.is_none() && receiver.mutability.is_none() && lifetime.is_some() {
+                // `&'a self`: a lifetime the method declares is reported once, at its declaration.
+                if !lifetime.is_some_and(|l| declared_lifetimes(method).contains(&l.ident.to_string())) {
+                    cx.error_at(
+                        receiver,
+                        "IPC methods take `&self` without a lifetime: the call cannot lend anything to the answer, \
+                         which is encoded after the method returns; write `&self`",
+                    );
+                }
+                return;
+            }
             let found = if receiver.colon_token.is_some() {
                 "a typed receiver"
             } else if receiver.mutability.is_some() && receiver.reference.is_some() {
                 "`&mut self`"
-            } else if receiver.reference.is_some() {
-                "a receiver with a lifetime"
             } else {
                 "`self` by value"
             };
@@ -153,6 +183,18 @@ fn check_receiver(cx: &Ctxt, method: &Method<'_>) {
             "IPC methods take `&self` as their first parameter, such as `fn list(&self) -> Vec<Todo>`",
         ),
     }
+}
+
+/// The lifetimes a method declares (`'a` of `fn get<'a>`): each is reported once, where it is declared, and not again
+/// where it is used.
+fn declared_lifetimes(method: &Method<'_>) -> Vec<String> {
+    method
+        .original
+        .sig
+        .generics
+        .lifetimes()
+        .map(|l| l.lifetime.ident.to_string())
+        .collect()
 }
 
 fn check_qualifiers(cx: &Ctxt, method: &Method<'_>) {
@@ -176,13 +218,30 @@ fn check_qualifiers(cx: &Ctxt, method: &Method<'_>) {
 
 fn check_method_generics(cx: &Ctxt, method: &Method<'_>) {
     let generics = &method.original.sig.generics;
-    if !generics.params.is_empty() {
+    let mut types = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .peekable();
+    if types.peek().is_some() {
         cx.error_at(
             &generics.params,
             "IPC methods cannot be generic: the renderer sends JSON for one concrete type; use a concrete type or an enum",
         );
     } else if let Some(where_clause) = &generics.where_clause {
         cx.error_at(where_clause, "IPC methods cannot have a where clause");
+    }
+    for param in generics.lifetimes() {
+        let lifetime = &param.lifetime;
+        cx.error_at(
+            lifetime,
+            format!(
+                "IPC methods cannot borrow (lifetime `{lifetime}`): arguments are decoded from the request's JSON, \
+                 which does not outlive the call, and the answer is encoded after the method returns; remove \
+                 `{lifetime}`, take `&self`, and use owned types (`String` instead of `&{lifetime} str`, `Vec<T>` \
+                 instead of `&{lifetime} [T]`)"
+            ),
+        );
     }
 }
 
@@ -207,7 +266,7 @@ fn check_generated_name_collision(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-fn check_arg(cx: &Ctxt, arg: &Arg<'_>) {
+fn check_arg(cx: &Ctxt, arg: &Arg<'_>, declared: &[String]) {
     match arg.ident {
         None => cx.error_at(
             &arg.original.pat,
@@ -223,7 +282,7 @@ fn check_arg(cx: &Ctxt, arg: &Arg<'_>) {
         ),
         Some(_) => {}
     }
-    check_owned(cx, arg.ty, Role::Argument);
+    check_owned(cx, arg.ty, Role::Argument, declared);
 }
 
 /// Rules that can be judged without types: bounds in order, patterns that compile, no rules on the context.
@@ -307,15 +366,16 @@ fn check_conditional_args(cx: &Ctxt, method: &Method<'_>) {
 }
 
 fn check_output(cx: &Ctxt, method: &Method<'_>) {
+    let declared = declared_lifetimes(method);
     match method.output {
         Output::Unit => {}
         Output::Value(ty) => match result_parts(ty) {
             // Spelled `Result<T, E>`: each part named for its role. An alias is judged by the compiler instead.
             Some((ok, err)) => {
-                check_owned(cx, ok, Role::Return);
-                check_owned(cx, err, Role::Error);
+                check_owned(cx, ok, Role::Return, &declared);
+                check_owned(cx, err, Role::Error, &declared);
             }
-            None => check_owned(cx, ty, Role::Return),
+            None => check_owned(cx, ty, Role::Return, &declared),
         },
         Output::NotSendFuture(impl_trait, output) => {
             let output = output.map_or_else(|| "T".to_owned(), |ty| quote::quote!(#ty).to_string());
@@ -398,13 +458,19 @@ impl Role {
 }
 
 /// Refuses references, lifetimes, trait objects and (in arguments) `impl Trait` anywhere inside a type that crosses
-/// the IPC boundary.
-fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
+/// the IPC boundary. A `'static` lifetime is accepted where the type can hold it (`Cow<'static, str>`), and lifetimes
+/// in `declared` were reported where the method declares them.
+fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
     let noun = role.noun();
+    let is_declared =
+        |lifetime: Option<&syn::Lifetime>| lifetime.is_some_and(|l| declared.contains(&l.ident.to_string()));
     match ty {
         // A `'static` reference can be encoded after the call: it borrows from nothing the call owns.
         Type::Reference(reference) if role != Role::Argument && is_static(reference.lifetime.as_ref()) => {
-            check_owned(cx, &reference.elem, role)
+            check_owned(cx, &reference.elem, role, declared)
+        }
+        Type::Reference(reference) if is_declared(reference.lifetime.as_ref()) => {
+            check_owned(cx, &reference.elem, role, declared)
         }
         Type::Reference(reference) => {
             let suggestion = owned_suggestion(&reference.elem);
@@ -413,31 +479,36 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
                 format!("an IPC {noun} must be owned: {}; {suggestion}", role.why_owned()),
             );
         }
-        Type::ImplTrait(_) if role == Role::Argument => cx.error_at(
+        Type::ImplTrait(impl_trait) if role == Role::Argument => cx.error_at(
             ty,
-            "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into",
+            format!(
+                "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into; {}",
+                impl_trait_suggestion(impl_trait)
+            ),
         ),
         Type::TraitObject(_) => cx.error_at(
             ty,
             format!("an IPC {noun} cannot be a trait object; use a concrete type"),
         ),
-        Type::Paren(inner) => check_owned(cx, &inner.elem, role),
-        Type::Group(inner) => check_owned(cx, &inner.elem, role),
-        Type::Array(array) => check_owned(cx, &array.elem, role),
-        Type::Slice(slice) => check_owned(cx, &slice.elem, role),
-        Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role)),
+        Type::Paren(inner) => check_owned(cx, &inner.elem, role, declared),
+        Type::Group(inner) => check_owned(cx, &inner.elem, role, declared),
+        Type::Array(array) => check_owned(cx, &array.elem, role, declared),
+        Type::Slice(slice) => check_owned(cx, &slice.elem, role, declared),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role, declared)),
         Type::Path(path) => {
             for segment in &path.path.segments {
                 if let PathArguments::AngleBracketed(generics) = &segment.arguments {
                     for argument in &generics.args {
                         match argument {
-                            GenericArgument::Type(t) => check_owned(cx, t, role),
-                            GenericArgument::Lifetime(lifetime)
-                                if role != Role::Argument && lifetime.ident == "static" => {}
+                            GenericArgument::Type(t) => check_owned(cx, t, role, declared),
+                            // `Cow<'static, str>` decodes into its owned form and is encoded after the call.
+                            GenericArgument::Lifetime(lifetime) if lifetime.ident == "static" => {}
+                            GenericArgument::Lifetime(lifetime) if is_declared(Some(lifetime)) => {}
                             GenericArgument::Lifetime(lifetime) => cx.error_at(
                                 lifetime,
                                 format!(
-                                    "an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type",
+                                    "an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type, or \
+                                     `'static` (`Cow<'static, str>`)",
                                     role.why_owned()
                                 ),
                             ),
@@ -449,6 +520,43 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
         }
         _ => {}
     }
+}
+
+/// What to write instead of `impl Trait` in an argument: the owned type the trait usually stands for.
+fn impl_trait_suggestion(impl_trait: &syn::TypeImplTrait) -> String {
+    let Some(bound) = impl_trait.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last(),
+        _ => None,
+    }) else {
+        return "use a concrete type that implements `serde::Deserialize`".to_owned();
+    };
+    let inner = match &bound.arguments {
+        PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|a| match a {
+            GenericArgument::Type(t) => Some(quote::quote!(#t).to_string().replace(' ', "")),
+            GenericArgument::AssocType(assoc) if assoc.ident == "Item" => {
+                let ty = &assoc.ty;
+                Some(format!("Item={}", quote::quote!(#ty).to_string().replace(' ', "")))
+            }
+            _ => None,
+        }),
+        _ => None,
+    };
+    let name = bound.ident.to_string();
+    let concrete = match (name.as_str(), inner.as_deref()) {
+        ("AsRef" | "Into", Some("Path" | "std::path::Path" | "PathBuf" | "std::path::PathBuf")) => "PathBuf".to_owned(),
+        ("AsRef" | "Into", Some("str" | "String")) | ("ToString" | "Display", _) => "String".to_owned(),
+        ("AsRef" | "Into", Some("[u8]" | "Vec<u8>")) => "Vec<u8>".to_owned(),
+        ("AsRef", Some(t)) if t.starts_with('[') && t.ends_with(']') => format!("Vec<{}>", &t[1..t.len() - 1]),
+        ("Into", Some(t)) => t.to_owned(),
+        ("IntoIterator" | "Iterator", Some(item)) if item.starts_with("Item=") => format!("Vec<{}>", &item[5..]),
+        ("Fn" | "FnMut" | "FnOnce", _) => {
+            return "a function cannot be sent as JSON; take the data it would work on, or an enum naming what to \
+                    do"
+            .to_owned()
+        }
+        _ => return format!("use a concrete type that implements `serde::Deserialize` instead of `impl {name}`"),
+    };
+    format!("write `{concrete}` instead")
 }
 
 fn is_static(lifetime: Option<&syn::Lifetime>) -> bool {

@@ -2,7 +2,9 @@
 //! it, and the TypeScript suite type-checks a usage file against its generated declarations.
 #![allow(missing_docs)]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use ipc_core::{ipc_service, CallContext};
 use serde::{Deserialize, Serialize};
@@ -50,7 +52,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[ipc_service(name = "kinds")]
-pub trait Kinds {
+pub trait Kinds: Send + Sync + 'static {
     fn nothing(&self);
     #[allow(clippy::too_many_arguments)]
     fn primitives(
@@ -84,6 +86,14 @@ pub trait Kinds {
     /// Configured out: absent from the router and the clients.
     #[cfg(any())]
     fn configured_out(&self) -> u32;
+    /// Owned forms of borrowed types: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (serde's `rc` feature, which
+    /// ipc-core enables).
+    fn owned_text(
+        &self,
+        cow: Cow<'static, str>,
+        boxed: Box<str>,
+        shared: Arc<str>,
+    ) -> (Cow<'static, str>, Box<str>, Arc<str>);
     /// One argument configured out, one in.
     fn configured_args(
         &self,
@@ -179,6 +189,18 @@ impl Kinds for Impl {
     }
     fn find_old(&self, id: u32) -> StoreResult<Todo> {
         self.find_aliased(id)
+    }
+    fn owned_text(
+        &self,
+        cow: Cow<'static, str>,
+        boxed: Box<str>,
+        shared: Arc<str>,
+    ) -> (Cow<'static, str>, Box<str>, Arc<str>) {
+        (
+            Cow::Owned(format!("{cow}!")),
+            format!("{boxed}!").into(),
+            format!("{shared}!").into(),
+        )
     }
     fn configured_args(
         &self,

@@ -185,6 +185,12 @@ fn a_result_alias_is_typed_by_its_ok_and_err_types() {
 }
 
 #[tokio::test]
+async fn cow_box_and_arc_of_str_decode_and_encode_as_strings() {
+    let args = json!({"cow": "a", "boxed": "b", "shared": "c"});
+    assert_eq!(data("kinds.owned_text", args).await, json!(["a!", "b!", "c!"]));
+}
+
+#[tokio::test]
 async fn a_deprecated_method_is_still_served() {
     let answer = call("kinds.find_old", json!({"id": 2})).await;
     assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");

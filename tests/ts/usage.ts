@@ -34,9 +34,10 @@ export async function everyKindsMethod(): Promise<unknown[]> {
   const foundAliased: Todo = await kinds.findAliased(1);
   const deletedAliased: void = await kinds.deleteAliased(1);
   const counted: number = await kinds.countLater(1);
+  const [cow, boxed, shared]: [string, string, string] = await kinds.ownedText("a", "b", "c");
   const caller: string = await kinds.caller();
   const renamed: string = await kinds.renamed();
-  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, foundAliased, deletedAliased, counted, caller, renamed];
+  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, foundAliased, deletedAliased, counted, cow, boxed, shared, caller, renamed];
 }
 
 /** Errors are typed per method through the `...Errors` maps. */
