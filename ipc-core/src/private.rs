@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::context::CallContext;
 use crate::error::{CallError, ErrorCode};
-use crate::service::{MethodDescriptor, MethodHandler, ServiceDescriptor};
+use crate::service::{ArgDescriptor, MethodDescriptor, MethodHandler, ServiceDescriptor};
 
 pub use crate::args::decode as decode_args;
 
@@ -158,6 +159,135 @@ impl<T: Serialize + TsInfo> IpcReturn for T {}
 pub trait IpcErrorValue: Serialize + TsInfo {}
 
 impl<T: Serialize + TsInfo> IpcErrorValue for T {}
+
+/// Which arguments the host injects, decided by type rather than by how the type is named: `Arg::<T>::IS_CONTEXT`
+/// and `Arg::<T>::KIND` (with [`PayloadArgKind`] in scope) find the inherent items below for `CallContext`, however it
+/// was imported, and the trait's for every other type. Generated code decodes every argument through its kind.
+#[derive(Debug)]
+pub struct Arg<T>(PhantomData<fn() -> T>);
+
+impl Arg<CallContext> {
+    /// The caller's context is injected, not sent by the renderer.
+    pub const IS_CONTEXT: bool = true;
+    /// The caller's context.
+    pub const KIND: ContextArg = ContextArg;
+}
+
+/// The other half of [`Arg`]'s dispatch: every type but `CallContext` is sent by the renderer.
+pub trait PayloadArgKind {
+    /// The argument's type.
+    type Value;
+    /// Sent by the renderer.
+    const IS_CONTEXT: bool;
+    /// An argument the renderer sends.
+    const KIND: PayloadArg<Self::Value>;
+}
+
+impl<T> PayloadArgKind for Arg<T> {
+    type Value = T;
+    const IS_CONTEXT: bool = false;
+    const KIND: PayloadArg<T> = PayloadArg(PhantomData);
+}
+
+/// The kind of an injected `CallContext` argument (see [`Arg`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ContextArg;
+
+impl ContextArg {
+    /// Nothing to check: the host makes the value.
+    pub const fn check(self) {}
+
+    /// A placeholder: an injected argument is left out of the descriptor.
+    pub const fn ts(self) -> TsType {
+        TsType::of::<()>()
+    }
+
+    /// The caller's context, for the position the decoder left empty.
+    pub fn finish(self, _absent: Injected, context: &CallContext) -> CallContext {
+        context.clone()
+    }
+}
+
+/// The kind of an argument the renderer sends (see [`Arg`]).
+#[derive(Debug)]
+pub struct PayloadArg<T>(PhantomData<fn() -> T>);
+
+impl<T> PayloadArg<T> {
+    /// Compiles only if `T` can be an IPC argument; generated code calls it spanned at the argument's type.
+    pub const fn check(self)
+    where
+        T: IpcArg,
+    {
+    }
+
+    /// The argument's TypeScript type.
+    pub const fn ts(self) -> TsType
+    where
+        T: TsInfo,
+    {
+        TsType::of::<T>()
+    }
+
+    /// The decoded value.
+    pub fn finish(self, value: T, _context: &CallContext) -> T {
+        value
+    }
+}
+
+/// What the decoder puts in an injected argument's position: it decodes only from the key's absence (its name is
+/// empty, so no key names it), and [`ContextArg::finish`] replaces it with the caller's context.
+#[derive(Debug)]
+pub struct Injected;
+
+impl<'de> serde::Deserialize<'de> for Injected {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Absent;
+        impl serde::de::Visitor<'_> for Absent {
+            type Value = Injected;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("no value: this argument is injected by the host")
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Injected, E> {
+                Ok(Injected)
+            }
+        }
+        deserializer.deserialize_option(Absent)
+    }
+}
+
+/// How many of a method's arguments the renderer sends, given which are injected.
+pub const fn payload_count(is_context: &[bool]) -> usize {
+    let (mut count, mut i) = (0, 0);
+    while i < is_context.len() {
+        if !is_context[i] {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+/// The descriptors of the arguments the renderer sends: `all` without the injected ones. `N` is their
+/// [`payload_count`].
+pub const fn payload_args<const N: usize>(all: &[ArgDescriptor], is_context: &[bool]) -> [ArgDescriptor; N] {
+    let mut out = [NO_ARG; N];
+    let (mut i, mut j) = (0, 0);
+    while i < all.len() {
+        if !is_context[i] {
+            out[j] = all[i];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+const NO_ARG: ArgDescriptor = ArgDescriptor {
+    rust_name: "",
+    js_name: "",
+    ts: TsType::of::<()>(),
+    rules: "",
+};
 
 /// The method of `service` answering on `channel`: how a generated service binds each handler to its descriptor
 /// (by channel, as a method configured out with `#[cfg]` has no entry). Runs once, when the service is registered.

@@ -238,7 +238,7 @@ pub enum CallTimeout {
 }
 
 /// One argument of a method, as the renderer passes it.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ArgDescriptor {
     /// The Rust parameter name.
     pub rust_name: &'static str,

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use ipc_core::CallContext as Caller;
 use ipc_core::{ipc_service, CallContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -101,6 +102,8 @@ pub trait Kinds: Send + Sync + 'static {
         #[cfg(not(all(unix, windows)))] shown: u32,
     ) -> u32;
     fn caller(&self, ctx: CallContext) -> String;
+    /// The context imported under another name is still injected: recognised by its type.
+    fn caller_renamed(&self, greeting: String, who: Caller) -> String;
     #[ipc(rename = "renamed")]
     fn original_name(&self) -> &'static str;
 }
@@ -208,6 +211,9 @@ impl Kinds for Impl {
         #[cfg(not(all(unix, windows)))] shown: u32,
     ) -> u32 {
         shown
+    }
+    fn caller_renamed(&self, greeting: String, who: Caller) -> String {
+        format!("{greeting}, {}", who.origin())
     }
     fn caller(&self, ctx: CallContext) -> String {
         format!("{} at {}", ctx.window(), ctx.origin())

@@ -239,6 +239,23 @@ async fn the_context_is_injected_and_is_not_an_argument() {
 }
 
 #[tokio::test]
+async fn the_context_under_another_name_is_injected_by_its_type() {
+    assert_eq!(
+        data("kinds.caller_renamed", json!({"greeting": "hi"})).await,
+        json!("hi, test://app")
+    );
+    let answer = call("kinds.caller_renamed", json!({"greeting": "hi", "who": {}})).await;
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.caller_renamed`: unknown argument `who`; expected `greeting`"
+    );
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let method = methods.iter().find(|m| m.rust_name == "caller_renamed").unwrap();
+    let names: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
+    assert_eq!(names, ["greeting"]);
+}
+
+#[tokio::test]
 async fn a_renamed_method_answers_on_its_new_channel_only() {
     assert_eq!(data("kinds.renamed", json!({})).await, json!("renamed"));
     assert_eq!(

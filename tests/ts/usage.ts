@@ -36,8 +36,9 @@ export async function everyKindsMethod(): Promise<unknown[]> {
   const counted: number = await kinds.countLater(1);
   const [cow, boxed, shared]: [string, string, string] = await kinds.ownedText("a", "b", "c");
   const caller: string = await kinds.caller();
+  const greeted: string = await kinds.callerRenamed("hi");
   const renamed: string = await kinds.renamed();
-  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, foundAliased, deletedAliased, counted, cow, boxed, shared, caller, renamed];
+  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, foundAliased, deletedAliased, counted, cow, boxed, shared, caller, greeted, renamed];
 }
 
 /** Errors are typed per method through the `...Errors` maps. */

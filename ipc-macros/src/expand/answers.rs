@@ -6,7 +6,7 @@
 //! HANDLER error. The codec's bounds are checked once, in its `const`, spanned at the return type: a type that cannot
 //! be sent is one error there, not one per use.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -30,23 +30,6 @@ pub(super) fn codec(service: &Service<'_>, method: &Method<'_>) -> Option<TokenS
     }
 }
 
-/// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                token = TokenTree::Group(inner);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
-}
-
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let holder = holder(service);
@@ -57,7 +40,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let ident = method.ident;
         let cfgs = method.cfgs();
         // Every token of the call at the return type, the runtime's path too, so an unmet bound is reported there.
-        let krate = respan(krate.to_token_stream(), ty.span());
+        let krate = super::respan(krate.to_token_stream(), ty.span());
         let value = quote_spanned! {ty.span()=>
             {
                 #[allow(unused_imports)]

@@ -1,9 +1,10 @@
 //! The service descriptor: the data both the router and the JavaScript client are built from.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 
-use crate::model::{ArgKind, Service, Timeout};
+use crate::model::{Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -22,26 +23,40 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             Some(note) => quote!(::core::option::Option::Some(#note)),
             None => quote!(::core::option::Option::None),
         };
-        let args = method
-            .args
-            .iter()
-            .filter(|arg| arg.kind == ArgKind::Payload)
-            .map(|arg| {
-                let rust_name = &arg.rust_name;
-                let js_name = &arg.js_name;
-                let ty = arg.ty;
-                let rules = arg.rules_text();
-                let cfgs = &arg.cfgs;
-                quote! {
-                    #(#cfgs)*
-                    #krate::ArgDescriptor {
-                        rust_name: #rust_name,
-                        js_name: #js_name,
-                        ts: #krate::__private::TsType::of::<#ty>(),
-                        rules: #rules,
-                    }
+        // Every argument is described, and the injected ones (a `CallContext`, whatever it is imported as) are left
+        // out by the type system, in a `const`.
+        let args = method.args.iter().map(|arg| {
+            let rust_name = &arg.rust_name;
+            let js_name = &arg.js_name;
+            let ty = arg.ty;
+            let rules = arg.rules_text();
+            let cfgs = &arg.cfgs;
+            let spanned = super::respan(krate.to_token_stream(), ty.span());
+            let ts = quote_spanned!(ty.span()=> #spanned::__private::Arg::<#ty>::KIND.ts());
+            quote! {
+                #(#cfgs)*
+                #krate::ArgDescriptor {
+                    rust_name: #rust_name,
+                    js_name: #js_name,
+                    ts: #ts,
+                    rules: #rules,
                 }
-            });
+            }
+        });
+        let injected = method.args.iter().map(|arg| {
+            let ty = arg.ty;
+            let cfgs = &arg.cfgs;
+            quote!(#(#cfgs)* #krate::__private::Arg::<#ty>::IS_CONTEXT)
+        });
+        let args = quote! {{
+            #[allow(unused_imports)]
+            use #krate::__private::PayloadArgKind as _;
+            const ALL: &[#krate::ArgDescriptor] = &[#(#args),*];
+            const INJECTED: &[bool] = &[#(#injected),*];
+            static ARGS: [#krate::ArgDescriptor; #krate::__private::payload_count(INJECTED)] =
+                #krate::__private::payload_args(ALL, INJECTED);
+            &ARGS
+        }};
         let none = quote!(::core::option::Option::None);
         let (returns, error) = match super::answers::codec(service, method) {
             Some(codec) => (quote!(#codec.returns), quote!(#codec.error)),
@@ -61,7 +76,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 js_name: #js_name,
                 channel: #channel,
                 docs: #docs,
-                args: &[#(#args),*],
+                args: #args,
                 returns: #returns,
                 error: #error,
                 timeout: #timeout,

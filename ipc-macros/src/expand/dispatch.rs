@@ -127,17 +127,21 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
         .copied()
         .filter(|arg| arg.kind == ArgKind::Payload)
         .collect();
-    let idents = payload.iter().map(|arg| arg.ident);
-    let types = payload.iter().map(|arg| arg.ty);
-    let names = payload.iter().map(|arg| &arg.js_name);
     let call = local("call");
-    let values = args.iter().map(|arg| match arg.kind {
-        ArgKind::Payload => {
-            let ident = arg.ident;
-            quote!(#ident)
-        }
-        ArgKind::Context => quote!(::core::clone::Clone::clone(#call.context)),
+    // Every argument is decoded through its kind, decided by its type: an injected `CallContext` (however it is
+    // imported) has an empty name, which no key matches, and takes the caller's context.
+    let names = args.iter().map(|arg| {
+        let ty = arg.ty;
+        let js_name = &arg.js_name;
+        quote!(if #krate::__private::Arg::<#ty>::IS_CONTEXT { "" } else { #js_name })
     });
+    let wires: Vec<syn::Ident> = (0..args.len()).map(|i| local(&format!("wire{i}"))).collect();
+    let finish = args.iter().zip(&wires).map(|(arg, wire)| {
+        let ident = arg.ident;
+        let ty = arg.ty;
+        quote!(let #ident = #krate::__private::Arg::<#ty>::KIND.finish(#wire, #call.context);)
+    });
+    let values = args.iter().map(|arg| arg.ident);
     let mut run = quote!(<__IpcImpl as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
         run = quote!(#run.await);
@@ -151,8 +155,15 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     };
     let validation = validation(&service.runtime, channel, &payload);
     quote! {
-        let (#(#idents,)*): (#(#types,)*) =
-            #krate::__private::decode_args(#channel, &[#(#names),*], #call.args)?;
+        #[allow(unused_imports)]
+        use #krate::__private::PayloadArgKind as _;
+        const NAMES: &[&str] = {
+            #[allow(unused_imports)]
+            use #krate::__private::PayloadArgKind as _;
+            &[#(#names),*]
+        };
+        let (#(#wires,)*) = #krate::__private::decode_args(#channel, NAMES, #call.args)?;
+        #(#finish)*
         #validation
         #encode
     }

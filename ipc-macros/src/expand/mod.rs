@@ -7,7 +7,7 @@ mod dispatch;
 mod trait_def;
 mod type_checks;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::attr;
@@ -88,4 +88,21 @@ fn strip_our_attrs(item: &mut syn::ItemTrait) {
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
