@@ -131,7 +131,7 @@ pub struct Codec<R> {
     note = "derive `serde::Deserialize` on your own types; for a type from std or another crate, take a newtype around \
             it that implements `Deserialize`, or a field with `#[serde(with = \"...\")]`"
 )]
-pub trait IpcArg {}
+pub trait IpcArg: serde::de::DeserializeOwned {}
 
 impl<T: serde::de::DeserializeOwned> IpcArg for T {}
 
@@ -194,9 +194,6 @@ impl<T> PayloadArgKind for Arg<T> {
 pub struct ContextArg;
 
 impl ContextArg {
-    /// Nothing to check: the host makes the value.
-    pub const fn check(self) {}
-
     /// A placeholder: an injected argument is left out of the descriptor.
     pub const fn ts(self) -> TsType {
         TsType::of::<()>()
@@ -213,13 +210,6 @@ impl ContextArg {
 pub struct PayloadArg<T>(PhantomData<fn() -> T>);
 
 impl<T> PayloadArg<T> {
-    /// Compiles only if `T` can be an IPC argument; generated code calls it spanned at the argument's type.
-    pub const fn check(self)
-    where
-        T: IpcArg,
-    {
-    }
-
     /// The argument's TypeScript type.
     pub const fn ts(self) -> TsType
     where
@@ -301,8 +291,40 @@ pub fn method_descriptor(service: &'static ServiceDescriptor, channel: &str) -> 
     }
 }
 
-/// Compiles only if `T` can be an IPC argument; generated code calls it spanned at the argument's type.
-pub fn assert_arg<T: IpcArg>() {}
+/// `decode_args_N::<T0, .., TN-1>`: a method's `N` arguments decoded by name (see [`decode_args`]), each type required
+/// to be an [`IpcArg`] on its own. Generated code writes each type as `_`, spanned at the argument's type and inferred
+/// from its use, so an argument that cannot be decoded is one error, at that argument.
+macro_rules! decode_args_n {
+    ($($name:ident ($($t:ident),*);)*) => {
+        $(
+            #[doc(hidden)]
+            pub fn $name<$($t: IpcArg),*>(
+                channel: &str,
+                names: &[&'static str],
+                args: Option<&str>,
+            ) -> Result<($($t,)*), CallError> {
+                decode_args::<($($t,)*)>(channel, names, args)
+            }
+        )*
+    };
+}
+
+decode_args_n! {
+    decode_args_0();
+    decode_args_1(T0);
+    decode_args_2(T0, T1);
+    decode_args_3(T0, T1, T2);
+    decode_args_4(T0, T1, T2, T3);
+    decode_args_5(T0, T1, T2, T3, T4);
+    decode_args_6(T0, T1, T2, T3, T4, T5);
+    decode_args_7(T0, T1, T2, T3, T4, T5, T6);
+    decode_args_8(T0, T1, T2, T3, T4, T5, T6, T7);
+    decode_args_9(T0, T1, T2, T3, T4, T5, T6, T7, T8);
+    decode_args_10(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9);
+    decode_args_11(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
+    decode_args_12(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
+    decode_args_13(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+}
 
 /// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
 /// keeps those errors the only ones.

@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::attr::Validator;
 use crate::model::{Arg, ArgKind, Method, Service};
@@ -142,6 +143,10 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
         quote!(let #ident = #krate::__private::Arg::<#ty>::KIND.finish(#wire, #call.context);)
     });
     let values = args.iter().map(|arg| arg.ident);
+    // Each argument's type is written `_` at the user's type, inferred from `finish`: the decoder requires each to be
+    // an `IpcArg`, so one that is not is one error, at that argument.
+    let decode = quote::format_ident!("decode_args_{}", args.len());
+    let inferred = args.iter().map(|arg| syn::Token![_](arg.ty.span()));
     let mut run = quote!(<__IpcImpl as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
         run = quote!(#run.await);
@@ -162,7 +167,7 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
             use #krate::__private::PayloadArgKind as _;
             &[#(#names),*]
         };
-        let (#(#wires,)*) = #krate::__private::decode_args(#channel, NAMES, #call.args)?;
+        let (#(#wires,)*) = #krate::__private::#decode::<#(#inferred),*>(#channel, NAMES, #call.args)?;
         #(#finish)*
         #validation
         #encode

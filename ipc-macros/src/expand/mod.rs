@@ -5,7 +5,6 @@ mod answers;
 mod descriptor;
 mod dispatch;
 mod trait_def;
-mod type_checks;
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::quote;
@@ -17,10 +16,9 @@ use crate::model::Service;
 pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     let descriptor = descriptor::render(service);
     let dispatch = dispatch::render(service);
-    let type_checks = type_checks::render(service);
     let answers = answers::render(service);
     let trait_def = trait_def::render(service, &dispatch, &descriptor);
-    quote!(#type_checks #answers #trait_def)
+    quote!(#answers #trait_def)
 }
 
 /// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the
