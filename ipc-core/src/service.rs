@@ -182,9 +182,10 @@ pub struct MethodDescriptor {
     pub docs: &'static str,
     /// The arguments the renderer passes, in declaration order.
     pub args: &'static [ArgDescriptor],
-    /// The TypeScript type of the answer's data; `None` when the method returns nothing.
+    /// The TypeScript type of the answer's data; `None` when the method returns nothing. (A `()` that is the `Ok` of a
+    /// `Result` is typed `null`; the clients render both as `void`.)
     pub returns: Option<TsType>,
-    /// The TypeScript type of `error.data` when the method returns `Result<_, E>`: `E`'s type.
+    /// The TypeScript type of `error.data` when the method returns a `Result<_, E>` (however it is spelled): `E`'s type.
     pub error: Option<TsType>,
     /// How long the host lets one call run before answering `TIMEOUT` and dropping its future: set with
     /// `#[ipc(timeout = "250ms")]` or `#[ipc(timeout = "none")]` on the method, [`CallTimeout::Default`] without it.
