@@ -750,4 +750,88 @@ mod tests {
         let notes: Vec<Option<&str>> = service.methods.iter().map(|m| m.deprecated.as_deref()).collect();
         assert_eq!(notes, [Some(""), Some("use b2"), Some("since 1.2: use c2"), None]);
     }
+
+    #[test]
+    fn send_sync_static_supertraits_are_accepted_and_others_refused() {
+        let accepted: syn::ItemTrait = parse_quote! {
+            trait Svc: Send + Sync + 'static + core::marker::Send {
+                fn f(&self);
+            }
+        };
+        assert_eq!(errors(&accepted), Vec::<String>::new());
+        let refused: syn::ItemTrait = parse_quote! {
+            trait Svc: Send + Clone {
+                fn f(&self);
+            }
+        };
+        let found = errors(&refused);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("other than `Send + Sync + 'static`"));
+    }
+
+    #[test]
+    fn a_lifetime_is_one_error_however_often_it_is_used() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Cache {
+                fn get<'a>(&'a self, key: &'a str, keys: Vec<&'a str>) -> std::borrow::Cow<'a, str>;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("IPC methods cannot borrow (lifetime `'a`)"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn static_borrows_are_accepted_where_they_can_work() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Texts {
+                fn cow(&self, text: Cow<'static, str>) -> Cow<'static, str>;
+                fn label(&self) -> &'static str;
+            }
+        };
+        assert_eq!(errors(&item), Vec::<String>::new());
+    }
+
+    #[test]
+    fn impl_trait_arguments_name_the_type_to_write() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Files {
+                fn open(&self, path: impl AsRef<Path>);
+                fn name(&self, name: impl Into<String>);
+                fn lines(&self, lines: impl IntoIterator<Item = String>);
+                fn bytes(&self, bytes: impl AsRef<[u8]>);
+            }
+        };
+        let found = errors(&item);
+        let wanted = [
+            "write `PathBuf`",
+            "write `String`",
+            "write `Vec<String>`",
+            "write `Vec<u8>`",
+        ];
+        assert_eq!(found.len(), wanted.len(), "{found:#?}");
+        for (message, wanted) in found.iter().zip(wanted) {
+            assert!(message.contains(wanted), "{message} should contain {wanted}");
+        }
+    }
+
+    #[test]
+    fn returned_futures_must_be_send_and_other_impl_traits_are_refused() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                fn ok(&self) -> impl Future<Output = u32> + Send;
+                fn not_send(&self) -> impl Future<Output = u32>;
+                fn stream(&self) -> impl Stream<Item = u32>;
+                fn value(&self) -> impl Serialize;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].contains("must be `Send`"));
+        assert!(found[1].contains("cannot return `impl Stream`: a call has exactly one answer"));
+        assert!(found[2].contains("cannot return `impl Serialize`"));
+    }
 }
