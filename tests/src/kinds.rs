@@ -95,6 +95,12 @@ pub trait Kinds: Send + Sync + 'static {
         boxed: Box<str>,
         shared: Arc<str>,
     ) -> (Cow<'static, str>, Box<str>, Arc<str>);
+    /// Attributes that pass through to the trait.
+    #[must_use]
+    #[doc(hidden)]
+    #[allow(clippy::len_without_is_empty)]
+    #[cfg_attr(all(unix, windows), deprecated)]
+    fn passed_through(&self) -> u32;
     /// One argument configured out, one in.
     fn configured_args(
         &self,
@@ -214,6 +220,9 @@ impl Kinds for Impl {
     }
     fn caller_renamed(&self, greeting: String, who: Caller) -> String {
         format!("{greeting}, {}", who.origin())
+    }
+    fn passed_through(&self) -> u32 {
+        7
     }
     fn caller(&self, ctx: CallContext) -> String {
         format!("{} at {}", ctx.window(), ctx.origin())

@@ -1,27 +1,34 @@
-//! Attributes users put on methods and arguments compile without a warning in a `#![deny(warnings)]` crate:
-//! `#[cfg]` removes a method or an argument from the router and the clients, `#[deprecated]` becomes `@deprecated`
-//! in the JavaScript and TypeScript clients, and `#[cfg_attr]`, `#[doc(hidden)]`, `#[allow]` and `#[must_use]` pass
-//! through to the trait.
-#![deny(warnings)]
+//! Attributes users put on methods and arguments compile without a warning in a crate that denies warnings and the
+//! stricter lints: `#[cfg]` removes a method or an argument from the router and the clients, `#[deprecated]` becomes
+//! `@deprecated` in the JavaScript and TypeScript clients, and `#[cfg_attr]`, `#[doc(hidden)]`, `#[allow]` and
+//! `#[must_use]` pass through to the trait.
+#![deny(warnings, missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 
 use ipc_core::client::Bindings;
 use ipc_core::{ipc_service, CallContext};
 
+/// Notes.
 #[ipc_service]
 pub trait Notes {
     /// Every note.
     #[must_use]
     fn list(&self) -> Vec<String>;
+    /// Every note, the old way.
     #[deprecated(since = "0.2.0", note = "use `list`")]
     fn all(&self) -> Vec<String>;
+    /// Removes every note.
     #[deprecated]
     async fn clear(&self);
+    /// Never compiled.
     #[cfg(any())]
     fn never(&self, x: u32) -> u32;
+    /// The size, on no platform.
     #[cfg(all(unix, windows))]
     fn size(&self) -> u64;
+    /// The size.
     #[cfg(not(all(unix, windows)))]
     fn size(&self) -> u32;
+    /// A title.
     #[doc(hidden)]
     #[allow(clippy::needless_pass_by_value)]
     #[cfg_attr(all(), must_use = "the title")]
