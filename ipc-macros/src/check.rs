@@ -31,6 +31,7 @@ pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
         }
         check_arg_count(cx, method);
         check_conditional_args(cx, method);
+        check_no_conditional_settings(cx, method);
         check_output(cx, method);
     }
     check_duplicate_names(cx, service);
@@ -362,6 +363,23 @@ fn check_conditional_args(cx: &Ctxt, method: &Method<'_>) {
                  methods instead, one method per configuration"
             ),
         );
+    }
+}
+
+fn check_no_conditional_settings(cx: &Ctxt, method: &Method<'_>) {
+    let params = method.args.iter().flat_map(|a| a.original.attrs.iter());
+    for attr in method.original.attrs.iter().chain(params) {
+        if let Some(path) = crate::attr::conditional_ours(attr) {
+            let name = quote::quote!(#path).to_string();
+            cx.error_at(
+                attr,
+                format!(
+                    "`#[{name}]` cannot be inside `#[cfg_attr]`: `#[ipc_service]` reads it before conditions are \
+                     known; declare the method twice instead, one under `#[cfg(...)]` with the setting and one under \
+                     `#[cfg(not(...))]` without"
+                ),
+            );
+        }
     }
 }
 
@@ -833,5 +851,26 @@ mod tests {
         assert!(found[0].contains("must be `Send`"));
         assert!(found[1].contains("cannot return `impl Stream`: a call has exactly one answer"));
         assert!(found[2].contains("cannot return `impl Serialize`"));
+    }
+
+    #[test]
+    fn our_settings_cannot_be_conditional() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Files {
+                #[cfg_attr(unix, ipc(rename = "open_unix"))]
+                #[cfg_attr(unix, allow(unused))]
+                fn open(&self, #[cfg_attr(windows, validate(non_empty))] path: String);
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].starts_with("`#[ipc]` cannot be inside `#[cfg_attr]`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("`#[validate]` cannot be inside `#[cfg_attr]`"),
+            "{found:#?}"
+        );
     }
 }
