@@ -51,11 +51,11 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let args = quote! {{
             #[allow(unused_imports)]
             use #krate::__private::PayloadArgKind as _;
-            const ALL: &[#krate::ArgDescriptor] = &[#(#args),*];
-            const INJECTED: &[bool] = &[#(#injected),*];
-            static ARGS: [#krate::ArgDescriptor; #krate::__private::payload_count(INJECTED)] =
-                #krate::__private::payload_args(ALL, INJECTED);
-            &ARGS
+            const __IPC_ALL: &[#krate::ArgDescriptor] = &[#(#args),*];
+            const __IPC_INJECTED: &[bool] = &[#(#injected),*];
+            static __IPC_ARGS: [#krate::ArgDescriptor; #krate::__private::payload_count(__IPC_INJECTED)] =
+                #krate::__private::payload_args(__IPC_ALL, __IPC_INJECTED);
+            &__IPC_ARGS
         }};
         let none = quote!(::core::option::Option::None);
         let (returns, error) = match super::answers::codec(service, method) {

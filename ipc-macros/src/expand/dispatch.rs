@@ -162,12 +162,12 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     quote! {
         #[allow(unused_imports)]
         use #krate::__private::PayloadArgKind as _;
-        const NAMES: &[&str] = {
+        const __IPC_NAMES: &[&str] = {
             #[allow(unused_imports)]
             use #krate::__private::PayloadArgKind as _;
             &[#(#names),*]
         };
-        let (#(#wires,)*) = #krate::__private::#decode::<#(#inferred),*>(#channel, NAMES, #call.args)?;
+        let (#(#wires,)*) = #krate::__private::#decode::<#(#inferred),*>(#channel, __IPC_NAMES, #call.args)?;
         #(#finish)*
         #validation
         #encode
