@@ -85,7 +85,7 @@ pub struct ResultAnswer<T, E>(PhantomData<fn() -> (T, E)>);
 pub struct PlainAnswer<R>(PhantomData<fn() -> R>);
 
 impl<T, E> ResultAnswer<T, E> {
-    /// How to encode and type the answer; requires what crossing the boundary needs of `T` and `E`.
+    /// How to encode the answer; requires that `T` and `E` can be encoded.
     pub const fn codec(self) -> Codec<Result<T, E>>
     where
         T: IpcReturn,
@@ -93,35 +93,117 @@ impl<T, E> ResultAnswer<T, E> {
     {
         Codec {
             encode: encode_result::<T, E>,
-            returns: Some(TsType::of::<T>()),
-            error: Some(TsType::of::<E>()),
         }
     }
 }
 
 impl<R> PlainAnswer<R> {
-    /// How to encode and type the answer; requires what crossing the boundary needs of `R`.
+    /// How to encode the answer; requires that `R` can be encoded.
     pub const fn codec(self) -> Codec<R>
     where
         R: IpcReturn,
     {
         Codec {
             encode: encode_value::<R>,
-            returns: Some(TsType::of::<R>()),
-            error: None,
         }
     }
 }
 
-/// A method's answer: how a return value becomes the answer, and its TypeScript types for the descriptor.
+/// How a method's return value becomes the answer.
 #[derive(Debug)]
 pub struct Codec<R> {
     /// Encodes the return value (`Err` as a HANDLER error).
     pub encode: fn(&str, R) -> Result<Box<RawValue>, CallError>,
-    /// The type of the answer's data.
-    pub returns: Option<TsType>,
-    /// The type of a HANDLER error's data, for a `Result`.
-    pub error: Option<TsType>,
+}
+
+/// The TypeScript types of a method's answer, asked for only of a type that can be encoded, so a type that is neither
+/// `Serialize` nor `ts_rs::TS` (`std::fs::File`, `anyhow::Error`) is one error, from [`Answer`]'s codec.
+///
+/// Generated code writes `AnswerTs::<R>::KIND.pick(ValueTs::<R>::KIND)` with [`AnswerTsFallback`] and
+/// [`ValueTsFallback`] in scope, at the concrete return type. A `Result` whose parts serialize finds the inherent
+/// `AnswerTs::KIND` ([`ResultTs`]: both parts need a TypeScript type); anything else picks the value probe, which is
+/// [`NeedsTs`] for a type that serializes and [`SkipsTs`] (a placeholder: the codec reports the error) otherwise.
+#[derive(Debug)]
+pub struct AnswerTs<R>(PhantomData<fn() -> R>);
+
+impl<T: Serialize, E: Serialize> AnswerTs<Result<T, E>> {
+    /// A `Result` whose parts serialize.
+    pub const KIND: ResultTs<T, E> = ResultTs(PhantomData);
+}
+
+/// The other half of [`AnswerTs`]'s dispatch.
+pub trait AnswerTsFallback {
+    /// Not a `Result` whose parts serialize: the value probe decides.
+    const KIND: PickValue;
+}
+
+impl<R> AnswerTsFallback for AnswerTs<R> {
+    const KIND: PickValue = PickValue;
+}
+
+/// See [`AnswerTs`].
+#[derive(Debug)]
+pub struct ValueTs<R>(PhantomData<fn() -> R>);
+
+impl<R: Serialize> ValueTs<R> {
+    /// A value that serializes.
+    pub const KIND: NeedsTs<R> = NeedsTs(PhantomData);
+}
+
+/// The other half of [`ValueTs`]'s dispatch.
+pub trait ValueTsFallback {
+    /// A value that does not serialize: the codec reports it.
+    const KIND: SkipsTs;
+}
+
+impl<R> ValueTsFallback for ValueTs<R> {
+    const KIND: SkipsTs = SkipsTs;
+}
+
+/// See [`AnswerTs`]: a `Result` whose parts serialize.
+#[derive(Debug)]
+pub struct ResultTs<T, E>(PhantomData<fn() -> (T, E)>);
+
+impl<T, E> Clone for ResultTs<T, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, E> Copy for ResultTs<T, E> {}
+
+impl<T, E> ResultTs<T, E> {
+    /// Itself: a `Result`'s types do not depend on the value probe.
+    pub const fn pick<P: Copy>(self, _value: P) -> Self {
+        self
+    }
+
+    /// `T`'s TypeScript type.
+    pub const fn returns(self) -> Option<TsType>
+    where
+        T: TsInfo,
+    {
+        Some(TsType::of::<T>())
+    }
+
+    /// `E`'s TypeScript type.
+    pub const fn error(self) -> Option<TsType>
+    where
+        E: TsInfo,
+    {
+        Some(TsType::of::<E>())
+    }
+}
+
+/// See [`AnswerTs`]: not a `Result` whose parts serialize.
+#[derive(Debug, Clone, Copy)]
+pub struct PickValue;
+
+impl PickValue {
+    /// The value probe.
+    pub const fn pick<P: Copy>(self, value: P) -> P {
+        value
+    }
 }
 
 /// What an IPC argument must be: decodable from the renderer's JSON without borrowing from it.
@@ -135,30 +217,31 @@ pub trait IpcArg: serde::de::DeserializeOwned {}
 
 impl<T: serde::de::DeserializeOwned> IpcArg for T {}
 
-/// What an IPC answer's data must be: encodable as JSON, with a TypeScript type for the `.d.ts`.
+/// What an IPC answer's data must be: encodable as JSON. (Its TypeScript type is required separately, by
+/// [`AnswerTs`], only once it is.)
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be sent back over IPC: it needs `serde::Serialize` and a TypeScript type (`ts_rs::TS`)",
-    label = "the answer cannot be encoded and typed",
+    message = "`{Self}` cannot be sent back over IPC: it does not implement `serde::Serialize`",
+    label = "the answer cannot be encoded as JSON",
     note = "derive `serde::Serialize` and `ts_rs::TS` on your own types; for a type from std or another crate, return \
             a newtype or a struct of your own that implements both (a field can use `#[serde(with = \"...\")]` and \
             `#[ts(type = \"...\")]`)"
 )]
-pub trait IpcReturn: Serialize + TsInfo {}
+pub trait IpcReturn: Serialize {}
 
-impl<T: Serialize + TsInfo> IpcReturn for T {}
+impl<T: Serialize> IpcReturn for T {}
 
-/// What the error of a method's `Result` must be: encodable as JSON, with a TypeScript type for the `.d.ts`.
+/// What the error of a method's `Result` must be: encodable as JSON. (Its TypeScript type is required separately, by
+/// [`AnswerTs`], only once it is.)
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the error of an IPC method: it needs `serde::Serialize` and a TypeScript type \
-               (`ts_rs::TS`)",
+    message = "`{Self}` cannot be the error of an IPC method: it does not implement `serde::Serialize`",
     label = "the error cannot be sent to the renderer",
     note = "map the error in the method to one that can be sent: return `Result<T, String>` and write \
             `.map_err(|e| e.to_string())` (for an `anyhow::Error`, `format!(\"{{e:#}}\")` keeps its causes), or an \
             enum of your own deriving `serde::Serialize` and `ts_rs::TS`"
 )]
-pub trait IpcErrorValue: Serialize + TsInfo {}
+pub trait IpcErrorValue: Serialize {}
 
-impl<T: Serialize + TsInfo> IpcErrorValue for T {}
+impl<T: Serialize> IpcErrorValue for T {}
 
 /// Which arguments the host injects, decided by type rather than by how the type is named: `Arg::<T>::IS_CONTEXT`
 /// and `Arg::<T>::KIND` (with [`PayloadArgKind`] in scope) find the inherent items below for `CallContext`, however it
@@ -194,11 +277,6 @@ impl<T> PayloadArgKind for Arg<T> {
 pub struct ContextArg;
 
 impl ContextArg {
-    /// A placeholder: an injected argument is left out of the descriptor.
-    pub const fn ts(self) -> TsType {
-        TsType::of::<()>()
-    }
-
     /// The caller's context, for the position the decoder left empty.
     pub fn finish(self, _absent: Injected, context: &CallContext) -> CallContext {
         context.clone()
@@ -210,14 +288,6 @@ impl ContextArg {
 pub struct PayloadArg<T>(PhantomData<fn() -> T>);
 
 impl<T> PayloadArg<T> {
-    /// The argument's TypeScript type.
-    pub const fn ts(self) -> TsType
-    where
-        T: TsInfo,
-    {
-        TsType::of::<T>()
-    }
-
     /// The decoded value.
     pub fn finish(self, value: T, _context: &CallContext) -> T {
         value
@@ -242,6 +312,84 @@ impl<'de> serde::Deserialize<'de> for Injected {
             }
         }
         deserializer.deserialize_option(Absent)
+    }
+}
+
+/// An argument's TypeScript type, required only of a type that decodes: `ArgTs::<T>::KIND.ts()` (with [`SkipArgTs`] in
+/// scope) finds the inherent `KIND` below when `T` implements `DeserializeOwned`, and the trait's otherwise. A type
+/// that cannot be decoded is then one error (from the decoder), not a second one for its TypeScript type; the
+/// injected `CallContext` (which does not decode) is left out of the descriptor anyway.
+#[derive(Debug)]
+pub struct ArgTs<T>(PhantomData<fn() -> T>);
+
+impl<T: serde::de::DeserializeOwned> ArgTs<T> {
+    /// A type that decodes: its TypeScript type is required.
+    pub const KIND: NeedsTs<T> = NeedsTs(PhantomData);
+}
+
+/// The other half of [`ArgTs`]'s dispatch: a type that does not decode (an error already, or the injected context).
+pub trait SkipArgTs {
+    /// No TypeScript type is asked for.
+    const KIND: SkipsTs;
+}
+
+impl<T> SkipArgTs for ArgTs<T> {
+    const KIND: SkipsTs = SkipsTs;
+}
+
+/// See [`ArgTs`] and [`AnswerTs`]: a type that decodes or encodes, whose TypeScript type is required.
+#[derive(Debug)]
+pub struct NeedsTs<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for NeedsTs<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for NeedsTs<T> {}
+
+impl<T> NeedsTs<T> {
+    /// The argument's TypeScript type.
+    pub const fn ts(self) -> TsType
+    where
+        T: TsInfo,
+    {
+        TsType::of::<T>()
+    }
+
+    /// The answer's TypeScript type.
+    pub const fn returns(self) -> Option<TsType>
+    where
+        T: TsInfo,
+    {
+        Some(TsType::of::<T>())
+    }
+
+    /// No error type: not a `Result`.
+    pub const fn error(self) -> Option<TsType> {
+        None
+    }
+}
+
+/// See [`ArgTs`].
+#[derive(Debug, Clone, Copy)]
+pub struct SkipsTs;
+
+impl SkipsTs {
+    /// A placeholder, never rendered: the crate does not compile, or the argument is injected.
+    pub const fn ts(self) -> TsType {
+        TsType::of::<()>()
+    }
+
+    /// A placeholder, never rendered: the crate does not compile.
+    pub const fn returns(self) -> Option<TsType> {
+        None
+    }
+
+    /// A placeholder, never rendered: the crate does not compile.
+    pub const fn error(self) -> Option<TsType> {
+        None
     }
 }
 

@@ -1,10 +1,10 @@
-//! The answer codecs: one `const` per method saying how its return value becomes the answer and what its TypeScript
-//! types are, shared by the dispatcher and the descriptor.
+//! The answer codecs: per method, one `const` saying how its return value becomes the answer (for the dispatcher) and
+//! one with its TypeScript types (for the descriptor).
 //!
 //! Whether a return type is a `Result` is decided by the type system, not by its spelling
 //! (`ipc_core::__private::Answer`), so aliases such as `io::Result<T>` or a crate's own `Result<T>` answer `Err` as a
 //! HANDLER error. The codec's bounds are checked once, in its `const`, spanned at the return type: a type that cannot
-//! be sent is one error there, not one per use.
+//! be sent is one error there, not one per use; its TypeScript type is asked for only of a type that can be sent.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -30,6 +30,23 @@ pub(super) fn codec(service: &Service<'_>, method: &Method<'_>) -> Option<TokenS
     }
 }
 
+/// The expression of a method's answer types (`(returns, error)`, both `Option<TsType>`), or `None` when it returns
+/// nothing.
+pub(super) fn types(service: &Service<'_>, method: &Method<'_>) -> Option<TokenStream> {
+    match method.output {
+        Output::Value(_) => {
+            let holder = holder(service);
+            let ident = types_ident(method);
+            Some(quote!(#holder::#ident))
+        }
+        Output::Unit | Output::NotSendFuture(..) | Output::OtherImpl(..) => None,
+    }
+}
+
+fn types_ident(method: &Method<'_>) -> syn::Ident {
+    format_ident!("{}__types", method.ident.unraw())
+}
+
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let holder = holder(service);
@@ -48,9 +65,24 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 #krate::__private::Answer::<#ty>::KIND.codec()
             }
         };
+        // The TypeScript types, asked for only once the codec's bounds hold (see `ipc_core::__private::AnswerTs`).
+        let types_ident = types_ident(method);
+        let types = quote_spanned! {ty.span()=>
+            {
+                #[allow(unused_imports)]
+                use #krate::__private::{AnswerTsFallback as _, ValueTsFallback as _};
+                let probe = #krate::__private::AnswerTs::<#ty>::KIND.pick(#krate::__private::ValueTs::<#ty>::KIND);
+                (probe.returns(), probe.error())
+            }
+        };
         Some(quote! {
             #(#cfgs)*
             const #ident: #krate::__private::Codec<#ty> = #value;
+            #(#cfgs)*
+            const #types_ident: (
+                ::core::option::Option<#krate::__private::TsType>,
+                ::core::option::Option<#krate::__private::TsType>,
+            ) = #types;
         })
     });
     quote! {

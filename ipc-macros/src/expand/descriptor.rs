@@ -32,7 +32,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             let rules = arg.rules_text();
             let cfgs = &arg.cfgs;
             let spanned = super::respan(krate.to_token_stream(), ty.span());
-            let ts = quote_spanned!(ty.span()=> #spanned::__private::Arg::<#ty>::KIND.ts());
+            let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#ty>::KIND.ts());
             quote! {
                 #(#cfgs)*
                 #krate::ArgDescriptor {
@@ -50,7 +50,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         });
         let args = quote! {{
             #[allow(unused_imports)]
-            use #krate::__private::PayloadArgKind as _;
+            use #krate::__private::{PayloadArgKind as _, SkipArgTs as _};
             const __IPC_ALL: &[#krate::ArgDescriptor] = &[#(#args),*];
             const __IPC_INJECTED: &[bool] = &[#(#injected),*];
             static __IPC_ARGS: [#krate::ArgDescriptor; #krate::__private::payload_count(__IPC_INJECTED)] =
@@ -58,8 +58,8 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             &__IPC_ARGS
         }};
         let none = quote!(::core::option::Option::None);
-        let (returns, error) = match super::answers::codec(service, method) {
-            Some(codec) => (quote!(#codec.returns), quote!(#codec.error)),
+        let (returns, error) = match super::answers::types(service, method) {
+            Some(types) => (quote!(#types.0), quote!(#types.1)),
             None => (none.clone(), none),
         };
         let timeout = match method.timeout {
