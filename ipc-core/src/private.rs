@@ -439,39 +439,191 @@ pub fn method_descriptor(service: &'static ServiceDescriptor, channel: &str) -> 
     }
 }
 
-/// `decode_args_N::<T0, .., TN-1>`: a method's `N` arguments decoded by name (see [`decode_args`]), each type required
-/// to be an [`IpcArg`] on its own. Generated code writes each type as `_`, spanned at the argument's type and inferred
-/// from its use, so an argument that cannot be decoded is one error, at that argument.
-macro_rules! decode_args_n {
-    ($($name:ident ($($t:ident),*);)*) => {
-        $(
-            #[doc(hidden)]
-            pub fn $name<$($t: IpcArg),*>(
-                channel: &str,
-                names: &[&'static str],
-                args: Option<&str>,
-            ) -> Result<($($t,)*), CallError> {
-                decode_args::<($($t,)*)>(channel, names, args)
-            }
-        )*
-    };
+// `decode_args_N::<T0, .., TN-1>`: a method's `N` arguments decoded by name (see [`decode_args`]), each type required
+// to be an [`IpcArg`] on its own. Generated code writes each type as `_`, spanned at the argument's type and inferred
+// from its use, so an argument that cannot be decoded is one error, at that argument. (Written out rather than made
+// by a macro, so that error shows no macro of ours.)
+
+/// Decodes 0 arguments by name; see [`decode_args`].
+pub fn decode_args_0(channel: &str, names: &[&'static str], args: Option<&str>) -> Result<(), CallError> {
+    decode_args(channel, names, args)
 }
 
-decode_args_n! {
-    decode_args_0();
-    decode_args_1(T0);
-    decode_args_2(T0, T1);
-    decode_args_3(T0, T1, T2);
-    decode_args_4(T0, T1, T2, T3);
-    decode_args_5(T0, T1, T2, T3, T4);
-    decode_args_6(T0, T1, T2, T3, T4, T5);
-    decode_args_7(T0, T1, T2, T3, T4, T5, T6);
-    decode_args_8(T0, T1, T2, T3, T4, T5, T6, T7);
-    decode_args_9(T0, T1, T2, T3, T4, T5, T6, T7, T8);
-    decode_args_10(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9);
-    decode_args_11(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
-    decode_args_12(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
-    decode_args_13(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
+/// Decodes 1 argument by name; see [`decode_args`].
+pub fn decode_args_1<T0: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0,), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 2 arguments by name; see [`decode_args`].
+pub fn decode_args_2<T0: IpcArg, T1: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 3 arguments by name; see [`decode_args`].
+pub fn decode_args_3<T0: IpcArg, T1: IpcArg, T2: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 4 arguments by name; see [`decode_args`].
+pub fn decode_args_4<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 5 arguments by name; see [`decode_args`].
+pub fn decode_args_5<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 6 arguments by name; see [`decode_args`].
+pub fn decode_args_6<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 7 arguments by name; see [`decode_args`].
+pub fn decode_args_7<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 8 arguments by name; see [`decode_args`].
+pub fn decode_args_8<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg, T7: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 9 arguments by name; see [`decode_args`].
+pub fn decode_args_9<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 10 arguments by name; see [`decode_args`].
+pub fn decode_args_10<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 11 arguments by name; see [`decode_args`].
+pub fn decode_args_11<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+    T10: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 12 arguments by name; see [`decode_args`].
+pub fn decode_args_12<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+    T10: IpcArg,
+    T11: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 13 arguments by name; see [`decode_args`].
+pub fn decode_args_13<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+    T10: IpcArg,
+    T11: IpcArg,
+    T12: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12), CallError> {
+    decode_args(channel, names, args)
 }
 
 /// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
