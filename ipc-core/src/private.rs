@@ -504,6 +504,7 @@ pub fn decode_args_6<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg,
 }
 
 /// Decodes 7 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_7<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg>(
     channel: &str,
     names: &[&'static str],
@@ -513,6 +514,7 @@ pub fn decode_args_7<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg,
 }
 
 /// Decodes 8 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_8<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg, T7: IpcArg>(
     channel: &str,
     names: &[&'static str],
@@ -522,6 +524,7 @@ pub fn decode_args_8<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg,
 }
 
 /// Decodes 9 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_9<
     T0: IpcArg,
     T1: IpcArg,
@@ -541,6 +544,7 @@ pub fn decode_args_9<
 }
 
 /// Decodes 10 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_10<
     T0: IpcArg,
     T1: IpcArg,
@@ -561,6 +565,7 @@ pub fn decode_args_10<
 }
 
 /// Decodes 11 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_11<
     T0: IpcArg,
     T1: IpcArg,
@@ -582,6 +587,7 @@ pub fn decode_args_11<
 }
 
 /// Decodes 12 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_12<
     T0: IpcArg,
     T1: IpcArg,
@@ -604,6 +610,7 @@ pub fn decode_args_12<
 }
 
 /// Decodes 13 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
 pub fn decode_args_13<
     T0: IpcArg,
     T1: IpcArg,
