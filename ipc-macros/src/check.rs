@@ -760,13 +760,33 @@ mod tests {
                 #[deprecated(since = "1.2", note = "use c2")]
                 fn c(&self);
                 fn d(&self);
+                #[cfg_attr(feature = "old", deprecated = "use e2")]
+                fn e(&self);
             }
         };
         let cx = Ctxt::new();
         let service = Service::from_syn(&cx, ServiceSettings::default(), &item);
         cx.finish().unwrap();
-        let notes: Vec<Option<&str>> = service.methods.iter().map(|m| m.deprecated.as_deref()).collect();
-        assert_eq!(notes, [Some(""), Some("use b2"), Some("since 1.2: use c2"), None]);
+        let notes: Vec<Option<&str>> = service
+            .methods
+            .iter()
+            .map(|m| m.deprecated.as_ref().map(|d| d.note.as_str()))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                Some(""),
+                Some("use b2"),
+                Some("since 1.2: use c2"),
+                None,
+                Some("use e2")
+            ]
+        );
+        let condition = service.methods[4]
+            .deprecated
+            .as_ref()
+            .and_then(|d| d.condition.as_ref());
+        assert_eq!(condition.map(ToString::to_string), Some("feature = \"old\"".to_owned()));
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub(crate) struct Method<'a> {
     /// `#[cfg(...)]` attributes of the method, repeated on everything generated for it, so a method configured out
     /// is absent from the router and the clients.
     pub cfgs: Vec<&'a Attribute>,
-    /// `#[deprecated]`: the note (empty without one), for `@deprecated` in the JavaScript and TypeScript clients.
-    pub deprecated: Option<String>,
+    /// `#[deprecated]`, for `@deprecated` in the JavaScript and TypeScript clients.
+    pub deprecated: Option<Deprecation>,
     /// How long the host lets one call run: `#[ipc(timeout = "...")]`.
     pub timeout: Timeout,
     /// Whether the method's value is awaited: an `async fn`, or a `fn` returning `impl Future<Output = T> + Send`.
@@ -46,6 +46,14 @@ pub(crate) struct Method<'a> {
     pub receiver: Receiver<'a>,
     pub args: Vec<Arg<'a>>,
     pub output: Output<'a>,
+}
+
+/// A method's `#[deprecated]` attribute.
+pub(crate) struct Deprecation {
+    /// The note (with `since`), empty without one.
+    pub note: String,
+    /// The condition of the `#[cfg_attr(condition, deprecated)]` it was written in, if any.
+    pub condition: Option<proc_macro2::TokenStream>,
 }
 
 /// How long the host lets one call of a method run, as `ipc_core::CallTimeout` will say it.

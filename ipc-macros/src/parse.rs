@@ -8,7 +8,7 @@ use syn::{
 
 use crate::attr::{MethodSettings, ServiceSettings, Validator};
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service, Timeout};
+use crate::model::{Arg, ArgKind, Deprecation, Method, Output, Receiver, Service, Timeout};
 use crate::names;
 
 impl<'a> Service<'a> {
@@ -182,35 +182,55 @@ fn is_context(ty: &Type) -> bool {
 }
 
 /// The note of `#[deprecated]`, `#[deprecated = "..."]` or `#[deprecated(since = "...", note = "...")]`: empty when
-/// there is none, `None` when the method is not deprecated. (rustc itself checks the attribute's form.)
-fn deprecated(attrs: &[Attribute]) -> Option<String> {
-    let attr = attrs.iter().find(|a| a.path().is_ident("deprecated"))?;
-    let text = |lit: &LitStr| lit.value();
+/// there is none, `None` when the method is not deprecated. (rustc itself checks the attribute's form.) Inside
+/// `#[cfg_attr(condition, deprecated...)]`, the note comes with its condition.
+fn deprecated(attrs: &[Attribute]) -> Option<Deprecation> {
+    if let Some(attr) = attrs.iter().find(|a| a.path().is_ident("deprecated")) {
+        return Some(Deprecation {
+            note: deprecation_note(&attr.meta),
+            condition: None,
+        });
+    }
+    attrs.iter().filter(|a| a.path().is_ident("cfg_attr")).find_map(|attr| {
+        let metas = attr
+            .parse_args_with(syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated)
+            .ok()?;
+        let mut metas = metas.into_iter();
+        let condition = metas.next()?;
+        let meta = metas.find(|m| m.path().is_ident("deprecated"))?;
+        Some(Deprecation {
+            note: deprecation_note(&meta),
+            condition: Some(quote::quote!(#condition)),
+        })
+    })
+}
+
+fn deprecation_note(meta: &Meta) -> String {
     let (mut note, mut since) = (String::new(), String::new());
-    match &attr.meta {
+    match meta {
         Meta::Path(_) => {}
         Meta::NameValue(nv) => {
             if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
-                note = text(s);
+                note = s.value();
             }
         }
-        Meta::List(_) => {
-            let _ = attr.parse_nested_meta(|meta| {
+        Meta::List(list) => {
+            let _ = list.parse_nested_meta(|meta| {
                 let value: LitStr = meta.value()?.parse()?;
                 if meta.path.is_ident("note") {
-                    note = text(&value);
+                    note = value.value();
                 } else if meta.path.is_ident("since") {
-                    since = text(&value);
+                    since = value.value();
                 }
                 Ok(())
             });
         }
     }
-    Some(match (since.is_empty(), note.is_empty()) {
+    match (since.is_empty(), note.is_empty()) {
         (true, _) => note,
         (false, true) => format!("since {since}"),
         (false, false) => format!("since {since}: {note}"),
-    })
+    }
 }
 
 /// A doc comment's text: the `#[doc = "..."]` lines, each without its first space.

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
-use crate::model::{Service, Timeout};
+use crate::model::{Deprecation, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -19,9 +19,20 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let channel = &method.channel;
         let docs = &method.docs;
         let cfgs = method.cfgs();
+        let none = quote!(::core::option::Option::None);
         let deprecated = match &method.deprecated {
-            Some(note) => quote!(::core::option::Option::Some(#note)),
-            None => quote!(::core::option::Option::None),
+            Some(Deprecation { note, condition: None }) => quote!(::core::option::Option::Some(#note)),
+            Some(Deprecation {
+                note,
+                condition: Some(condition),
+            }) => quote! {{
+                #[cfg(#condition)]
+                const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::Some(#note);
+                #[cfg(not(#condition))]
+                const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::None;
+                DEPRECATED
+            }},
+            None => none.clone(),
         };
         // Every argument is described, and the injected ones (a `CallContext`, whatever it is imported as) are left
         // out by the type system, in a `const`.
@@ -57,7 +68,6 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 #krate::__private::payload_args(__IPC_ALL, __IPC_INJECTED);
             &__IPC_ARGS
         }};
-        let none = quote!(::core::option::Option::None);
         let (returns, error) = match super::answers::types(service, method) {
             Some(types) => (quote!(#types.0), quote!(#types.1)),
             None => (none.clone(), none),

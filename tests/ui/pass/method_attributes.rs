@@ -28,6 +28,9 @@ pub trait Notes {
     /// The size.
     #[cfg(not(all(unix, windows)))]
     fn size(&self) -> u32;
+    /// Deprecated where a condition holds (here: always).
+    #[cfg_attr(not(all(unix, windows)), deprecated = "use `list`")]
+    fn legacy(&self) -> u32;
     /// A title.
     #[doc(hidden)]
     #[allow(clippy::needless_pass_by_value)]
@@ -56,6 +59,9 @@ impl Notes for Impl {
     fn size(&self) -> u32 {
         0
     }
+    fn legacy(&self) -> u32 {
+        0
+    }
     fn title(&self, text: String, ctx: CallContext, _n: u8) -> String {
         format!("{text} from {}", ctx.origin())
     }
@@ -71,10 +77,11 @@ fn main() {
             ("all", Some("since 0.2.0: use `list`")),
             ("clear", Some("")),
             ("size", None),
+            ("legacy", Some("use `list`")),
             ("title", None),
         ]
     );
-    let title = &descriptor.methods[4];
+    let title = &descriptor.methods[5];
     let args: Vec<&str> = title.args.iter().map(|a| a.js_name).collect();
     assert_eq!(args, ["text", "n"]);
     let bindings = Bindings::new().service(descriptor);
