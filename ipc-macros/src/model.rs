@@ -98,7 +98,9 @@ pub(crate) struct Arg<'a> {
 pub(crate) enum ArgKind {
     /// Sent by the renderer in the request's `args` object.
     Payload,
-    /// Injected by the host: the caller's `ipc_core::CallContext`, recognised by its type.
+    /// Written as `CallContext` (by any path): the checks treat it as the injected caller's context (at most one, no
+    /// rules, not a JavaScript name). The generated code does not rely on this: it decides by type
+    /// (`ipc_core::__private::Arg`), so a context imported under another name is injected too.
     Context,
 }
 

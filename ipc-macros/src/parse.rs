@@ -167,7 +167,8 @@ fn ungroup(ty: &Type) -> &Type {
     }
 }
 
-/// Whether a type is the injected caller context: a path ending in `CallContext`, such as `ipc_core::CallContext`.
+/// Whether a type is written as the caller context, a path ending in `CallContext` (for the checks only; see
+/// [`ArgKind::Context`]).
 fn is_context(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path
