@@ -17,8 +17,10 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use crate::error::{CallError, ErrorCode};
 use crate::service::Args;
 
-/// A tuple of argument types that can be decoded from a named-arguments object. Implemented for tuples of up to 12
-/// types (the limit `#[ipc_service]` enforces) that implement `serde::de::DeserializeOwned`.
+/// A tuple of argument types that can be decoded from a named-arguments object. Implemented for tuples of up to 13
+/// types (the 12 arguments `#[ipc_service]` allows, and the caller's context) that implement
+/// `serde::de::DeserializeOwned`. A position whose name is empty is injected by the host: no key names it, and its
+/// type decodes from the key's absence (`crate::__private::Injected`).
 pub trait DecodeArgs: Sized {
     /// Reads the arguments named `names` (in the tuple's order) from `map`.
     fn visit<'de, A: MapAccess<'de>>(names: &[&'static str], map: A) -> Result<Self, A::Error>;
@@ -157,20 +159,25 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        // An empty name is an argument the host injects (the caller's context): no key names it.
         Ok(self
             .names
             .iter()
-            .position(|name| *name == key)
+            .position(|name| !name.is_empty() && *name == key)
             .ok_or_else(|| key.to_owned()))
     }
 }
 
 /// The error for a key that names no argument.
 pub(crate) fn unknown_argument<E: de::Error>(key: &str, names: &[&'static str]) -> E {
-    if names.is_empty() {
+    let expected: Vec<String> = names
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if expected.is_empty() {
         E::custom(format!("unknown argument `{key}`; this method takes no arguments"))
     } else {
-        let expected: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
         E::custom(format!("unknown argument `{key}`; expected {}", expected.join(", ")))
     }
 }
@@ -244,6 +251,11 @@ decode_args_for_tuple!(
 decode_args_for_tuple!(
     T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7, T8 s8 8, T9 s9 9, T10 s10 10, T11 s11 11
 );
+// Twelve arguments from the renderer and the injected context.
+decode_args_for_tuple!(
+    T0 s0 0, T1 s1 1, T2 s2 2, T3 s3 3, T4 s4 4, T5 s5 5, T6 s6 6, T7 s7 7, T8 s8 8, T9 s9 9, T10 s10 10, T11 s11 11,
+    T12 s12 12
+);
 
 #[cfg(test)]
 mod tests {
@@ -268,6 +280,21 @@ mod tests {
         assert_eq!(
             message::<(u8, String)>(&["a", "b"], r#"{"a": 1}"#),
             "invalid arguments for `s.m`: missing argument `b`"
+        );
+    }
+
+    #[test]
+    fn an_injected_position_is_named_by_no_key() {
+        let decoded: (crate::__private::Injected, u8) =
+            decode("s.m", &["", "a"], Args::json(Some(r#"{"a": 1}"#))).unwrap();
+        assert_eq!(decoded.1, 1);
+        assert_eq!(
+            message::<(crate::__private::Injected, u8)>(&["", "a"], r#"{"a": 1, "": 2}"#),
+            "invalid arguments for `s.m`: unknown argument ``; expected `a`"
+        );
+        assert_eq!(
+            message::<(crate::__private::Injected,)>(&[""], r#"{"ctx": 1}"#),
+            "invalid arguments for `s.m`: unknown argument `ctx`; this method takes no arguments"
         );
     }
 

@@ -155,11 +155,18 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
             error.name()
         ));
     }
+    if let Some(note) = method.deprecated {
+        tags.push(format!("@deprecated {note}").trim_end().to_owned());
+    }
     tags
 }
 
+/// The type a method's promise resolves to: `void` for no value, and for `()` (typed `null`, as in `Result<(), E>`).
 fn returns(method: &MethodDescriptor) -> String {
-    method.returns.map_or_else(|| "void".to_owned(), |ty| ty.name())
+    match method.returns.map(|ty| ty.name()) {
+        Some(name) if name != "null" => name,
+        _ => "void".to_owned(),
+    }
 }
 
 /// The client of a set of services as files for a bundler: an ES module and its TypeScript declarations, rendered from
@@ -467,6 +474,7 @@ mod tests {
             returns: Some(TsType::of::<String>()),
             error: Some(TsType::of::<u32>()),
             timeout: crate::CallTimeout::Default,
+            deprecated: Some("use `greet` twice"),
         }],
     };
 
@@ -492,6 +500,7 @@ mod tests {
         assert!(js.contains(" * @param {boolean | null} loud"), "{js}");
         assert!(js.contains(" * @returns {Promise<string>}"), "{js}");
         assert!(js.contains(r#" * @throws {IpcError<number>} kind "HANDLER""#), "{js}");
+        assert!(js.contains(" * @deprecated use `greet` twice\n"), "{js}");
     }
 
     #[test]
@@ -506,6 +515,10 @@ mod tests {
         );
         assert!(
             dts.contains("export interface GreeterErrors {\n  greetTwice: number;\n}"),
+            "{dts}"
+        );
+        assert!(
+            dts.contains("   * @deprecated use `greet` twice\n   */\n  greetTwice("),
             "{dts}"
         );
         assert!(dts.contains("  readonly greeter: GreeterService;"), "{dts}");

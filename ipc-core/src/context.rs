@@ -6,8 +6,9 @@ use std::sync::Arc;
 use crate::hub::Hub;
 use crate::window::WindowId;
 
-/// The caller of one request, and the hub it arrived at. Take it as an argument of a service method (by type, in any
-/// position) and it is injected; it is not part of the JavaScript signature.
+/// The caller of one request, and the hub it arrived at. Take it as an argument of a service method (in any
+/// position, under any name it is imported as: it is recognised by its type) and it is injected; it is not part of
+/// the JavaScript signature.
 ///
 /// The renderer cannot forge these fields: the window comes from the transport's link the request arrived on, and the
 /// origin is the one the page's runtime reported when its page load began, before any of the page's scripts ran (see

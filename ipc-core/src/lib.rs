@@ -96,13 +96,24 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
 ///
-/// On a trait of `&self` methods (sync or `async fn`) with owned arguments that implement `serde::Deserialize` and a
-/// return type of `T` or `Result<T, E>` (both `serde::Serialize`), it keeps the trait and adds two provided methods:
+/// On a trait of `&self` methods (sync, `async fn`, or `fn(..) -> impl Future<Output = T> + Send`) with owned
+/// arguments that implement `serde::Deserialize` and a return type that implements `serde::Serialize`, it keeps the
+/// trait and adds two provided methods:
 ///
 /// - `fn into_service(self) -> impl Service`: the value as a service to register with [`HubBuilder::service`];
 /// - `fn service_descriptor() -> &'static ServiceDescriptor`: the service as data, for rendering clients without a hub.
 ///
-/// The trait gains the supertraits `Send + Sync + 'static`, and each `async fn` becomes
+/// A return type that is a `Result<T, E>` answers `Ok` as the data and `Err` as a `HANDLER` error whose `data` is `E`
+/// (typed per method in the `.d.ts`). What counts is the type, not its spelling: `std::result::Result`, a crate's own
+/// `type Result<T> = std::result::Result<T, Error>` and a renamed import are all `Result`s. `E` must implement
+/// `serde::Serialize` (and `ts_rs::TS`): an `io::Result<T>` or `anyhow::Result<T>` is refused at compile time, at the
+/// return type; map such errors in the method, for example to `Result<T, String>` with `.map_err(|e| e.to_string())`.
+///
+/// Owned forms of borrowed types work as arguments and answers: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (ipc-core
+/// turns on serde's `rc` feature, so each call decodes its own copy). References and other lifetimes are refused, one
+/// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it.
+///
+/// The trait gains the supertraits `Send + Sync + 'static` (writing them yourself is allowed), and each `async fn` becomes
 /// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.
 ///
 /// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the
@@ -116,6 +127,12 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 ///   hub's default applies ([`CallTimeout::Default`]).
 ///
 /// Parameter attributes: `#[validate(...)]` checks an argument before the method runs (see [`validate`]).
+///
+/// Rust's own attributes work as usual: `#[cfg(...)]` on a method removes it from the router and the clients, and on
+/// an argument removes that argument (at most three arguments of a method may carry one); `#[deprecated]` keeps the
+/// method served, without a warning from the generated code, and marks it `@deprecated` (with its note) in the
+/// JavaScript client and the `.d.ts` ([`MethodDescriptor::deprecated`]); `#[cfg_attr]`, `#[doc]`, `#[allow]` and
+/// `#[must_use]` stay on the trait's method.
 pub use ipc_macros::ipc_service;
 
 /// The ts-rs crate, for `#[derive(ipc_core::ts_rs::TS)] #[ts(crate = "ipc_core::ts_rs")]` without a direct dependency.

@@ -6,12 +6,16 @@ pub use serde_json::value::RawValue;
 
 pub use crate::typescript::TsType;
 
+use crate::typescript::TsInfo;
+
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::context::CallContext;
 use crate::error::{CallError, ErrorCode};
-use crate::service::{MethodHandler, ServiceDescriptor};
+use crate::service::{ArgDescriptor, Args, MethodDescriptor, MethodHandler, ServiceDescriptor};
 
 pub use crate::args::decode as decode_args;
 
@@ -38,31 +42,592 @@ pub fn encode_result<T: Serialize, E: Serialize>(
     }
 }
 
+fn encode_value<T: Serialize>(channel: &str, value: T) -> Result<Box<RawValue>, CallError> {
+    encode(channel, &value)
+}
+
+/// How a method's answer is encoded and typed, decided by what its return type is rather than how it is spelled: any
+/// `Result<T, E>` (`std::result::Result`, `io::Result<T>`, a crate's own `type Result<T> = ...`) answers `Ok` as data
+/// and `Err` as a HANDLER error; every other type is the data.
+///
+/// Generated code writes `Answer::<R>::KIND.codec()` with [`ValueAnswer`] in scope, once per method, in a `const`
+/// spanned at the return type: for a `Result`, the inherent `KIND` below is found first; for any other type, the
+/// trait's. (Method lookup tries inherent items before trait items, and the type is concrete where the macro writes
+/// it, so no specialisation is needed.) The bounds are checked by `codec()`, once, so a type that cannot be sent is one
+/// error at the user's return type.
+#[derive(Debug)]
+pub struct Answer<R>(PhantomData<fn() -> R>);
+
+impl<T, E> Answer<Result<T, E>> {
+    /// A `Result`: `Ok` is the data, `Err` a HANDLER error.
+    pub const KIND: ResultAnswer<T, E> = ResultAnswer(PhantomData);
+}
+
+/// The other half of [`Answer`]'s dispatch: every type that is not a `Result` is the answer's data.
+pub trait ValueAnswer {
+    /// The return type.
+    type Value;
+    /// A plain value.
+    const KIND: PlainAnswer<Self::Value>;
+}
+
+impl<R> ValueAnswer for Answer<R> {
+    type Value = R;
+    const KIND: PlainAnswer<R> = PlainAnswer(PhantomData);
+}
+
+/// A method returning a `Result<T, E>` (see [`Answer`]).
+#[derive(Debug)]
+pub struct ResultAnswer<T, E>(PhantomData<fn() -> (T, E)>);
+
+/// A method returning a plain value `R` (see [`Answer`]).
+#[derive(Debug)]
+pub struct PlainAnswer<R>(PhantomData<fn() -> R>);
+
+impl<T, E> ResultAnswer<T, E> {
+    /// How to encode the answer; requires that `T` and `E` can be encoded.
+    pub const fn codec(self) -> Codec<Result<T, E>>
+    where
+        T: IpcReturn,
+        E: IpcErrorValue,
+    {
+        Codec {
+            encode: encode_result::<T, E>,
+        }
+    }
+}
+
+impl<R> PlainAnswer<R> {
+    /// How to encode the answer; requires that `R` can be encoded.
+    pub const fn codec(self) -> Codec<R>
+    where
+        R: IpcReturn,
+    {
+        Codec {
+            encode: encode_value::<R>,
+        }
+    }
+}
+
+/// How a method's return value becomes the answer.
+#[derive(Debug)]
+pub struct Codec<R> {
+    /// Encodes the return value (`Err` as a HANDLER error).
+    pub encode: fn(&str, R) -> Result<Box<RawValue>, CallError>,
+}
+
+/// The TypeScript types of a method's answer, asked for only of a type that can be encoded, so a type that is neither
+/// `Serialize` nor `ts_rs::TS` (`std::fs::File`, `anyhow::Error`) is one error, from [`Answer`]'s codec.
+///
+/// Generated code writes `AnswerTs::<R>::KIND.pick(ValueTs::<R>::KIND)` with [`AnswerTsFallback`] and
+/// [`ValueTsFallback`] in scope, at the concrete return type. A `Result` whose parts serialize finds the inherent
+/// `AnswerTs::KIND` ([`ResultTs`]: both parts need a TypeScript type); anything else picks the value probe, which is
+/// [`NeedsTs`] for a type that serializes and [`SkipsTs`] (a placeholder: the codec reports the error) otherwise.
+#[derive(Debug)]
+pub struct AnswerTs<R>(PhantomData<fn() -> R>);
+
+impl<T: Serialize, E: Serialize> AnswerTs<Result<T, E>> {
+    /// A `Result` whose parts serialize.
+    pub const KIND: ResultTs<T, E> = ResultTs(PhantomData);
+}
+
+/// The other half of [`AnswerTs`]'s dispatch.
+pub trait AnswerTsFallback {
+    /// Not a `Result` whose parts serialize: the value probe decides.
+    const KIND: PickValue;
+}
+
+impl<R> AnswerTsFallback for AnswerTs<R> {
+    const KIND: PickValue = PickValue;
+}
+
+/// See [`AnswerTs`].
+#[derive(Debug)]
+pub struct ValueTs<R>(PhantomData<fn() -> R>);
+
+impl<R: Serialize> ValueTs<R> {
+    /// A value that serializes.
+    pub const KIND: NeedsTs<R> = NeedsTs(PhantomData);
+}
+
+/// The other half of [`ValueTs`]'s dispatch.
+pub trait ValueTsFallback {
+    /// A value that does not serialize: the codec reports it.
+    const KIND: SkipsTs;
+}
+
+impl<R> ValueTsFallback for ValueTs<R> {
+    const KIND: SkipsTs = SkipsTs;
+}
+
+/// See [`AnswerTs`]: a `Result` whose parts serialize.
+#[derive(Debug)]
+pub struct ResultTs<T, E>(PhantomData<fn() -> (T, E)>);
+
+impl<T, E> Clone for ResultTs<T, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, E> Copy for ResultTs<T, E> {}
+
+impl<T, E> ResultTs<T, E> {
+    /// Itself: a `Result`'s types do not depend on the value probe.
+    pub const fn pick<P: Copy>(self, _value: P) -> Self {
+        self
+    }
+
+    /// `T`'s TypeScript type.
+    pub const fn returns(self) -> Option<TsType>
+    where
+        T: TsInfo,
+    {
+        Some(TsType::of::<T>())
+    }
+
+    /// `E`'s TypeScript type.
+    pub const fn error(self) -> Option<TsType>
+    where
+        E: TsInfo,
+    {
+        Some(TsType::of::<E>())
+    }
+}
+
+/// See [`AnswerTs`]: not a `Result` whose parts serialize.
+#[derive(Debug, Clone, Copy)]
+pub struct PickValue;
+
+impl PickValue {
+    /// The value probe.
+    pub const fn pick<P: Copy>(self, value: P) -> P {
+        value
+    }
+}
+
 /// What an IPC argument must be: decodable from the renderer's JSON without borrowing from it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an IPC argument: it does not implement `serde::Deserialize`",
     label = "the renderer's JSON cannot be decoded into this type",
-    note = "add `#[derive(serde::Deserialize)]` to the type, or take an owned type that implements it"
+    note = "derive `serde::Deserialize` on your own types; for a type from std or another crate, take a newtype around \
+            it that implements `Deserialize`, or a field with `#[serde(with = \"...\")]`"
 )]
-pub trait IpcArg {}
+pub trait IpcArg: serde::de::DeserializeOwned {}
 
 impl<T: serde::de::DeserializeOwned> IpcArg for T {}
 
-/// What an IPC return type must be: encodable as JSON.
+/// What an IPC answer's data must be: encodable as JSON. (Its TypeScript type is required separately, by
+/// [`AnswerTs`], only once it is.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent back over IPC: it does not implement `serde::Serialize`",
     label = "the answer cannot be encoded as JSON",
-    note = "add `#[derive(serde::Serialize)]` to the type, or return a type that implements it"
+    note = "derive `serde::Serialize` and `ts_rs::TS` on your own types; for a type from std or another crate, return \
+            a newtype or a struct of your own that implements both (a field can use `#[serde(with = \"...\")]` and \
+            `#[ts(type = \"...\")]`)"
 )]
-pub trait IpcReturn {}
+pub trait IpcReturn: Serialize {}
 
 impl<T: Serialize> IpcReturn for T {}
 
-/// Compiles only if `T` can be an IPC argument; generated code calls it spanned at the argument's type.
-pub fn assert_arg<T: IpcArg>() {}
+/// What the error of a method's `Result` must be: encodable as JSON. (Its TypeScript type is required separately, by
+/// [`AnswerTs`], only once it is.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error of an IPC method: it does not implement `serde::Serialize`",
+    label = "the error cannot be sent to the renderer",
+    note = "map the error in the method to one that can be sent: return `Result<T, String>` and write \
+            `.map_err(|e| e.to_string())` (for an `anyhow::Error`, `format!(\"{{e:#}}\")` keeps its causes), or an \
+            enum of your own deriving `serde::Serialize` and `ts_rs::TS`"
+)]
+pub trait IpcErrorValue: Serialize {}
 
-/// Compiles only if `T` can be sent back in an answer; generated code calls it spanned at the return type.
-pub fn assert_return<T: IpcReturn>() {}
+impl<T: Serialize> IpcErrorValue for T {}
+
+/// Which arguments the host injects, decided by type rather than by how the type is named: `Arg::<T>::IS_CONTEXT`
+/// and `Arg::<T>::KIND` (with [`PayloadArgKind`] in scope) find the inherent items below for `CallContext`, however it
+/// was imported, and the trait's for every other type. Generated code decodes every argument through its kind.
+#[derive(Debug)]
+pub struct Arg<T>(PhantomData<fn() -> T>);
+
+impl Arg<CallContext> {
+    /// The caller's context is injected, not sent by the renderer.
+    pub const IS_CONTEXT: bool = true;
+    /// The caller's context.
+    pub const KIND: ContextArg = ContextArg;
+}
+
+/// The other half of [`Arg`]'s dispatch: every type but `CallContext` is sent by the renderer.
+pub trait PayloadArgKind {
+    /// The argument's type.
+    type Value;
+    /// Sent by the renderer.
+    const IS_CONTEXT: bool;
+    /// An argument the renderer sends.
+    const KIND: PayloadArg<Self::Value>;
+}
+
+impl<T> PayloadArgKind for Arg<T> {
+    type Value = T;
+    const IS_CONTEXT: bool = false;
+    const KIND: PayloadArg<T> = PayloadArg(PhantomData);
+}
+
+/// The kind of an injected `CallContext` argument (see [`Arg`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ContextArg;
+
+impl ContextArg {
+    /// The caller's context, for the position the decoder left empty.
+    pub fn finish(self, _absent: Injected, context: &CallContext) -> CallContext {
+        context.clone()
+    }
+}
+
+/// The kind of an argument the renderer sends (see [`Arg`]).
+#[derive(Debug)]
+pub struct PayloadArg<T>(PhantomData<fn() -> T>);
+
+impl<T> PayloadArg<T> {
+    /// The decoded value.
+    pub fn finish(self, value: T, _context: &CallContext) -> T {
+        value
+    }
+}
+
+/// What the decoder puts in an injected argument's position: it decodes only from the key's absence (its name is
+/// empty, so no key names it), and [`ContextArg::finish`] replaces it with the caller's context.
+#[derive(Debug)]
+pub struct Injected;
+
+impl<'de> serde::Deserialize<'de> for Injected {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Absent;
+        impl serde::de::Visitor<'_> for Absent {
+            type Value = Injected;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("no value: this argument is injected by the host")
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Injected, E> {
+                Ok(Injected)
+            }
+        }
+        deserializer.deserialize_option(Absent)
+    }
+}
+
+/// An argument's TypeScript type, required only of a type that decodes: `ArgTs::<T>::KIND.ts()` (with [`SkipArgTs`] in
+/// scope) finds the inherent `KIND` below when `T` implements `DeserializeOwned`, and the trait's otherwise. A type
+/// that cannot be decoded is then one error (from the decoder), not a second one for its TypeScript type; the
+/// injected `CallContext` (which does not decode) is left out of the descriptor anyway.
+#[derive(Debug)]
+pub struct ArgTs<T>(PhantomData<fn() -> T>);
+
+impl<T: serde::de::DeserializeOwned> ArgTs<T> {
+    /// A type that decodes: its TypeScript type is required.
+    pub const KIND: NeedsTs<T> = NeedsTs(PhantomData);
+}
+
+/// The other half of [`ArgTs`]'s dispatch: a type that does not decode (an error already, or the injected context).
+pub trait SkipArgTs {
+    /// No TypeScript type is asked for.
+    const KIND: SkipsTs;
+}
+
+impl<T> SkipArgTs for ArgTs<T> {
+    const KIND: SkipsTs = SkipsTs;
+}
+
+/// See [`ArgTs`] and [`AnswerTs`]: a type that decodes or encodes, whose TypeScript type is required.
+#[derive(Debug)]
+pub struct NeedsTs<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for NeedsTs<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for NeedsTs<T> {}
+
+impl<T> NeedsTs<T> {
+    /// The argument's TypeScript type.
+    pub const fn ts(self) -> TsType
+    where
+        T: TsInfo,
+    {
+        TsType::of::<T>()
+    }
+
+    /// The answer's TypeScript type.
+    pub const fn returns(self) -> Option<TsType>
+    where
+        T: TsInfo,
+    {
+        Some(TsType::of::<T>())
+    }
+
+    /// No error type: not a `Result`.
+    pub const fn error(self) -> Option<TsType> {
+        None
+    }
+}
+
+/// See [`ArgTs`].
+#[derive(Debug, Clone, Copy)]
+pub struct SkipsTs;
+
+impl SkipsTs {
+    /// A placeholder, never rendered: the crate does not compile, or the argument is injected.
+    pub const fn ts(self) -> TsType {
+        TsType::of::<()>()
+    }
+
+    /// A placeholder, never rendered: the crate does not compile.
+    pub const fn returns(self) -> Option<TsType> {
+        None
+    }
+
+    /// A placeholder, never rendered: the crate does not compile.
+    pub const fn error(self) -> Option<TsType> {
+        None
+    }
+}
+
+/// How many of a method's arguments the renderer sends, given which are injected.
+pub const fn payload_count(is_context: &[bool]) -> usize {
+    let (mut count, mut i) = (0, 0);
+    while i < is_context.len() {
+        if !is_context[i] {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+/// The descriptors of the arguments the renderer sends: `all` without the injected ones. `N` is their
+/// [`payload_count`].
+pub const fn payload_args<const N: usize>(all: &[ArgDescriptor], is_context: &[bool]) -> [ArgDescriptor; N] {
+    let mut out = [NO_ARG; N];
+    let (mut i, mut j) = (0, 0);
+    while i < all.len() {
+        if !is_context[i] {
+            out[j] = all[i];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+const NO_ARG: ArgDescriptor = ArgDescriptor {
+    rust_name: "",
+    js_name: "",
+    ts: TsType::of::<()>(),
+    rules: "",
+};
+
+/// The method of `service` answering on `channel`: how a generated service binds each handler to its descriptor
+/// (by channel, as a method configured out with `#[cfg]` has no entry). Runs once, when the service is registered.
+pub fn method_descriptor(service: &'static ServiceDescriptor, channel: &str) -> &'static MethodDescriptor {
+    match service.methods.iter().find(|m| m.channel == channel) {
+        Some(method) => method,
+        None => unreachable!(
+            "the generated descriptor of `{}` has no method on `{channel}`",
+            service.name
+        ),
+    }
+}
+
+// `decode_args_N::<T0, .., TN-1>`: a method's `N` arguments decoded by name (see [`decode_args`]), each type required
+// to be an [`IpcArg`] on its own. Generated code writes each type as `_`, spanned at the argument's type and inferred
+// from its use, so an argument that cannot be decoded is one error, at that argument. (Written out rather than made
+// by a macro, so that error shows no macro of ours.)
+
+/// Decodes 0 arguments by name; see [`decode_args`].
+pub fn decode_args_0(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<(), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 1 argument by name; see [`decode_args`].
+pub fn decode_args_1<T0: IpcArg>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<(T0,), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 2 arguments by name; see [`decode_args`].
+pub fn decode_args_2<T0: IpcArg, T1: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 3 arguments by name; see [`decode_args`].
+pub fn decode_args_3<T0: IpcArg, T1: IpcArg, T2: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 4 arguments by name; see [`decode_args`].
+pub fn decode_args_4<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 5 arguments by name; see [`decode_args`].
+pub fn decode_args_5<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 6 arguments by name; see [`decode_args`].
+pub fn decode_args_6<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 7 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_7<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 8 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_8<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg, T7: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 9 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_9<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 10 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_10<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 11 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_11<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+    T10: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 12 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_12<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+    T10: IpcArg,
+    T11: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11), CallError> {
+    decode_args(channel, names, args)
+}
+
+/// Decodes 13 arguments by name; see [`decode_args`].
+#[allow(clippy::type_complexity)]
+pub fn decode_args_13<
+    T0: IpcArg,
+    T1: IpcArg,
+    T2: IpcArg,
+    T3: IpcArg,
+    T4: IpcArg,
+    T5: IpcArg,
+    T6: IpcArg,
+    T7: IpcArg,
+    T8: IpcArg,
+    T9: IpcArg,
+    T10: IpcArg,
+    T11: IpcArg,
+    T12: IpcArg,
+>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12), CallError> {
+    decode_args(channel, names, args)
+}
 
 /// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
 /// keeps those errors the only ones.

@@ -131,6 +131,7 @@ mod tests {
             returns: None,
             error: None,
             timeout: CallTimeout::Default,
+            deprecated: None,
         }
     }
 

@@ -45,6 +45,7 @@ use crate::typescript::TsType;
 ///         returns: Some(ipc_core::typescript::TsType::of::<String>()),
 ///         error: None,
 ///         timeout: CallTimeout::Default,
+///         deprecated: None,
 ///     }],
 /// };
 ///
@@ -213,13 +214,17 @@ pub struct MethodDescriptor {
     pub docs: &'static str,
     /// The arguments the renderer passes, in declaration order.
     pub args: &'static [ArgDescriptor],
-    /// The TypeScript type of the answer's data; `None` when the method returns nothing.
+    /// The TypeScript type of the answer's data; `None` when the method returns nothing. (A `()` that is the `Ok` of a
+    /// `Result` is typed `null`; the clients render both as `void`.)
     pub returns: Option<TsType>,
-    /// The TypeScript type of `error.data` when the method returns `Result<_, E>`: `E`'s type.
+    /// The TypeScript type of `error.data` when the method returns a `Result<_, E>` (however it is spelled): `E`'s type.
     pub error: Option<TsType>,
     /// How long the host lets one call run before answering `TIMEOUT` and dropping its future: set with
     /// `#[ipc(timeout = "250ms")]` or `#[ipc(timeout = "none")]` on the method, [`CallTimeout::Default`] without it.
     pub timeout: CallTimeout,
+    /// `Some` when the method is `#[deprecated]`, with the attribute's note (empty without one): the clients mark it
+    /// `@deprecated`.
+    pub deprecated: Option<&'static str>,
 }
 
 /// How long the host lets one call of a method run before answering TIMEOUT and dropping its future.
@@ -266,7 +271,7 @@ pub enum CallTimeout {
 }
 
 /// One argument of a method, as the renderer passes it.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ArgDescriptor {
     /// The Rust parameter name.
     pub rust_name: &'static str,

@@ -140,7 +140,23 @@ fn parse_timeout(value: &syn::Expr) -> syn::Result<Timeout> {
 
 /// Whether an attribute belongs to this macro (and is removed from the emitted trait).
 pub(crate) fn is_ours(attr: &syn::Attribute) -> bool {
-    attr.path().is_ident(METHOD_ATTR) || attr.path().is_ident(VALIDATE_ATTR)
+    attr.path().is_ident(METHOD_ATTR) || attr.path().is_ident(VALIDATE_ATTR) || conditional_ours(attr).is_some()
+}
+
+/// `#[ipc]` or `#[validate]` inside `#[cfg_attr(...)]`: the path of the first, which the checks refuse (the macro reads
+/// its attributes before `cfg_attr` is evaluated, so it cannot know whether the setting applies).
+pub(crate) fn conditional_ours(attr: &syn::Attribute) -> Option<syn::Path> {
+    if !attr.path().is_ident("cfg_attr") {
+        return None;
+    }
+    let metas = attr
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    metas
+        .into_iter()
+        .skip(1)
+        .map(|meta| meta.path().clone())
+        .find(|path| path.is_ident(METHOD_ATTR) || path.is_ident(VALIDATE_ATTR))
 }
 
 /// The attribute path of parameter rules: `#[validate(length(min = 1), pattern = "...")]`.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use syn::{GenericArgument, PathArguments, ReturnType, Type};
+use syn::{GenericArgument, PathArguments, Type};
 
 use crate::attr::Validator;
 use crate::ctxt::Ctxt;
@@ -26,10 +26,12 @@ pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
         check_wire_name(cx, method);
         check_one_context(cx, method);
         for arg in &method.args {
-            check_arg(cx, arg);
+            check_arg(cx, arg, &declared_lifetimes(method));
             check_validators(cx, arg);
         }
         check_arg_count(cx, method);
+        check_conditional_args(cx, method);
+        check_no_conditional_settings(cx, method);
         check_output(cx, method);
     }
     check_duplicate_names(cx, service);
@@ -104,11 +106,31 @@ fn check_trait_generics(cx: &Ctxt, service: &Service<'_>) {
     } else if let Some(where_clause) = &generics.where_clause {
         cx.error_at(where_clause, "an IPC service trait cannot have a where clause");
     }
-    if service.original.colon_token.is_some() {
-        cx.error_at(
-            &service.original.supertraits,
-            "an IPC service trait cannot declare supertraits; the macro adds `Send + Sync + 'static` itself",
-        );
+    // `Send`, `Sync` and `'static` are what the macro adds anyway; any other supertrait is refused.
+    for bound in &service.original.supertraits {
+        if !is_added_supertrait(bound) {
+            cx.error_at(
+                bound,
+                "an IPC service trait cannot declare supertraits other than `Send + Sync + 'static`, which the \
+                 macro adds itself; implement other traits on the type instead",
+            );
+        }
+    }
+}
+
+/// `Send`, `Sync` (by any path, such as `core::marker::Send`) or `'static`.
+fn is_added_supertrait(bound: &syn::TypeParamBound) -> bool {
+    match bound {
+        syn::TypeParamBound::Lifetime(lifetime) => lifetime.ident == "static",
+        syn::TypeParamBound::Trait(t) => {
+            t.lifetimes.is_none()
+                && matches!(t.modifier, syn::TraitBoundModifier::None)
+                && t.path
+                    .segments
+                    .last()
+                    .is_some_and(|last| (last.ident == "Send" || last.ident == "Sync") && last.arguments.is_none())
+        }
+        _ => false,
     }
 }
 
@@ -130,12 +152,22 @@ fn check_receiver(cx: &Ctxt, method: &Method<'_>) {
     match &method.receiver {
         Receiver::SharedRef => {}
         Receiver::Other(receiver) => {
+            let lifetime = receiver.reference.as_ref().and_then(|(_, lifetime)| lifetime.as_ref());
+            if receiver.colon_token.is_none() && receiver.mutability.is_none() && lifetime.is_some() {
+                // `&'a self`: a lifetime the method declares is reported once, at its declaration.
+                if !lifetime.is_some_and(|l| declared_lifetimes(method).contains(&l.ident.to_string())) {
+                    cx.error_at(
+                        receiver,
+                        "IPC methods take `&self` without a lifetime: the call cannot lend anything to the answer, \
+                         which is encoded after the method returns; write `&self`",
+                    );
+                }
+                return;
+            }
             let found = if receiver.colon_token.is_some() {
                 "a typed receiver"
             } else if receiver.mutability.is_some() && receiver.reference.is_some() {
                 "`&mut self`"
-            } else if receiver.reference.is_some() {
-                "a receiver with a lifetime"
             } else {
                 "`self` by value"
             };
@@ -152,6 +184,18 @@ fn check_receiver(cx: &Ctxt, method: &Method<'_>) {
             "IPC methods take `&self` as their first parameter, such as `fn list(&self) -> Vec<Todo>`",
         ),
     }
+}
+
+/// The lifetimes a method declares (`'a` of `fn get<'a>`): each is reported once, where it is declared, and not again
+/// where it is used.
+fn declared_lifetimes(method: &Method<'_>) -> Vec<String> {
+    method
+        .original
+        .sig
+        .generics
+        .lifetimes()
+        .map(|l| l.lifetime.ident.to_string())
+        .collect()
 }
 
 fn check_qualifiers(cx: &Ctxt, method: &Method<'_>) {
@@ -175,13 +219,30 @@ fn check_qualifiers(cx: &Ctxt, method: &Method<'_>) {
 
 fn check_method_generics(cx: &Ctxt, method: &Method<'_>) {
     let generics = &method.original.sig.generics;
-    if !generics.params.is_empty() {
+    let mut types = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .peekable();
+    if types.peek().is_some() {
         cx.error_at(
             &generics.params,
             "IPC methods cannot be generic: the renderer sends JSON for one concrete type; use a concrete type or an enum",
         );
     } else if let Some(where_clause) = &generics.where_clause {
         cx.error_at(where_clause, "IPC methods cannot have a where clause");
+    }
+    for param in generics.lifetimes() {
+        let lifetime = &param.lifetime;
+        cx.error_at(
+            lifetime,
+            format!(
+                "IPC methods cannot borrow (lifetime `{lifetime}`): arguments are decoded from the request's JSON, \
+                 which does not outlive the call, and the answer is encoded after the method returns; remove \
+                 `{lifetime}`, take `&self`, and use owned types (`String` instead of `&{lifetime} str`, `Vec<T>` \
+                 instead of `&{lifetime} [T]`)"
+            ),
+        );
     }
 }
 
@@ -206,7 +267,7 @@ fn check_generated_name_collision(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-fn check_arg(cx: &Ctxt, arg: &Arg<'_>) {
+fn check_arg(cx: &Ctxt, arg: &Arg<'_>, declared: &[String]) {
     match arg.ident {
         None => cx.error_at(
             &arg.original.pat,
@@ -222,7 +283,7 @@ fn check_arg(cx: &Ctxt, arg: &Arg<'_>) {
         ),
         Some(_) => {}
     }
-    check_owned(cx, arg.ty, Role::Argument);
+    check_owned(cx, arg.ty, Role::Argument, declared);
 }
 
 /// Rules that can be judged without types: bounds in order, patterns that compile, no rules on the context.
@@ -285,24 +346,106 @@ fn check_arg_count(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-fn check_output(cx: &Ctxt, method: &Method<'_>) {
-    match method.output {
-        Output::Unit => {}
-        Output::Value(ty) => check_owned(cx, ty, Role::Return),
-        Output::Result { ok, err } => {
-            check_owned(cx, ok, Role::Return);
-            check_owned(cx, err, Role::Error);
+/// The most arguments of one method that may carry `#[cfg]`: the dispatcher has one handler per combination.
+const MAX_CONDITIONAL_ARGS: usize = 3;
+
+fn check_conditional_args(cx: &Ctxt, method: &Method<'_>) {
+    if let Some(extra) = method
+        .args
+        .iter()
+        .filter(|a| !a.cfgs.is_empty())
+        .nth(MAX_CONDITIONAL_ARGS)
+    {
+        cx.error_at(
+            extra.cfgs[0],
+            format!(
+                "at most {MAX_CONDITIONAL_ARGS} arguments of a method may carry `#[cfg]`; put `#[cfg]` on whole \
+                 methods instead, one method per configuration"
+            ),
+        );
+    }
+}
+
+fn check_no_conditional_settings(cx: &Ctxt, method: &Method<'_>) {
+    let params = method.args.iter().flat_map(|a| a.original.attrs.iter());
+    for attr in method.original.attrs.iter().chain(params) {
+        if let Some(path) = crate::attr::conditional_ours(attr) {
+            let name = quote::quote!(#path).to_string();
+            cx.error_at(
+                attr,
+                format!(
+                    "`#[{name}]` cannot be inside `#[cfg_attr]`: `#[ipc_service]` reads it before conditions are \
+                     known; declare the method twice instead, one under `#[cfg(...)]` with the setting and one under \
+                     `#[cfg(not(...))]` without"
+                ),
+            );
         }
     }
-    if let ReturnType::Type(_, ty) = &method.original.sig.output {
-        if let Type::ImplTrait(_) = &**ty {
-            if !method.is_async {
-                cx.error_at(
-                    ty,
-                    "write `async fn` instead of returning `impl Future`; other `impl Trait` returns cannot be sent",
-                );
+}
+
+fn check_output(cx: &Ctxt, method: &Method<'_>) {
+    let declared = declared_lifetimes(method);
+    match method.output {
+        Output::Unit => {}
+        Output::Value(ty) => match result_parts(ty) {
+            // Spelled `Result<T, E>`: each part named for its role. An alias is judged by the compiler instead.
+            Some((ok, err)) => {
+                check_owned(cx, ok, Role::Return, &declared);
+                check_owned(cx, err, Role::Error, &declared);
             }
+            None => check_owned(cx, ty, Role::Return, &declared),
+        },
+        Output::NotSendFuture(impl_trait, output) => {
+            let output = output.map_or_else(|| "T".to_owned(), |ty| quote::quote!(#ty).to_string());
+            cx.error_at(
+                impl_trait,
+                format!(
+                    "a returned future must be `Send`: calls run on the hub's multi-threaded runtime; write \
+                     `impl Future<Output = {output}> + Send`, or `async fn`"
+                ),
+            );
         }
+        Output::OtherImpl(impl_trait, ref name) if name == "Stream" || name == "TryStream" => cx.error_at(
+            impl_trait,
+            format!(
+                "an IPC method cannot return `impl {name}`: a call has exactly one answer; return the items \
+                 together (`Vec<T>`), or take a `CallContext` and push each item to the caller's window with \
+                 `ctx.hub().send_to_window(ctx.window(), \"channel\", &item)`, which the page receives with \
+                 `host.on(\"channel\", ...)`"
+            ),
+        ),
+        Output::OtherImpl(impl_trait, ref name) => cx.error_at(
+            impl_trait,
+            format!(
+                "an IPC method cannot return `impl {name}`: the answer is encoded from one concrete type; return \
+                 that type (it must implement `serde::Serialize` and `ts_rs::TS`); only `impl Future<Output = T> + \
+                 Send` is awaited"
+            ),
+        ),
+    }
+}
+
+/// `T` and `E` of a type spelled `Result<T, E>` (any path ending in `Result` with two type arguments).
+fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&Type> = generics
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    match types[..] {
+        [ok, err] => Some((ok, err)),
+        _ => None,
     }
 }
 
@@ -333,13 +476,19 @@ impl Role {
 }
 
 /// Refuses references, lifetimes, trait objects and (in arguments) `impl Trait` anywhere inside a type that crosses
-/// the IPC boundary.
-fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
+/// the IPC boundary. A `'static` lifetime is accepted where the type can hold it (`Cow<'static, str>`), and lifetimes
+/// in `declared` were reported where the method declares them.
+fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
     let noun = role.noun();
+    let is_declared =
+        |lifetime: Option<&syn::Lifetime>| lifetime.is_some_and(|l| declared.contains(&l.ident.to_string()));
     match ty {
         // A `'static` reference can be encoded after the call: it borrows from nothing the call owns.
         Type::Reference(reference) if role != Role::Argument && is_static(reference.lifetime.as_ref()) => {
-            check_owned(cx, &reference.elem, role)
+            check_owned(cx, &reference.elem, role, declared)
+        }
+        Type::Reference(reference) if is_declared(reference.lifetime.as_ref()) => {
+            check_owned(cx, &reference.elem, role, declared)
         }
         Type::Reference(reference) => {
             let suggestion = owned_suggestion(&reference.elem);
@@ -348,31 +497,36 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
                 format!("an IPC {noun} must be owned: {}; {suggestion}", role.why_owned()),
             );
         }
-        Type::ImplTrait(_) if role == Role::Argument => cx.error_at(
+        Type::ImplTrait(impl_trait) if role == Role::Argument => cx.error_at(
             ty,
-            "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into",
+            format!(
+                "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into; {}",
+                impl_trait_suggestion(impl_trait)
+            ),
         ),
         Type::TraitObject(_) => cx.error_at(
             ty,
             format!("an IPC {noun} cannot be a trait object; use a concrete type"),
         ),
-        Type::Paren(inner) => check_owned(cx, &inner.elem, role),
-        Type::Group(inner) => check_owned(cx, &inner.elem, role),
-        Type::Array(array) => check_owned(cx, &array.elem, role),
-        Type::Slice(slice) => check_owned(cx, &slice.elem, role),
-        Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role)),
+        Type::Paren(inner) => check_owned(cx, &inner.elem, role, declared),
+        Type::Group(inner) => check_owned(cx, &inner.elem, role, declared),
+        Type::Array(array) => check_owned(cx, &array.elem, role, declared),
+        Type::Slice(slice) => check_owned(cx, &slice.elem, role, declared),
+        Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role, declared)),
         Type::Path(path) => {
             for segment in &path.path.segments {
                 if let PathArguments::AngleBracketed(generics) = &segment.arguments {
                     for argument in &generics.args {
                         match argument {
-                            GenericArgument::Type(t) => check_owned(cx, t, role),
-                            GenericArgument::Lifetime(lifetime)
-                                if role != Role::Argument && lifetime.ident == "static" => {}
+                            GenericArgument::Type(t) => check_owned(cx, t, role, declared),
+                            // `Cow<'static, str>` decodes into its owned form and is encoded after the call.
+                            GenericArgument::Lifetime(lifetime) if lifetime.ident == "static" => {}
+                            GenericArgument::Lifetime(lifetime) if is_declared(Some(lifetime)) => {}
                             GenericArgument::Lifetime(lifetime) => cx.error_at(
                                 lifetime,
                                 format!(
-                                    "an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type",
+                                    "an IPC {noun} cannot borrow (lifetime `{lifetime}`): {}; use an owned type, or \
+                                     `'static` (`Cow<'static, str>`)",
                                     role.why_owned()
                                 ),
                             ),
@@ -384,6 +538,43 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role) {
         }
         _ => {}
     }
+}
+
+/// What to write instead of `impl Trait` in an argument: the owned type the trait usually stands for.
+fn impl_trait_suggestion(impl_trait: &syn::TypeImplTrait) -> String {
+    let Some(bound) = impl_trait.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last(),
+        _ => None,
+    }) else {
+        return "use a concrete type that implements `serde::Deserialize`".to_owned();
+    };
+    let inner = match &bound.arguments {
+        PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|a| match a {
+            GenericArgument::Type(t) => Some(quote::quote!(#t).to_string().replace(' ', "")),
+            GenericArgument::AssocType(assoc) if assoc.ident == "Item" => {
+                let ty = &assoc.ty;
+                Some(format!("Item={}", quote::quote!(#ty).to_string().replace(' ', "")))
+            }
+            _ => None,
+        }),
+        _ => None,
+    };
+    let name = bound.ident.to_string();
+    let concrete = match (name.as_str(), inner.as_deref()) {
+        ("AsRef" | "Into", Some("Path" | "std::path::Path" | "PathBuf" | "std::path::PathBuf")) => "PathBuf".to_owned(),
+        ("AsRef" | "Into", Some("str" | "String")) | ("ToString" | "Display", _) => "String".to_owned(),
+        ("AsRef" | "Into", Some("[u8]" | "Vec<u8>")) => "Vec<u8>".to_owned(),
+        ("AsRef", Some(t)) if t.starts_with('[') && t.ends_with(']') => format!("Vec<{}>", &t[1..t.len() - 1]),
+        ("Into", Some(t)) => t.to_owned(),
+        ("IntoIterator" | "Iterator", Some(item)) if item.starts_with("Item=") => format!("Vec<{}>", &item[5..]),
+        ("Fn" | "FnMut" | "FnOnce", _) => {
+            return "a function cannot be sent as JSON; take the data it would work on, or an enum naming what to \
+                    do"
+            .to_owned()
+        }
+        _ => return format!("use a concrete type that implements `serde::Deserialize` instead of `impl {name}`"),
+    };
+    format!("write `{concrete}` instead")
 }
 
 fn is_static(lifetime: Option<&syn::Lifetime>) -> bool {
@@ -408,8 +599,17 @@ fn owned_suggestion(elem: &Type) -> String {
 fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
     let mut channels: HashMap<&str, &Method<'_>> = HashMap::new();
     let mut js_names: HashMap<&str, &Method<'_>> = HashMap::new();
-    for method in &service.methods {
-        if let Some(first) = channels.insert(&method.channel, method) {
+    // A method under `#[cfg]` may share its name with another under `#[cfg]` (at most one of them exists where the
+    // conditions exclude each other), but not with a method that always exists.
+    let (always, conditional): (Vec<&Method<'_>>, Vec<&Method<'_>>) =
+        service.methods.iter().partition(|m| m.cfgs.is_empty());
+    for method in always.into_iter().chain(conditional.iter().copied()) {
+        let record = method.cfgs.is_empty();
+        let first_channel = match record {
+            true => channels.insert(&method.channel, method),
+            false => channels.get(method.channel.as_str()).copied(),
+        };
+        if let Some(first) = first_channel {
             cx.syn_error(syn::Error::new(
                 method.wire_name_span,
                 format!(
@@ -417,7 +617,13 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
                     method.channel, first.rust_name
                 ),
             ));
-        } else if let Some(first) = js_names.insert(&method.js_name, method) {
+            continue;
+        }
+        let first_js = match record {
+            true => js_names.insert(&method.js_name, method),
+            false => js_names.get(method.js_name.as_str()).copied(),
+        };
+        if let Some(first) = first_js {
             cx.error_at(
                 method.ident,
                 format!(
@@ -432,7 +638,7 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
         for arg in method
             .args
             .iter()
-            .filter(|a| a.ident.is_some() && a.kind == ArgKind::Payload)
+            .filter(|a| a.ident.is_some() && a.kind == ArgKind::Payload && a.cfgs.is_empty())
         {
             if let Some(first) = seen.insert(&arg.js_name, arg) {
                 cx.error_at(
@@ -522,6 +728,169 @@ mod tests {
         assert_eq!(
             (clear.channel.as_str(), clear.js_name.as_str()),
             ("todo_list.wipe", "wipe")
+        );
+    }
+
+    #[test]
+    fn methods_under_different_cfgs_may_share_a_name_but_not_with_an_unconditional_one() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Files {
+                #[cfg(unix)]
+                fn path(&self) -> String;
+                #[cfg(windows)]
+                fn path(&self) -> String;
+                fn size(&self) -> u64;
+                #[cfg(unix)]
+                fn size(&self) -> u32;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("duplicate channel `files.size`"), "{found:#?}");
+    }
+
+    #[test]
+    fn deprecation_notes_are_read_in_every_form() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Old {
+                #[deprecated]
+                fn a(&self);
+                #[deprecated = "use b2"]
+                fn b(&self);
+                #[deprecated(since = "1.2", note = "use c2")]
+                fn c(&self);
+                fn d(&self);
+                #[cfg_attr(feature = "old", deprecated = "use e2")]
+                fn e(&self);
+            }
+        };
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), &item);
+        cx.finish().unwrap();
+        let notes: Vec<Option<&str>> = service
+            .methods
+            .iter()
+            .map(|m| m.deprecated.as_ref().map(|d| d.note.as_str()))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                Some(""),
+                Some("use b2"),
+                Some("since 1.2: use c2"),
+                None,
+                Some("use e2")
+            ]
+        );
+        let condition = service.methods[4]
+            .deprecated
+            .as_ref()
+            .and_then(|d| d.condition.as_ref());
+        assert_eq!(condition.map(ToString::to_string), Some("feature = \"old\"".to_owned()));
+    }
+
+    #[test]
+    fn send_sync_static_supertraits_are_accepted_and_others_refused() {
+        let accepted: syn::ItemTrait = parse_quote! {
+            trait Svc: Send + Sync + 'static + core::marker::Send {
+                fn f(&self);
+            }
+        };
+        assert_eq!(errors(&accepted), Vec::<String>::new());
+        let refused: syn::ItemTrait = parse_quote! {
+            trait Svc: Send + Clone {
+                fn f(&self);
+            }
+        };
+        let found = errors(&refused);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("other than `Send + Sync + 'static`"));
+    }
+
+    #[test]
+    fn a_lifetime_is_one_error_however_often_it_is_used() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Cache {
+                fn get<'a>(&'a self, key: &'a str, keys: Vec<&'a str>) -> std::borrow::Cow<'a, str>;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("IPC methods cannot borrow (lifetime `'a`)"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn static_borrows_are_accepted_where_they_can_work() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Texts {
+                fn cow(&self, text: Cow<'static, str>) -> Cow<'static, str>;
+                fn label(&self) -> &'static str;
+            }
+        };
+        assert_eq!(errors(&item), Vec::<String>::new());
+    }
+
+    #[test]
+    fn impl_trait_arguments_name_the_type_to_write() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Files {
+                fn open(&self, path: impl AsRef<Path>);
+                fn name(&self, name: impl Into<String>);
+                fn lines(&self, lines: impl IntoIterator<Item = String>);
+                fn bytes(&self, bytes: impl AsRef<[u8]>);
+            }
+        };
+        let found = errors(&item);
+        let wanted = [
+            "write `PathBuf`",
+            "write `String`",
+            "write `Vec<String>`",
+            "write `Vec<u8>`",
+        ];
+        assert_eq!(found.len(), wanted.len(), "{found:#?}");
+        for (message, wanted) in found.iter().zip(wanted) {
+            assert!(message.contains(wanted), "{message} should contain {wanted}");
+        }
+    }
+
+    #[test]
+    fn returned_futures_must_be_send_and_other_impl_traits_are_refused() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Jobs {
+                fn ok(&self) -> impl Future<Output = u32> + Send;
+                fn not_send(&self) -> impl Future<Output = u32>;
+                fn stream(&self) -> impl Stream<Item = u32>;
+                fn value(&self) -> impl Serialize;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].contains("must be `Send`"));
+        assert!(found[1].contains("cannot return `impl Stream`: a call has exactly one answer"));
+        assert!(found[2].contains("cannot return `impl Serialize`"));
+    }
+
+    #[test]
+    fn our_settings_cannot_be_conditional() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Files {
+                #[cfg_attr(unix, ipc(rename = "open_unix"))]
+                #[cfg_attr(unix, allow(unused))]
+                fn open(&self, #[cfg_attr(windows, validate(non_empty))] path: String);
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].starts_with("`#[ipc]` cannot be inside `#[cfg_attr]`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("`#[validate]` cannot be inside `#[cfg_attr]`"),
+            "{found:#?}"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! every name is resolved here once and shared by the router and the JavaScript client.
 
 use proc_macro2::Span;
-use syn::{Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
+use syn::{Attribute, Ident, ItemTrait, PatType, TraitItem, TraitItemFn, Type};
 
 use crate::attr::Validator;
 
@@ -34,12 +34,26 @@ pub(crate) struct Method<'a> {
     pub wire_name: String,
     pub wire_name_span: Span,
     pub docs: String,
+    /// `#[cfg(...)]` attributes of the method, repeated on everything generated for it, so a method configured out
+    /// is absent from the router and the clients.
+    pub cfgs: Vec<&'a Attribute>,
+    /// `#[deprecated]`, for `@deprecated` in the JavaScript and TypeScript clients.
+    pub deprecated: Option<Deprecation>,
     /// How long the host lets one call run: `#[ipc(timeout = "...")]`.
     pub timeout: Timeout,
+    /// Whether the method's value is awaited: an `async fn`, or a `fn` returning `impl Future<Output = T> + Send`.
     pub is_async: bool,
     pub receiver: Receiver<'a>,
     pub args: Vec<Arg<'a>>,
     pub output: Output<'a>,
+}
+
+/// A method's `#[deprecated]` attribute.
+pub(crate) struct Deprecation {
+    /// The note (with `since`), empty without one.
+    pub note: String,
+    /// The condition of the `#[cfg_attr(condition, deprecated)]` it was written in, if any.
+    pub condition: Option<proc_macro2::TokenStream>,
 }
 
 /// How long the host lets one call of a method run, as `ipc_core::CallTimeout` will say it.
@@ -75,6 +89,8 @@ pub(crate) struct Arg<'a> {
     pub kind: ArgKind,
     /// Rules from `#[validate(...)]`.
     pub validators: Vec<Validator>,
+    /// `#[cfg(...)]` attributes of the parameter: the argument exists only where they hold.
+    pub cfgs: Vec<&'a Attribute>,
 }
 
 /// Where an argument's value comes from.
@@ -82,21 +98,47 @@ pub(crate) struct Arg<'a> {
 pub(crate) enum ArgKind {
     /// Sent by the renderer in the request's `args` object.
     Payload,
-    /// Injected by the host: the caller's `ipc_core::CallContext`, recognised by its type.
+    /// Written as `CallContext` (by any path): the checks treat it as the injected caller's context (at most one, no
+    /// rules, not a JavaScript name). The generated code does not rely on this: it decides by type
+    /// (`ipc_core::__private::Arg`), so a context imported under another name is injected too.
     Context,
 }
 
-/// What a method returns, as the answer sees it.
+/// What a method returns, as the answer sees it. Whether the answer is a `Result` is not decided here: an alias such
+/// as `io::Result<T>` cannot be seen through in syntax, so the generated code lets the type system decide
+/// (`ipc_core::__private::Answer`).
 pub(crate) enum Output<'a> {
-    /// No return type: the answer's data is `null`.
+    /// No return type, or `()`: the answer's data is `null`.
     Unit,
-    /// `T`: the answer's data.
+    /// `-> T`, `async fn ... -> T`, or `-> impl Future<Output = T> + Send`: `T` is the answer.
     Value(&'a Type),
-    /// `Result<T, E>`: `Ok` is the data, `Err` a HANDLER error carrying `E`.
-    Result { ok: &'a Type, err: &'a Type },
+    /// `-> impl Future<Output = T>` without `+ Send` (refused by the checks), `T` being the answer.
+    NotSendFuture(&'a syn::TypeImplTrait, Option<&'a Type>),
+    /// `-> impl Trait` for any trait but `Future` (refused by the checks), with the trait's last path segment.
+    OtherImpl(&'a syn::TypeImplTrait, String),
+}
+
+impl Method<'_> {
+    /// The `#[cfg(...)]` attributes to repeat on every item generated for this method.
+    pub(crate) fn cfgs(&self) -> &[&Attribute] {
+        &self.cfgs
+    }
 }
 
 impl Arg<'_> {
+    /// The condition of the argument's `#[cfg(...)]` attributes, as one predicate; `None` without any.
+    pub(crate) fn cfg_predicate(&self) -> Option<proc_macro2::TokenStream> {
+        let predicates: Vec<proc_macro2::TokenStream> = self
+            .cfgs
+            .iter()
+            .filter_map(|attr| attr.meta.require_list().ok().map(|list| list.tokens.clone()))
+            .collect();
+        match predicates.len() {
+            0 => None,
+            _ => Some(quote::quote!(all(#(#predicates),*))),
+        }
+    }
+
     /// The `#[validate(...)]` rules as the user wrote them, for the client's docs: `length(min = 1), non_empty`.
     pub(crate) fn rules_text(&self) -> String {
         self.validators

@@ -2,13 +2,13 @@
 
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, Meta, Pat, PathArguments, ReturnType, TraitItem,
-    Type,
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemTrait, Lit, LitStr, Meta, Pat, PathArguments, ReturnType,
+    TraitItem, Type, TypeParamBound,
 };
 
 use crate::attr::{MethodSettings, ServiceSettings, Validator};
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service, Timeout};
+use crate::model::{Arg, ArgKind, Deprecation, Method, Output, Receiver, Service, Timeout};
 use crate::names;
 
 impl<'a> Service<'a> {
@@ -75,8 +75,11 @@ impl<'a> Method<'a> {
             wire_name_span,
             rust_name,
             docs: docs(&method.attrs),
+            cfgs: method.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
+            deprecated: deprecated(&method.attrs),
             timeout: settings.timeout.unwrap_or(Timeout::Default),
-            is_async: sig.asyncness.is_some(),
+            is_async: sig.asyncness.is_some()
+                || matches!(sig.output, ReturnType::Type(_, ref ty) if matches!(ungroup(ty), Type::ImplTrait(_))),
             receiver,
             args,
             output: Output::from_syn(&sig.output),
@@ -104,6 +107,7 @@ impl<'a> Arg<'a> {
                 ArgKind::Payload
             },
             validators: Validator::parse_all(cx, &pat_type.attrs),
+            cfgs: pat_type.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
         }
     }
 }
@@ -114,37 +118,57 @@ impl<'a> Output<'a> {
             ReturnType::Default => return Output::Unit,
             ReturnType::Type(_, ty) => &**ty,
         };
-        if let Type::Tuple(tuple) = ty {
-            if tuple.elems.is_empty() {
-                return Output::Unit;
-            }
+        match ungroup(ty) {
+            Type::Tuple(tuple) if tuple.elems.is_empty() => Output::Unit,
+            Type::ImplTrait(impl_trait) => Output::from_impl_trait(impl_trait),
+            _ => Output::Value(ty),
         }
-        // `Result<T, E>` is recognised by its last path segment and two type arguments, so `std::result::Result` and
-        // a re-exported `Result` both count. A one-argument alias such as `io::Result<T>` is a plain value.
-        if let Type::Path(path) = ty {
-            if let Some(last) = path.path.segments.last() {
-                if last.ident == "Result" {
-                    if let PathArguments::AngleBracketed(generics) = &last.arguments {
-                        let types: Vec<&Type> = generics
-                            .args
-                            .iter()
-                            .filter_map(|a| match a {
-                                GenericArgument::Type(t) => Some(t),
-                                _ => None,
-                            })
-                            .collect();
-                        if let [ok, err] = types[..] {
-                            return Output::Result { ok, err };
-                        }
-                    }
-                }
-            }
+    }
+
+    /// `impl Future<Output = T> + Send` is a future to await; any other `impl Trait` is refused by the checks.
+    fn from_impl_trait(impl_trait: &'a syn::TypeImplTrait) -> Self {
+        let traits: Vec<&syn::PathSegment> = impl_trait
+            .bounds
+            .iter()
+            .filter_map(|bound| match bound {
+                TypeParamBound::Trait(t) => t.path.segments.last(),
+                _ => None,
+            })
+            .collect();
+        let Some(future) = traits.iter().find(|s| s.ident == "Future") else {
+            let name = traits
+                .first()
+                .map_or_else(|| "Trait".to_owned(), |s| s.ident.to_string());
+            return Output::OtherImpl(impl_trait, name);
+        };
+        let output = match &future.arguments {
+            PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|a| match a {
+                GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if !traits.iter().any(|s| s.ident == "Send") {
+            return Output::NotSendFuture(impl_trait, output);
         }
-        Output::Value(ty)
+        match output {
+            Some(ty) if matches!(ungroup(ty), Type::Tuple(t) if t.elems.is_empty()) => Output::Unit,
+            Some(ty) => Output::Value(ty),
+            None => Output::NotSendFuture(impl_trait, None),
+        }
     }
 }
 
-/// Whether a type is the injected caller context: a path ending in `CallContext`, such as `ipc_core::CallContext`.
+fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => ungroup(&inner.elem),
+        Type::Group(inner) => ungroup(&inner.elem),
+        _ => ty,
+    }
+}
+
+/// Whether a type is written as the caller context, a path ending in `CallContext` (for the checks only; see
+/// [`ArgKind::Context`]).
 fn is_context(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path
@@ -155,6 +179,58 @@ fn is_context(ty: &Type) -> bool {
         Type::Paren(inner) => is_context(&inner.elem),
         Type::Group(inner) => is_context(&inner.elem),
         _ => false,
+    }
+}
+
+/// The note of `#[deprecated]`, `#[deprecated = "..."]` or `#[deprecated(since = "...", note = "...")]`: empty when
+/// there is none, `None` when the method is not deprecated. (rustc itself checks the attribute's form.) Inside
+/// `#[cfg_attr(condition, deprecated...)]`, the note comes with its condition.
+fn deprecated(attrs: &[Attribute]) -> Option<Deprecation> {
+    if let Some(attr) = attrs.iter().find(|a| a.path().is_ident("deprecated")) {
+        return Some(Deprecation {
+            note: deprecation_note(&attr.meta),
+            condition: None,
+        });
+    }
+    attrs.iter().filter(|a| a.path().is_ident("cfg_attr")).find_map(|attr| {
+        let metas = attr
+            .parse_args_with(syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated)
+            .ok()?;
+        let mut metas = metas.into_iter();
+        let condition = metas.next()?;
+        let meta = metas.find(|m| m.path().is_ident("deprecated"))?;
+        Some(Deprecation {
+            note: deprecation_note(&meta),
+            condition: Some(quote::quote!(#condition)),
+        })
+    })
+}
+
+fn deprecation_note(meta: &Meta) -> String {
+    let (mut note, mut since) = (String::new(), String::new());
+    match meta {
+        Meta::Path(_) => {}
+        Meta::NameValue(nv) => {
+            if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &nv.value {
+                note = s.value();
+            }
+        }
+        Meta::List(list) => {
+            let _ = list.parse_nested_meta(|meta| {
+                let value: LitStr = meta.value()?.parse()?;
+                if meta.path.is_ident("note") {
+                    note = value.value();
+                } else if meta.path.is_ident("since") {
+                    since = value.value();
+                }
+                Ok(())
+            });
+        }
+    }
+    match (since.is_empty(), note.is_empty()) {
+        (true, _) => note,
+        (false, true) => format!("since {since}"),
+        (false, false) => format!("since {since}: {note}"),
     }
 }
 

@@ -2,8 +2,11 @@
 //! it, and the TypeScript suite type-checks a usage file against its generated declarations.
 #![allow(missing_docs)]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
+use ipc_core::CallContext as Caller;
 use ipc_core::{ipc_service, CallContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -46,8 +49,11 @@ pub enum StoreError {
 }
 
 /// Everything that can cross the boundary.
+/// A crate's own `Result`, as many define it: answered by what it is, a `Result`, whatever its name.
+pub type StoreResult<T> = Result<T, StoreError>;
+
 #[ipc_service(name = "kinds")]
-pub trait Kinds {
+pub trait Kinds: Send + Sync + 'static {
     fn nothing(&self);
     #[allow(clippy::too_many_arguments)]
     fn primitives(
@@ -72,7 +78,38 @@ pub trait Kinds {
     fn page(&self, page: Page) -> Page;
     async fn find(&self, id: u32) -> Result<Todo, StoreError>;
     async fn delete(&self, id: u32) -> Result<(), StoreError>;
+    fn find_aliased(&self, id: u32) -> StoreResult<Todo>;
+    async fn delete_aliased(&self, id: u32) -> StoreResult<()>;
+    fn count_later(&self, id: u32) -> impl std::future::Future<Output = StoreResult<u32>> + Send;
+    /// Finds a todo, the old way.
+    #[deprecated(since = "0.2.0", note = "use `find`")]
+    fn find_old(&self, id: u32) -> StoreResult<Todo>;
+    /// Configured out: absent from the router and the clients.
+    #[cfg(any())]
+    fn configured_out(&self) -> u32;
+    /// Owned forms of borrowed types: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (serde's `rc` feature, which
+    /// ipc-core enables).
+    fn owned_text(
+        &self,
+        cow: Cow<'static, str>,
+        boxed: Box<str>,
+        shared: Arc<str>,
+    ) -> (Cow<'static, str>, Box<str>, Arc<str>);
+    /// Attributes that pass through to the trait.
+    #[must_use]
+    #[doc(hidden)]
+    #[allow(clippy::len_without_is_empty)]
+    #[cfg_attr(all(unix, windows), deprecated)]
+    fn passed_through(&self) -> u32;
+    /// One argument configured out, one in.
+    fn configured_args(
+        &self,
+        #[cfg(all(unix, windows))] hidden: u32,
+        #[cfg(not(all(unix, windows)))] shown: u32,
+    ) -> u32;
     fn caller(&self, ctx: CallContext) -> String;
+    /// The context imported under another name is still injected: recognised by its type.
+    fn caller_renamed(&self, greeting: String, who: Caller) -> String;
     #[ipc(rename = "renamed")]
     fn original_name(&self) -> &'static str;
 }
@@ -140,6 +177,52 @@ impl Kinds for Impl {
             1 => Ok(()),
             _ => Err(StoreError::NotFound(format!("todo {id}"))),
         }
+    }
+    fn find_aliased(&self, id: u32) -> StoreResult<Todo> {
+        match id {
+            1 => Ok(Todo {
+                title: "milk".into(),
+                done: false,
+                due_date: None,
+            }),
+            _ => Err(StoreError::NotFound(format!("todo {id}"))),
+        }
+    }
+    async fn delete_aliased(&self, id: u32) -> StoreResult<()> {
+        self.delete(id).await
+    }
+    fn count_later(&self, id: u32) -> impl std::future::Future<Output = StoreResult<u32>> + Send {
+        // Work done before the future is made, the reason to write this form rather than `async fn`.
+        let found = (id == 1).then_some(1);
+        async move { found.ok_or_else(|| StoreError::NotFound(format!("todo {id}"))) }
+    }
+    fn find_old(&self, id: u32) -> StoreResult<Todo> {
+        self.find_aliased(id)
+    }
+    fn owned_text(
+        &self,
+        cow: Cow<'static, str>,
+        boxed: Box<str>,
+        shared: Arc<str>,
+    ) -> (Cow<'static, str>, Box<str>, Arc<str>) {
+        (
+            Cow::Owned(format!("{cow}!")),
+            format!("{boxed}!").into(),
+            format!("{shared}!").into(),
+        )
+    }
+    fn configured_args(
+        &self,
+        #[cfg(all(unix, windows))] hidden: u32,
+        #[cfg(not(all(unix, windows)))] shown: u32,
+    ) -> u32 {
+        shown
+    }
+    fn caller_renamed(&self, greeting: String, who: Caller) -> String {
+        format!("{greeting}, {}", who.origin())
+    }
+    fn passed_through(&self) -> u32 {
+        7
     }
     fn caller(&self, ctx: CallContext) -> String {
         format!("{} at {}", ctx.window(), ctx.origin())

@@ -134,6 +134,101 @@ async fn result_unit_ok_is_null() {
 }
 
 #[tokio::test]
+async fn a_result_alias_answers_err_as_a_handler_error() {
+    assert_eq!(
+        data("kinds.find_aliased", json!({"id": 1})).await,
+        json!({"title": "milk", "done": false, "dueDate": null})
+    );
+    let answer = call("kinds.find_aliased", json!({"id": 2})).await;
+    assert_eq!(answer["success"], false, "{answer}");
+    assert_eq!(answer["error"]["kind"], "HANDLER");
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 2"}));
+}
+
+#[tokio::test]
+async fn an_async_result_alias_of_unit_answers_null_or_a_handler_error() {
+    assert_eq!(data("kinds.delete_aliased", json!({"id": 1})).await, Value::Null);
+    let answer = call("kinds.delete_aliased", json!({"id": 3})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 3"}));
+}
+
+#[tokio::test]
+async fn a_returned_send_future_is_awaited_like_an_async_fn() {
+    assert_eq!(data("kinds.count_later", json!({"id": 1})).await, json!(1));
+    let answer = call("kinds.count_later", json!({"id": 2})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+    assert_eq!(answer["error"]["data"], json!({"code": "NotFound", "detail": "todo 2"}));
+}
+
+#[test]
+fn a_result_alias_is_typed_by_its_ok_and_err_types() {
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let method = |name: &str| methods.iter().find(|m| m.rust_name == name).unwrap();
+    let types = |name: &str| {
+        let m = method(name);
+        (m.returns.map(|t| t.name()), m.error.map(|t| t.name()))
+    };
+    assert_eq!(
+        types("find_aliased"),
+        (Some("Todo".to_owned()), Some("StoreError".to_owned()))
+    );
+    assert_eq!(
+        types("delete_aliased"),
+        (Some("null".to_owned()), Some("StoreError".to_owned()))
+    );
+    assert_eq!(
+        types("count_later"),
+        (Some("number".to_owned()), Some("StoreError".to_owned()))
+    );
+    assert_eq!(types("find"), types("find_aliased"));
+}
+
+#[tokio::test]
+async fn cow_box_and_arc_of_str_decode_and_encode_as_strings() {
+    let args = json!({"cow": "a", "boxed": "b", "shared": "c"});
+    assert_eq!(data("kinds.owned_text", args).await, json!(["a!", "b!", "c!"]));
+}
+
+#[tokio::test]
+async fn a_deprecated_method_is_still_served() {
+    let answer = call("kinds.find_old", json!({"id": 2})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+}
+
+#[test]
+fn a_deprecated_method_carries_its_note_in_the_descriptor() {
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let deprecated: Vec<(&str, &str)> = methods
+        .iter()
+        .filter_map(|m| m.deprecated.map(|note| (m.rust_name, note)))
+        .collect();
+    assert_eq!(deprecated, [("find_old", "since 0.2.0: use `find`")]);
+}
+
+#[tokio::test]
+async fn a_method_configured_out_has_no_channel() {
+    let answer = call("kinds.configured_out", json!({})).await;
+    assert_eq!(answer["error"]["kind"], "UNKNOWN_CHANNEL", "{answer}");
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    assert!(methods.iter().all(|m| m.rust_name != "configured_out"));
+}
+
+#[tokio::test]
+async fn an_argument_configured_out_is_not_an_argument() {
+    assert_eq!(data("kinds.configured_args", json!({"shown": 4})).await, json!(4));
+    let answer = call("kinds.configured_args", json!({"shown": 4, "hidden": 1})).await;
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.configured_args`: unknown argument `hidden`; expected `shown`"
+    );
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let method = methods.iter().find(|m| m.rust_name == "configured_args").unwrap();
+    let names: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
+    assert_eq!(names, ["shown"]);
+}
+
+#[tokio::test]
 async fn the_context_is_injected_and_is_not_an_argument() {
     assert_eq!(data("kinds.caller", json!({})).await, json!("window 1 at test://app"));
     let answer = call("kinds.caller", json!({"ctx": {}})).await;
@@ -141,6 +236,23 @@ async fn the_context_is_injected_and_is_not_an_argument() {
         answer["error"]["message"],
         "invalid arguments for `kinds.caller`: unknown argument `ctx`; this method takes no arguments"
     );
+}
+
+#[tokio::test]
+async fn the_context_under_another_name_is_injected_by_its_type() {
+    assert_eq!(
+        data("kinds.caller_renamed", json!({"greeting": "hi"})).await,
+        json!("hi, test://app")
+    );
+    let answer = call("kinds.caller_renamed", json!({"greeting": "hi", "who": {}})).await;
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `kinds.caller_renamed`: unknown argument `who`; expected `greeting`"
+    );
+    let methods = <Impl as Kinds>::service_descriptor().methods;
+    let method = methods.iter().find(|m| m.rust_name == "caller_renamed").unwrap();
+    let names: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
+    assert_eq!(names, ["greeting"]);
 }
 
 #[tokio::test]

@@ -63,6 +63,22 @@ fn assert_rejected(file: &str, expected: &[&str]) {
 }
 
 #[test]
+fn a_deprecated_method_is_marked_in_the_module_and_the_declarations() {
+    let bindings = write_bindings();
+    let marked = "   * @deprecated since 0.2.0: use `find`\n   */\n  findOld(id: number, options?: InvokeOptions): Promise<Todo>;";
+    assert!(bindings.declarations().contains(marked), "{}", bindings.declarations());
+    let module = bindings.module();
+    assert!(
+        module.contains("     * @deprecated since 0.2.0: use `find`\n     */\n    findOld(id, __options) {"),
+        "{module}"
+    );
+    assert!(!bindings.declarations().contains("configuredOut"));
+    assert!(bindings
+        .declarations()
+        .contains("configuredArgs(shown: number, options?: InvokeOptions): Promise<number>;"));
+}
+
+#[test]
 fn a_wrong_argument_type_fails_the_type_check() {
     assert_rejected(
         "wrong.ts",

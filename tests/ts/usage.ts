@@ -31,9 +31,14 @@ export async function everyKindsMethod(): Promise<unknown[]> {
   const page = await kinds.page({ number: 2, lang: "en" });
   const found: Todo = await kinds.find(1);
   const deleted: void = await kinds.delete(1);
+  const foundAliased: Todo = await kinds.findAliased(1);
+  const deletedAliased: void = await kinds.deleteAliased(1);
+  const counted: number = await kinds.countLater(1);
+  const [cow, boxed, shared]: [string, string, string] = await kinds.ownedText("a", "b", "c");
   const caller: string = await kinds.caller();
+  const greeted: string = await kinds.callerRenamed("hi");
   const renamed: string = await kinds.renamed();
-  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, caller, renamed];
+  return [text, maybe, given, length, total, joined, json, todo, area, byId, byName, page.number, found, deleted, foundAliased, deletedAliased, counted, cow, boxed, shared, caller, greeted, renamed];
 }
 
 /** Errors are typed per method through the `...Errors` maps. */
@@ -54,7 +59,10 @@ export async function typedErrors(): Promise<string> {
 
 export function errorTypes(storeError: KindsErrors["find"], mathError: MathError): string {
   const detail: StoreError = storeError;
-  return `${detail.code} ${detail.detail} ${mathError.reason}`;
+  // A `Result` alias types its error as the alias's error type, not `never`.
+  const aliased: KindsErrors["findAliased"] = detail;
+  const later: KindsErrors["countLater"] = aliased;
+  return `${detail.code} ${detail.detail} ${later.code} ${mathError.reason}`;
 }
 
 /** The injected global and the raw `invoke` are typed too. */

@@ -1,9 +1,10 @@
 //! The service descriptor: the data both the router and the JavaScript client are built from.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 
-use crate::model::{ArgKind, Output, Service, Timeout};
+use crate::model::{Deprecation, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -17,31 +18,59 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let js_name = &method.js_name;
         let channel = &method.channel;
         let docs = &method.docs;
-        let args = method
-            .args
-            .iter()
-            .filter(|arg| arg.kind == ArgKind::Payload)
-            .map(|arg| {
-                let rust_name = &arg.rust_name;
-                let js_name = &arg.js_name;
-                let ty = arg.ty;
-                let rules = arg.rules_text();
-                quote! {
-                    #krate::ArgDescriptor {
-                        rust_name: #rust_name,
-                        js_name: #js_name,
-                        ts: #krate::__private::TsType::of::<#ty>(),
-                        rules: #rules,
-                    }
-                }
-            });
-        let ts = |ty: &syn::Type| quote!(::core::option::Option::Some(#krate::__private::TsType::of::<#ty>()));
+        let cfgs = method.cfgs();
         let none = quote!(::core::option::Option::None);
-        let (returns, error) = match method.output {
-            Output::Unit => (none.clone(), none),
-            Output::Value(ty) => (ts(ty), none),
-            Output::Result { ok, err } if is_unit(ok) => (none, ts(err)),
-            Output::Result { ok, err } => (ts(ok), ts(err)),
+        let deprecated = match &method.deprecated {
+            Some(Deprecation { note, condition: None }) => quote!(::core::option::Option::Some(#note)),
+            Some(Deprecation {
+                note,
+                condition: Some(condition),
+            }) => quote! {{
+                #[cfg(#condition)]
+                const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::Some(#note);
+                #[cfg(not(#condition))]
+                const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::None;
+                DEPRECATED
+            }},
+            None => none.clone(),
+        };
+        // Every argument is described, and the injected ones (a `CallContext`, whatever it is imported as) are left
+        // out by the type system, in a `const`.
+        let args = method.args.iter().map(|arg| {
+            let rust_name = &arg.rust_name;
+            let js_name = &arg.js_name;
+            let ty = arg.ty;
+            let rules = arg.rules_text();
+            let cfgs = &arg.cfgs;
+            let spanned = super::respan(krate.to_token_stream(), ty.span());
+            let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#ty>::KIND.ts());
+            quote! {
+                #(#cfgs)*
+                #krate::ArgDescriptor {
+                    rust_name: #rust_name,
+                    js_name: #js_name,
+                    ts: #ts,
+                    rules: #rules,
+                }
+            }
+        });
+        let injected = method.args.iter().map(|arg| {
+            let ty = arg.ty;
+            let cfgs = &arg.cfgs;
+            quote!(#(#cfgs)* #krate::__private::Arg::<#ty>::IS_CONTEXT)
+        });
+        let args = quote! {{
+            #[allow(unused_imports)]
+            use #krate::__private::{PayloadArgKind as _, SkipArgTs as _};
+            const __IPC_ALL: &[#krate::ArgDescriptor] = &[#(#args),*];
+            const __IPC_INJECTED: &[bool] = &[#(#injected),*];
+            static __IPC_ARGS: [#krate::ArgDescriptor; #krate::__private::payload_count(__IPC_INJECTED)] =
+                #krate::__private::payload_args(__IPC_ALL, __IPC_INJECTED);
+            &__IPC_ARGS
+        }};
+        let (returns, error) = match super::answers::types(service, method) {
+            Some(types) => (quote!(#types.0), quote!(#types.1)),
+            None => (none.clone(), none),
         };
         let timeout = match method.timeout {
             Timeout::Default => quote!(#krate::CallTimeout::Default),
@@ -51,15 +80,17 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             Timeout::Never => quote!(#krate::CallTimeout::Never),
         };
         quote! {
+            #(#cfgs)*
             #krate::MethodDescriptor {
                 rust_name: #rust_name,
                 js_name: #js_name,
                 channel: #channel,
                 docs: #docs,
-                args: &[#(#args),*],
+                args: #args,
                 returns: #returns,
                 error: #error,
                 timeout: #timeout,
+                deprecated: #deprecated,
             }
         }
     });
@@ -72,9 +103,4 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             methods: &[#(#methods),*],
         }
     }
-}
-
-/// `()`: answered as `null`, typed `void` in TypeScript.
-fn is_unit(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
 }

@@ -3,9 +3,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use crate::attr::Validator;
-use crate::model::{Arg, ArgKind, Method, Output, Service};
+use crate::model::{Arg, ArgKind, Method, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -19,21 +20,33 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     };
     let call = local("call");
     // One inherent `fn` per method, named after it: run for one call on the method's channel.
-    let handlers = service.methods.iter().map(|method| {
+    // With `#[cfg]` on arguments, one handler per combination of their conditions, each under its own `#[cfg]`.
+    let handlers = service.methods.iter().flat_map(|method| {
         let ident = method.ident;
-        let body = method_body(service, method);
-        quote! {
-            fn #ident<'a>(&'a self, #call: #krate::Call<'a>) -> #answer {
-                ::std::boxed::Box::pin(async move { #body })
+        let cfgs = method.cfgs();
+        let answer = &answer;
+        let call = &call;
+        arg_variants(method).into_iter().map(move |(condition, args)| {
+            let body = method_body(service, method, &args);
+            quote! {
+                #(#cfgs)*
+                #condition
+                fn #ident<'a>(&'a self, #call: #krate::Call<'a>) -> #answer {
+                    ::std::boxed::Box::pin(async move { #body })
+                }
             }
-        }
+        })
     });
     // Bound once, when the service is registered: the method's descriptor, the service, and its handler above.
-    let bound = service.methods.iter().enumerate().map(|(index, method)| {
+    // Found by channel rather than by position: a method configured out with `#[cfg]` has no entry.
+    let bound = service.methods.iter().map(|method| {
         let ident = method.ident;
+        let cfgs = method.cfgs();
+        let channel = &method.channel;
         quote! {
+            #(#cfgs)*
             #krate::MethodHandler::new(
-                &<__IpcImpl as #trait_ident>::service_descriptor().methods[#index],
+                #krate::__private::method_descriptor(<__IpcImpl as #trait_ident>::service_descriptor(), #channel),
                 ::std::sync::Arc::clone(&self),
                 Self::#ident,
             )
@@ -42,7 +55,9 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     quote! {
         struct __IpcDispatch<__IpcImpl>(__IpcImpl);
 
+        // A `#[deprecated]` method is still served: calling it here is no use the user should be warned about.
         #[automatically_derived]
+        #[allow(deprecated)]
         impl<__IpcImpl: #trait_ident> __IpcDispatch<__IpcImpl> {
             #(#handlers)*
         }
@@ -62,36 +77,98 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     }
 }
 
-/// Decode, call, encode, for one method. Runs inside the call's future, on tokio.
-fn method_body(service: &Service<'_>, method: &Method<'_>) -> TokenStream {
+/// The method's arguments under each combination of the conditions of its `#[cfg]` arguments, with the `#[cfg]`
+/// attribute selecting that combination (none when no argument has a condition). The checks keep the number of
+/// conditional arguments small.
+fn arg_variants<'m, 'a>(method: &'m Method<'a>) -> Vec<(TokenStream, Vec<&'m Arg<'a>>)> {
+    let conditional: Vec<(usize, TokenStream)> = method
+        .args
+        .iter()
+        .enumerate()
+        .filter_map(|(i, arg)| arg.cfg_predicate().map(|p| (i, p)))
+        .collect();
+    if conditional.is_empty() {
+        return vec![(TokenStream::new(), method.args.iter().collect())];
+    }
+    (0..1usize << conditional.len())
+        .map(|mask| {
+            let present = |i: usize| {
+                conditional
+                    .iter()
+                    .position(|(at, _)| *at == i)
+                    .is_none_or(|bit| mask & (1 << bit) != 0)
+            };
+            let terms = conditional.iter().enumerate().map(|(bit, (_, predicate))| {
+                if mask & (1 << bit) != 0 {
+                    quote!(#predicate)
+                } else {
+                    quote!(not(#predicate))
+                }
+            });
+            let args = method
+                .args
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| present(*i))
+                .map(|(_, a)| a)
+                .collect();
+            (quote!(#[cfg(all(#(#terms),*))]), args)
+        })
+        .collect()
+}
+
+/// Decode, call, encode, for one method with the arguments `args`. Runs inside the call's future, on tokio.
+fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) -> TokenStream {
     let krate = &service.runtime;
     let trait_ident = &service.original.ident;
     let method_ident = method.ident;
     let channel = &method.channel;
-    let payload: Vec<&Arg<'_>> = method.args.iter().filter(|arg| arg.kind == ArgKind::Payload).collect();
-    let idents = payload.iter().map(|arg| arg.ident);
-    let types = payload.iter().map(|arg| arg.ty);
-    let names = payload.iter().map(|arg| &arg.js_name);
+    let payload: Vec<&Arg<'_>> = args
+        .iter()
+        .copied()
+        .filter(|arg| arg.kind == ArgKind::Payload)
+        .collect();
     let call = local("call");
-    let values = method.args.iter().map(|arg| match arg.kind {
-        ArgKind::Payload => {
-            let ident = arg.ident;
-            quote!(#ident)
-        }
-        ArgKind::Context => quote!(::core::clone::Clone::clone(#call.context)),
+    // Every argument is decoded through its kind, decided by its type: an injected `CallContext` (however it is
+    // imported) has an empty name, which no key matches, and takes the caller's context.
+    let names = args.iter().map(|arg| {
+        let ty = arg.ty;
+        let js_name = &arg.js_name;
+        quote!(if #krate::__private::Arg::<#ty>::IS_CONTEXT { "" } else { #js_name })
     });
+    let wires: Vec<syn::Ident> = (0..args.len()).map(|i| local(&format!("wire{i}"))).collect();
+    let finish = args.iter().zip(&wires).map(|(arg, wire)| {
+        let ident = arg.ident;
+        let ty = arg.ty;
+        quote!(let #ident = #krate::__private::Arg::<#ty>::KIND.finish(#wire, #call.context);)
+    });
+    let values = args.iter().map(|arg| arg.ident);
+    // Each argument's type is written `_` at the user's type, inferred from `finish`: the decoder requires each to be
+    // an `IpcArg`, so one that is not is one error, at that argument.
+    let decode = quote::format_ident!("decode_args_{}", args.len());
+    let inferred = args.iter().map(|arg| syn::Token![_](arg.ty.span()));
     let mut run = quote!(<__IpcImpl as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
         run = quote!(#run.await);
     }
-    let encode = match method.output {
-        Output::Result { .. } => quote!(#krate::__private::encode_result(#channel, #run)),
-        Output::Unit | Output::Value(_) => quote!(#krate::__private::encode(#channel, &#run)),
+    let encode = match super::answers::codec(service, method) {
+        Some(codec) => quote!((#codec.encode)(#channel, #run)),
+        None => quote! {{
+            let () = #run;
+            #krate::__private::encode(#channel, &())
+        }},
     };
     let validation = validation(&service.runtime, channel, &payload);
     quote! {
-        let (#(#idents,)*): (#(#types,)*) =
-            #krate::__private::decode_args(#channel, &[#(#names),*], #call.args)?;
+        #[allow(unused_imports)]
+        use #krate::__private::PayloadArgKind as _;
+        const __IPC_NAMES: &[&str] = {
+            #[allow(unused_imports)]
+            use #krate::__private::PayloadArgKind as _;
+            &[#(#names),*]
+        };
+        let (#(#wires,)*) = #krate::__private::#decode::<#(#inferred),*>(#channel, __IPC_NAMES, #call.args)?;
+        #(#finish)*
         #validation
         #encode
     }

@@ -1,11 +1,12 @@
-//! Renders the output, one file per generated part: the trait itself, the dispatcher, and the descriptor.
+//! Renders the output, one file per generated part: the trait itself, the dispatcher, the descriptor, and the answer
+//! codecs both of them use.
 
+mod answers;
 mod descriptor;
 mod dispatch;
 mod trait_def;
-mod type_checks;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::attr;
@@ -15,9 +16,9 @@ use crate::model::Service;
 pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     let descriptor = descriptor::render(service);
     let dispatch = dispatch::render(service);
-    let type_checks = type_checks::render(service);
+    let answers = answers::render(service);
     let trait_def = trait_def::render(service, &dispatch, &descriptor);
-    quote!(#type_checks #trait_def)
+    quote!(#answers #trait_def)
 }
 
 /// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the
@@ -85,4 +86,21 @@ fn strip_our_attrs(item: &mut syn::ItemTrait) {
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

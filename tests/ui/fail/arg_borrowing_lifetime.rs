@@ -2,7 +2,7 @@ use ipc_core::ipc_service;
 
 #[ipc_service]
 trait Notes {
-    fn add(&self, text: std::borrow::Cow<'static, str>);
+    fn add(&self, text: std::borrow::Cow<'_, str>);
 }
 
 fn main() {}
