@@ -90,7 +90,7 @@ pub use event::{Event, EventStream, Subscription, WindowEventKind};
 pub use hub::{Hub, HubBuilder};
 pub use limits::Limits;
 pub use service::{
-    ArgDescriptor, Args, Call, CallTimeout, MethodDescriptor, MethodHandler, Service, ServiceDescriptor,
+    ArgDescriptor, Args, Call, CallTimeout, MethodDescriptor, MethodHandler, Reply, Service, ServiceDescriptor,
 };
 pub use window::{FrameRule, WindowConfig, WindowId};
 

@@ -15,26 +15,25 @@ use serde::Serialize;
 
 use crate::context::CallContext;
 use crate::error::{CallError, ErrorCode};
-use crate::service::{ArgDescriptor, Args, MethodDescriptor, MethodHandler, ServiceDescriptor};
+use crate::service::{ArgDescriptor, Args, MethodDescriptor, MethodHandler, Reply, ServiceDescriptor};
 
 pub use crate::args::decode as decode_args;
 
-/// Encodes a handler's return value as the answer's `data`.
-pub fn encode<T: Serialize + ?Sized>(channel: &str, value: &T) -> Result<Box<RawValue>, CallError> {
-    crate::json::to_renderer_json(value, || format!("the answer of `{channel}`"))
+/// Encodes a handler's return value as the answer's `data`, with the bytes of its [`Binary`](crate::Binary) values.
+pub fn encode<T: Serialize + ?Sized>(channel: &str, value: &T) -> Result<Reply, CallError> {
+    let (json, attached) = crate::json::to_renderer_json_with_parts(value, || format!("the answer of `{channel}`"))?;
+    Ok(Reply { json, attached })
 }
 
 /// Encodes a handler's `Result`: `Ok` becomes `data`, `Err(e)` a [`ErrorCode::Handler`] error carrying `e`.
 ///
 /// The error's message is `e` itself when `e` serializes to a string, and a generic sentence otherwise.
-pub fn encode_result<T: Serialize, E: Serialize>(
-    channel: &str,
-    result: Result<T, E>,
-) -> Result<Box<RawValue>, CallError> {
+pub fn encode_result<T: Serialize, E: Serialize>(channel: &str, result: Result<T, E>) -> Result<Reply, CallError> {
     match result {
         Ok(value) => encode(channel, &value),
         Err(error) => {
-            let data = encode(channel, &error)?;
+            // An error's data is plain JSON: binary data in it is written as numbers.
+            let data = crate::json::to_renderer_json(&error, || format!("the error of `{channel}`"))?;
             let message =
                 serde_json::from_str::<String>(data.get()).unwrap_or_else(|_| format!("`{channel}` returned an error"));
             Err(CallError::new(ErrorCode::Handler, message).with_data(data))
@@ -42,7 +41,7 @@ pub fn encode_result<T: Serialize, E: Serialize>(
     }
 }
 
-fn encode_value<T: Serialize>(channel: &str, value: T) -> Result<Box<RawValue>, CallError> {
+fn encode_value<T: Serialize>(channel: &str, value: T) -> Result<Reply, CallError> {
     encode(channel, &value)
 }
 
@@ -113,7 +112,7 @@ impl<R> PlainAnswer<R> {
 #[derive(Debug)]
 pub struct Codec<R> {
     /// Encodes the return value (`Err` as a HANDLER error).
-    pub encode: fn(&str, R) -> Result<Box<RawValue>, CallError>,
+    pub encode: fn(&str, R) -> Result<Reply, CallError>,
 }
 
 /// The TypeScript types of a method's answer, asked for only of a type that can be encoded, so a type that is neither

@@ -421,27 +421,49 @@ struct Answer<'a> {
     success: bool,
     data: Option<&'a RawValue>,
     error: Option<&'a CallError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binary: Option<BinaryParts<'a>>,
 }
 
 /// Encodes the answer to request `id`. The data is copied in as it is: the handler's value is serialized only once.
 pub(crate) fn encode_answer(id: Option<i64>, outcome: &Result<Box<RawValue>, CallError>) -> String {
-    let answer = match outcome {
-        Ok(data) => Answer {
-            kind: "answer",
-            id,
-            success: true,
-            data: Some(data),
-            error: None,
-        },
-        Err(error) => Answer {
-            kind: "answer",
-            id,
-            success: false,
-            data: None,
-            error: Some(error),
-        },
+    match outcome {
+        Ok(data) => encode_success(id, data, &Attached::default()),
+        Err(error) => encode_failure(id, error),
+    }
+}
+
+/// The id of an encoded answer.
+#[derive(Deserialize)]
+pub(crate) struct AnswerId {
+    pub id: Option<i64>,
+}
+
+/// Encodes a successful answer to request `id`, with `"binary"` when its data holds placeholders.
+pub(crate) fn encode_success(id: Option<i64>, data: &RawValue, attached: &Attached) -> String {
+    let answer = Answer {
+        kind: "answer",
+        id,
+        success: true,
+        data: Some(data),
+        error: None,
+        binary: BinaryParts::of(attached),
     };
-    // Serializing these fields cannot fail: the data is already valid JSON and the error holds strings and numbers.
+    // Serializing these fields cannot fail: the data is already valid JSON.
+    serde_json::to_string(&answer).expect("an answer envelope always serializes")
+}
+
+/// Encodes a failed answer to request `id`.
+pub(crate) fn encode_failure(id: Option<i64>, error: &CallError) -> String {
+    let answer = Answer {
+        kind: "answer",
+        id,
+        success: false,
+        data: None,
+        error: Some(error),
+        binary: None,
+    };
+    // Serializing these fields cannot fail: the error holds strings, numbers and valid JSON.
     serde_json::to_string(&answer).expect("an answer envelope always serializes")
 }
 

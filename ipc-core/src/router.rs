@@ -4,10 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use serde_json::value::RawValue;
 
 use crate::error::{CallError, Error};
-use crate::service::{Call, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
+use crate::service::{Call, MethodDescriptor, MethodHandler, Reply, Service, ServiceDescriptor};
 
 /// Where a channel leads: one method of one service, ready to run.
 pub(crate) struct Route {
@@ -23,7 +22,7 @@ impl Route {
     }
 
     /// Runs the method for one call.
-    pub(crate) fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+    pub(crate) fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
         self.method.call(call)
     }
 }
@@ -96,12 +95,12 @@ mod tests {
     struct Pair(&'static ServiceDescriptor);
 
     impl Pair {
-        fn first<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
-            Box::pin(async { Ok(RawValue::from_string(r#""first""#.to_owned()).unwrap()) })
+        fn first<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
+            Box::pin(async { Ok(Reply::json(r#""first""#).unwrap()) })
         }
 
-        fn second<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
-            Box::pin(async { Ok(RawValue::from_string(r#""second""#.to_owned()).unwrap()) })
+        fn second<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
+            Box::pin(async { Ok(Reply::json(r#""second""#).unwrap()) })
         }
     }
 

@@ -8,6 +8,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde_json::value::RawValue;
 
+use crate::binary::Attached;
+
 use crate::context::CallContext;
 use crate::error::CallError;
 use crate::typescript::TsType;
@@ -26,8 +28,7 @@ use crate::typescript::TsType;
 ///
 /// use futures::future::BoxFuture;
 /// use ipc_core::testing::TestClient;
-/// use ipc_core::{Call, CallError, CallTimeout, Hub, MethodDescriptor, MethodHandler, Service, ServiceDescriptor};
-/// use serde_json::value::RawValue;
+/// use ipc_core::{Call, CallError, CallTimeout, Hub, MethodDescriptor, MethodHandler, Reply, Service, ServiceDescriptor};
 ///
 /// struct Clock;
 ///
@@ -50,8 +51,8 @@ use crate::typescript::TsType;
 /// };
 ///
 /// impl Clock {
-///     fn now<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
-///         Box::pin(async { Ok(RawValue::from_string(r#""noon""#.to_owned()).unwrap()) })
+///     fn now<'a>(&'a self, _call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
+///         Box::pin(async { Ok(Reply::json(r#""noon""#).unwrap()) })
 ///     }
 /// }
 ///
@@ -111,7 +112,7 @@ impl MethodHandler {
     }
 
     /// Runs the method for one call.
-    pub fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+    pub fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
         self.method.call(call)
     }
 }
@@ -126,11 +127,11 @@ impl fmt::Debug for MethodHandler {
 
 /// A method's function together with the service it runs on, with the service's type erased.
 trait BoundMethod: Send + Sync {
-    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>>;
 }
 
 /// Runs one method on its service `S` for one call (the docs show it expanded).
-type RunFn<S> = for<'a> fn(&'a S, Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>>;
+type RunFn<S> = for<'a> fn(&'a S, Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>>;
 
 struct Bound<S> {
     service: Arc<S>,
@@ -138,7 +139,7 @@ struct Bound<S> {
 }
 
 impl<S: Send + Sync + 'static> BoundMethod for Bound<S> {
-    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Box<RawValue>, CallError>> {
+    fn call<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<Reply, CallError>> {
         (self.run)(&self.service, call)
     }
 }
@@ -281,4 +282,38 @@ pub struct ArgDescriptor {
     pub ts: TsType,
     /// The `#[validate(...)]` rules, as written, for the client's docs (empty when there are none).
     pub rules: &'static str,
+}
+
+/// A method's successful answer, ready for the page: its value as JSON text, and the bytes of the
+/// [`Binary`](crate::Binary) values in it (see [`crate::binary`]). Generated services make it; a hand-written
+/// [`MethodHandler`] makes it with [`Reply::json`].
+#[derive(Debug)]
+pub struct Reply {
+    pub(crate) json: Box<RawValue>,
+    pub(crate) attached: Attached,
+}
+
+impl Reply {
+    /// A reply of `json`, JSON text.
+    ///
+    /// # Errors
+    ///
+    /// If `json` is not one well-formed JSON value.
+    pub fn json(json: impl Into<String>) -> Result<Self, serde_json::Error> {
+        Ok(Reply::from(RawValue::from_string(json.into())?))
+    }
+
+    /// The value as JSON text (with a placeholder where each piece of binary data stands).
+    pub fn get(&self) -> &str {
+        self.json.get()
+    }
+}
+
+impl From<Box<RawValue>> for Reply {
+    fn from(json: Box<RawValue>) -> Self {
+        Reply {
+            json,
+            attached: Attached::default(),
+        }
+    }
 }

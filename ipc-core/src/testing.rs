@@ -42,7 +42,7 @@ pub struct TestClient {
     link: WindowLink,
     secret: String,
     woken: Arc<Notify>,
-    inbox: VecDeque<String>,
+    inbox: VecDeque<(String, Vec<bytes::Bytes>)>,
     next_id: i64,
 }
 
@@ -57,6 +57,17 @@ struct Delivery<'a> {
     page: Option<&'a str>,
     #[serde(borrow)]
     messages: Vec<&'a RawValue>,
+}
+
+/// How many binary parts a delivered message says are its own.
+#[derive(Deserialize)]
+struct Counted {
+    binary: Option<Count>,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    count: usize,
 }
 
 impl TestClient {
@@ -147,16 +158,15 @@ impl TestClient {
     /// Waits for the next message delivered to this page (an answer, or a push from the host); deliveries addressed
     /// to other page loads are dropped, as the page's runtime would. Returns `None` if the window was detached.
     pub async fn next_message(&mut self) -> Option<String> {
+        self.next_message_with_parts().await.map(|(text, _)| text)
+    }
+
+    /// Like [`next_message`](Self::next_message), with the bytes the message's [`Binary`](crate::Binary)
+    /// placeholders stand for, in order (see [`crate::protocol`]).
+    pub async fn next_message_with_parts(&mut self) -> Option<(String, Vec<bytes::Bytes>)> {
         loop {
-            if let Some(message) = self.inbox.pop_front() {
+            if let Some(message) = self.try_next_message_with_parts() {
                 return Some(message);
-            }
-            if let Some(delivery) = self.link.take_delivery() {
-                let parsed: Delivery<'_> = serde_json::from_str(delivery.text()).expect("deliveries are JSON");
-                if parsed.page == Some(self.secret.as_str()) {
-                    self.inbox.extend(parsed.messages.iter().map(|m| m.get().to_owned()));
-                }
-                continue;
             }
             if !self.link.hub().has_window(self.window()) {
                 return None;
@@ -167,11 +177,24 @@ impl TestClient {
 
     /// The next message if one is waiting, without waiting.
     pub fn try_next_message(&mut self) -> Option<String> {
+        self.try_next_message_with_parts().map(|(text, _)| text)
+    }
+
+    fn try_next_message_with_parts(&mut self) -> Option<(String, Vec<bytes::Bytes>)> {
         while self.inbox.is_empty() {
             let delivery = self.link.take_delivery()?;
             let parsed: Delivery<'_> = serde_json::from_str(delivery.text()).expect("deliveries are JSON");
-            if parsed.page == Some(self.secret.as_str()) {
-                self.inbox.extend(parsed.messages.iter().map(|m| m.get().to_owned()));
+            if parsed.page != Some(self.secret.as_str()) {
+                continue;
+            }
+            let mut parts = delivery.parts().iter().cloned();
+            for message in parsed.messages {
+                let count = serde_json::from_str::<Counted>(message.get())
+                    .ok()
+                    .and_then(|m| m.binary)
+                    .map_or(0, |b| b.count);
+                self.inbox
+                    .push_back((message.get().to_owned(), parts.by_ref().take(count).collect()));
             }
         }
         self.inbox.pop_front()

@@ -67,9 +67,11 @@ use crate::context::CallContext;
 use crate::error::{excerpt, CallError, ErrorCode};
 use crate::event::{Event, WindowEventKind};
 use crate::hub::Hub;
-use crate::protocol::{encode_answer, encode_event, encode_welcome, split_secret, Request, MAX_ID};
-use crate::service::{Args, Call, CallTimeout};
-use crate::window::{Page, StartRefusal, WindowConfig, WindowId, WindowState};
+use crate::protocol::{
+    encode_answer, encode_event, encode_failure, encode_success, encode_welcome, split_secret, Request, MAX_ID,
+};
+use crate::service::{Args, Call, CallTimeout, Reply};
+use crate::window::{Message, Page, StartRefusal, WindowConfig, WindowId, WindowState};
 
 pub use crate::client::Bridge;
 pub use crate::window::{Delivery, Endpoint};
@@ -485,7 +487,12 @@ impl Reader {
             let outcome = Abortable::new(run(&hub, channel, &context, args, deadline), registration).await;
             window.finish_call(&page, id, number);
             match outcome {
-                Ok(outcome) => window.queue_answer(&page, encode_answer(Some(id), &outcome)),
+                Ok(Ok(reply)) => {
+                    let text = encode_success(Some(id), &reply.json, &reply.attached);
+                    let parts = reply.attached.parts;
+                    window.queue_answer(&page, Message { text, parts });
+                }
+                Ok(Err(error)) => window.queue_answer(&page, encode_failure(Some(id), &error)),
                 Err(Aborted) => {
                     tracing::debug!(%channel, window = %window.id, "call dropped: cancelled, or its page is gone")
                 }
@@ -547,7 +554,7 @@ async fn run(
     context: &CallContext,
     args: Args<'_>,
     deadline: Option<std::time::Duration>,
-) -> Result<Box<RawValue>, CallError> {
+) -> Result<Reply, CallError> {
     let route = hub
         .router()
         .route(channel)

@@ -471,18 +471,32 @@ impl WindowState {
     }
 
     /// Queues an answer for `page`. Answers are always queued: the in-flight limit bounds how many can wait.
-    pub(crate) fn queue_answer(&self, page: &Arc<Page>, text: String) {
+    pub(crate) fn queue_answer(&self, page: &Arc<Page>, answer: impl Into<Message>) {
+        let answer = answer.into();
         if page.is_retired() {
             tracing::debug!(window = %self.id, "answer dropped: the page that asked is gone");
             return;
         }
         match &page.parent {
-            // A frame's answer travels to its page's runtime, which hands it to the frame.
-            Some((parent, frame)) => self.queue(
-                Addressee::Page(Arc::clone(parent)),
-                crate::protocol::encode_frame_message(*frame, &text).into(),
-            ),
-            None => self.queue(Addressee::Page(Arc::clone(page)), text.into()),
+            // A frame's answer travels to its page's runtime, which hands it to the frame. The page relays text
+            // only, so an answer with binary data becomes an error saying so.
+            Some((parent, frame)) => {
+                let text = if answer.parts.is_empty() {
+                    answer.text
+                } else {
+                    let id = serde_json::from_str::<crate::protocol::AnswerId>(&answer.text).map_or(None, |a| a.id);
+                    let error = crate::CallError::new(
+                        crate::ErrorCode::Serialization,
+                        "the answer holds binary data, which cannot be relayed to a frame",
+                    );
+                    crate::protocol::encode_failure(id, &error)
+                };
+                self.queue(
+                    Addressee::Page(Arc::clone(parent)),
+                    crate::protocol::encode_frame_message(*frame, &text).into(),
+                );
+            }
+            None => self.queue(Addressee::Page(Arc::clone(page)), answer),
         }
     }
 
@@ -870,7 +884,7 @@ mod tests {
         window.queue_welcome("{\"w\":1}".into());
         window.page("one").unwrap();
         window.queue_push("1").unwrap();
-        window.queue_answer(&page, "2".into());
+        window.queue_answer(&page, "2");
         assert_eq!(
             window.take_delivery().unwrap().text(),
             r#"{"page":null,"messages":[{"w":1}]}"#
@@ -958,7 +972,7 @@ mod tests {
         let window = window(1 << 20);
         let first = window.open_page("one".into(), "app://test");
         window.page("one").unwrap();
-        window.queue_answer(&first, "1".into());
+        window.queue_answer(&first, "1");
         window.open_page("two".into(), "app://test");
         window.page("two").unwrap();
         assert!(window.take_delivery().is_none());

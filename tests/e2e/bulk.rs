@@ -350,3 +350,29 @@ pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) 
     }
     Ok(())
 }
+
+/// A call whose answer is `Binary`: the page gets a `Uint8Array` with exactly the bytes Rust returned, by a fetched
+/// frame in a window showing HTML and a base64 frame in a window showing a URL.
+pub async fn a_binary_answer_comes_back_as_a_uint8array(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    let script = r#"const data = new Uint8Array(2 * 1024 * 1024 + 3);
+        for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 256;
+        const back = await host.services.probe.reverse(data);
+        let same = back.length === data.length;
+        for (let i = 0; same && i < data.length; i++) same = back[i] === data[data.length - 1 - i];
+        return { kind: Object.prototype.toString.call(back), same };"#;
+    for (window, fetched) in [(w.main, true), (w.remote, false)] {
+        let before = handle.transport_stats(window).ok_or("the window is closed")?;
+        let got = run(handle, window, script).await?;
+        if got != json!({ "kind": "[object Uint8Array]", "same": true }) {
+            return Err(format!("{window}: {got}"));
+        }
+        let after = handle.transport_stats(window).ok_or("the window is closed")?;
+        let by_fetch = after.deliveries_by_fetch - before.deliveries_by_fetch;
+        if fetched != (by_fetch >= 1) {
+            return Err(format!(
+                "{window}: {by_fetch} deliveries fetched, expected fetched: {fetched}"
+            ));
+        }
+    }
+    Ok(())
+}

@@ -28,6 +28,8 @@ pub trait Probe {
     fn origin(&self, ctx: CallContext);
     /// The length of `data`, the sum of its bytes, and its first and last byte.
     fn measure(&self, data: ipc_core::Binary) -> (usize, u64, Option<u8>, Option<u8>);
+    /// `data` back, reversed.
+    fn reverse(&self, data: ipc_core::Binary) -> ipc_core::Binary;
 }
 
 struct Counting;
@@ -52,6 +54,12 @@ impl Probe for Counting {
     fn measure(&self, data: ipc_core::Binary) -> (usize, u64, Option<u8>, Option<u8>) {
         let sum = data.iter().map(|&b| u64::from(b)).sum();
         (data.len(), sum, data.first().copied(), data.last().copied())
+    }
+
+    fn reverse(&self, data: ipc_core::Binary) -> ipc_core::Binary {
+        let mut bytes = Vec::from(data);
+        bytes.reverse();
+        ipc_core::Binary::from(bytes)
     }
 }
 
@@ -140,6 +148,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         }),
         ("binary_arguments_reach_rust_whole", |h, w| {
             Box::pin(bulk::binary_arguments_reach_rust_whole(h, w))
+        }),
+        ("a_binary_answer_comes_back_as_a_uint8array", |h, w| {
+            Box::pin(bulk::a_binary_answer_comes_back_as_a_uint8array(h, w))
         }),
     ]
 }

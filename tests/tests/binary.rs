@@ -24,6 +24,17 @@ trait Files {
     fn measure(&self, data: Binary) -> (usize, u64);
     /// The name and length of each upload.
     fn sizes(&self, uploads: Vec<Upload>) -> Vec<(String, usize)>;
+    /// `count` bytes counting up from 0, and a copy of them in a struct.
+    fn make(&self, count: usize) -> (Binary, Download);
+    /// Fails, with binary data in the error.
+    fn refuse(&self) -> Result<(), Binary>;
+}
+
+#[derive(serde::Serialize, ts_rs::TS)]
+struct Download {
+    #[serde(with = "ipc_core::binary")]
+    #[ts(type = "Uint8Array")]
+    data: Vec<u8>,
 }
 
 /// Counts the calls that reached a handler.
@@ -38,6 +49,15 @@ impl Files for Impl {
     fn sizes(&self, uploads: Vec<Upload>) -> Vec<(String, usize)> {
         self.0.fetch_add(1, Ordering::SeqCst);
         uploads.into_iter().map(|u| (u.name, u.data.len())).collect()
+    }
+
+    fn make(&self, count: usize) -> (Binary, Download) {
+        let bytes: Vec<u8> = (0..count).map(|i| i as u8).collect();
+        (Binary::from(bytes.clone()), Download { data: bytes })
+    }
+
+    fn refuse(&self) -> Result<(), Binary> {
+        Err(Binary::from(vec![1, 2]))
     }
 }
 
@@ -189,4 +209,31 @@ async fn parts_count_toward_the_request_size_limit() {
     let answer = answer(&mut page).await;
     assert_eq!(answer["error"]["kind"], "PAYLOAD_TOO_LARGE", "{answer}");
     assert_eq!(answer["id"], 9);
+}
+
+#[tokio::test]
+async fn an_answer_carries_binary_data_as_parts_behind_placeholders() {
+    let hub = hub();
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"files.make","args":{"count":300}}"#);
+    let (text, parts) = page.next_message_with_parts().await.expect("an answer");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    let key = answer["binary"]["key"]
+        .as_str()
+        .expect("the answer names its placeholder key");
+    assert_eq!(answer["binary"]["count"], 2);
+    assert_eq!(answer["data"], json!([{ key: 0 }, { "data": { key: 1 } }]));
+    let expected: Vec<u8> = (0..300).map(|i| i as u8).collect();
+    assert_eq!(parts, [&expected[..], &expected[..]]);
+}
+
+#[tokio::test]
+async fn binary_data_in_an_error_is_plain_numbers() {
+    let hub = hub();
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"files.refuse"}"#);
+    let (text, parts) = page.next_message_with_parts().await.expect("an answer");
+    let answer: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(answer["error"]["data"], json!([1, 2]));
+    assert!(parts.is_empty() && answer.get("binary").is_none());
 }

@@ -15,7 +15,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let answer = quote! {
         #krate::__private::BoxFuture<
             'a,
-            ::core::result::Result<::std::boxed::Box<#krate::__private::RawValue>, #krate::CallError>,
+            ::core::result::Result<#krate::Reply, #krate::CallError>,
         >
     };
     let call = local("call");
