@@ -30,6 +30,8 @@ pub trait Probe {
     fn measure(&self, data: ipc_core::Binary) -> (usize, u64, Option<u8>, Option<u8>);
     /// `data` back, reversed.
     fn reverse(&self, data: ipc_core::Binary) -> ipc_core::Binary;
+    /// Pushes `{k}` on `e2e.order.call` to the calling window, then answers `k`.
+    fn ordered(&self, k: u32, ctx: CallContext) -> u32;
 }
 
 struct Counting;
@@ -54,6 +56,13 @@ impl Probe for Counting {
     fn measure(&self, data: ipc_core::Binary) -> (usize, u64, Option<u8>, Option<u8>) {
         let sum = data.iter().map(|&b| u64::from(b)).sum();
         (data.len(), sum, data.first().copied(), data.last().copied())
+    }
+
+    fn ordered(&self, k: u32, ctx: CallContext) -> u32 {
+        if let Err(err) = ctx.hub().send_to_window(ctx.window(), "e2e.order.call", &k) {
+            eprintln!("ordered({k}): the push was refused: {err}");
+        }
+        k
     }
 
     fn reverse(&self, data: ipc_core::Binary) -> ipc_core::Binary {
@@ -151,6 +160,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         }),
         ("a_binary_answer_comes_back_as_a_uint8array", |h, w| {
             Box::pin(bulk::a_binary_answer_comes_back_as_a_uint8array(h, w))
+        }),
+        ("answers_and_pushes_from_many_tasks_arrive_in_order", |h, w| {
+            Box::pin(bulk::answers_and_pushes_from_many_tasks_arrive_in_order(h, w))
         }),
     ]
 }
