@@ -19,6 +19,14 @@ pub enum Error {
         #[source]
         source: tao::error::OsError,
     },
+    /// A front end's files cannot be served: a wrong directory, or one without `index.html`.
+    #[error("cannot serve the front end at `{path}`: {problem}")]
+    Assets {
+        /// The directory (or embedded type) given.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A WebView could not be created.
     #[error("could not create the WebView of window `{title}`: {source}")]
     WebView {

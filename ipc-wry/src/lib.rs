@@ -58,6 +58,7 @@
 #![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
 
 mod app;
+pub mod assets;
 pub mod bulk;
 #[cfg(feature = "drive")]
 mod drive;
@@ -67,6 +68,7 @@ mod stats;
 mod window;
 
 pub use app::{App, AppEvent, AppHandle};
+pub use assets::Assets;
 pub use bulk::DEFAULT_FETCH_REQUESTS_ABOVE;
 pub use error::Error;
 pub use mount::{IpcEvent, Mount, MountHandle};

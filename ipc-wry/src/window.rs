@@ -1,14 +1,14 @@
 //! What a window shows, and how a WebView is wired to the hub.
 
-use std::borrow::Cow;
 use std::sync::{Arc, Weak};
 
 use ipc_core::client::{self, Bridge};
 use ipc_core::transport::WindowLink;
 use ipc_core::{Capabilities, WindowConfig};
-use wry::http::{header, Request, Response, StatusCode};
+use wry::http::Request;
 use wry::WebViewBuilder;
 
+use crate::assets::Assets;
 use crate::bulk::{self, Held, DEFAULT_FETCH_REQUESTS_ABOVE};
 use crate::stats::{Counters, Path};
 
@@ -23,6 +23,7 @@ pub struct WindowSpec {
     pub(crate) title: String,
     pub(crate) size: (u32, u32),
     pub(crate) content: Content,
+    pub(crate) csp: Option<String>,
     pub(crate) capabilities: Capabilities,
     pub(crate) frames: Vec<(String, Capabilities)>,
     pub(crate) fetch_requests_above: usize,
@@ -31,8 +32,8 @@ pub struct WindowSpec {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Content {
-    /// A page served at `app://localhost/`.
-    Html(Arc<str>),
+    /// Files served on the app scheme, starting at `app://localhost/`.
+    App(Assets),
     /// Any URL.
     Url(String),
 }
@@ -44,12 +45,37 @@ impl WindowSpec {
         WindowSpec {
             title: title.into(),
             size: (800, 600),
-            content: Content::Html(Arc::from(html.into())),
+            content: Content::App(Assets::page(Arc::from(html.into()))),
+            csp: None,
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
             fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
             fetch_deliveries_above: usize::MAX,
         }
+    }
+
+    /// A window showing a built front end, served at `app://localhost/` (see [`Assets`]), with the
+    /// Content-Security-Policy [`DEFAULT_CSP`](crate::assets::DEFAULT_CSP) unless
+    /// [`content_security_policy`](Self::content_security_policy) sets another.
+    pub fn assets(title: impl Into<String>, assets: Assets) -> Self {
+        WindowSpec {
+            title: title.into(),
+            size: (800, 600),
+            content: Content::App(assets),
+            csp: Some(crate::assets::DEFAULT_CSP.to_owned()),
+            capabilities: Capabilities::allow_all(),
+            frames: Vec::new(),
+            fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
+            fetch_deliveries_above: usize::MAX,
+        }
+    }
+
+    /// Sends `policy` as the Content-Security-Policy of everything the app scheme serves this window (`None`: no
+    /// policy). The runtime and the service clients are injected by the WebView, so no policy keeps them out; a policy
+    /// needs `connect-src 'self'` (part of `default-src 'self'`) for the transport's own requests.
+    pub fn content_security_policy(mut self, policy: Option<String>) -> Self {
+        self.csp = policy;
+        self
     }
 
     /// A window showing the page at `url` (such as a dev server's `http://localhost:5173`). That URL's origin counts
@@ -59,6 +85,7 @@ impl WindowSpec {
             title: title.into(),
             size: (800, 600),
             content: Content::Url(url.into()),
+            csp: None,
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
             fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
@@ -101,14 +128,14 @@ impl WindowSpec {
 
     /// Whether pages of this window are served on the app scheme, where they can fetch from the reserved paths.
     pub(crate) fn has_app_scheme(&self) -> bool {
-        matches!(self.content, Content::Html(_))
+        matches!(self.content, Content::App(_))
     }
 
     /// The sizes from which requests and deliveries travel by `fetch`, if this window has the app scheme.
     pub(crate) fn fetch_thresholds(&self) -> (Option<usize>, Option<usize>) {
         let some = |bytes: usize| (bytes != usize::MAX).then_some(bytes);
         match self.content {
-            Content::Html(_) => (some(self.fetch_requests_above), some(self.fetch_deliveries_above)),
+            Content::App(_) => (some(self.fetch_requests_above), some(self.fetch_deliveries_above)),
             Content::Url(_) => (None, None),
         }
     }
@@ -127,7 +154,7 @@ impl WindowSpec {
     /// How the hub attaches this window: its capabilities, and the origin of its own content.
     pub(crate) fn config(&self) -> WindowConfig {
         let app_origin = match &self.content {
-            Content::Html(_) => APP_ORIGIN.to_owned(),
+            Content::App(_) => APP_ORIGIN.to_owned(),
             Content::Url(url) => url
                 .parse::<wry::http::Uri>()
                 .map_or_else(|_| url.clone(), |uri| origin_of(&uri)),
@@ -174,8 +201,9 @@ pub(crate) fn wire<'a>(
             }
         });
     match &spec.content {
-        Content::Html(html) => {
-            let html = Arc::clone(html);
+        Content::App(assets) => {
+            let assets = assets.clone();
+            let csp = spec.csp.clone();
             let held = Arc::clone(held);
             let counters = Arc::clone(counters);
             builder
@@ -183,7 +211,7 @@ pub(crate) fn wire<'a>(
                     if request.uri().path().starts_with(bulk::RESERVED) {
                         bulk::serve(request, link.upgrade().as_deref(), &held, &counters)
                     } else {
-                        serve_page(&html, &request)
+                        assets.serve(&request, csp.as_deref())
                     }
                 })
                 .with_url(format!("{APP_ORIGIN}/"))
@@ -201,24 +229,6 @@ pub(crate) fn origin_of(uri: &wry::http::Uri) -> String {
     }
 }
 
-fn serve_page(html: &str, request: &Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
-    let path = request.uri().path();
-    let (status, body, content_type) = if path == "/" || path == "/index.html" {
-        (
-            StatusCode::OK,
-            Cow::Owned(html.as_bytes().to_vec()),
-            "text/html; charset=utf-8",
-        )
-    } else {
-        (StatusCode::NOT_FOUND, Cow::Borrowed(&b"not found"[..]), "text/plain")
-    };
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, content_type)
-        .body(body)
-        .expect("a response from a status, one header and a body always builds")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,18 +239,5 @@ mod tests {
         assert_eq!(origin_of(&uri), "app://localhost");
         let uri: wry::http::Uri = "http://127.0.0.1:8080/a/b".parse().unwrap();
         assert_eq!(origin_of(&uri), "http://127.0.0.1:8080");
-    }
-
-    #[test]
-    fn app_scheme_serves_the_page_at_root_only() {
-        let request = Request::builder().uri("app://localhost/").body(Vec::new()).unwrap();
-        let response = serve_page("<p>hi</p>", &request);
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(&response.body()[..], b"<p>hi</p>");
-        let request = Request::builder()
-            .uri("app://localhost/secret")
-            .body(Vec::new())
-            .unwrap();
-        assert_eq!(serve_page("<p>hi</p>", &request).status(), StatusCode::NOT_FOUND);
     }
 }

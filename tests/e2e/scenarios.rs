@@ -9,7 +9,7 @@ use ipc_core::{ipc_service, CallContext, Error, Service, WindowEventKind, Window
 use ipc_wry::AppHandle;
 use serde_json::{json, Value};
 
-use crate::{attacks, bulk, call, eval, json, Scenario, Windows, PATIENCE};
+use crate::{assets, attacks, bulk, call, eval, json, Scenario, Windows, PATIENCE};
 
 /// How many calls reached `probe.touch` (and `probe.slow_touch` past its sleep).
 pub static TOUCHES: AtomicUsize = AtomicUsize::new(0);
@@ -164,6 +164,14 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         ("answers_and_pushes_from_many_tasks_arrive_in_order", |h, w| {
             Box::pin(bulk::answers_and_pushes_from_many_tasks_arrive_in_order(h, w))
         }),
+        (
+            "a_built_front_end_is_served_with_its_files_routes_and_policy",
+            |h, w| {
+                Box::pin(assets::a_built_front_end_is_served_with_its_files_routes_and_policy(
+                    h, w,
+                ))
+            },
+        ),
     ]
 }
 

@@ -12,6 +12,7 @@
 //! cargo test -p tests --test webview -- broadcast    # tests whose name contains "broadcast"
 //! ```
 
+mod assets;
 mod attacks;
 mod bulk;
 mod scenarios;
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ipc_core::Capabilities;
-use ipc_wry::{App, AppHandle, WindowSpec};
+use ipc_wry::{App, AppHandle, Assets, WindowSpec};
 use tests::kinds::{self, Kinds};
 use tests::{cases, Case, Fixture, FixtureImpl, Outcome, Page};
 
@@ -85,6 +86,8 @@ pub struct Windows {
     pub framed: ipc_core::WindowId,
     /// Sends and receives messages from 64 KiB by fetch.
     pub bulk: ipc_core::WindowId,
+    /// Shows a built front end (`tests/e2e/assets`) with the default Content-Security-Policy.
+    pub assets: ipc_core::WindowId,
     /// Shows a page of the loopback server (a URL, so no app scheme).
     pub remote: ipc_core::WindowId,
 }
@@ -115,6 +118,13 @@ fn main() -> ExitCode {
     });
 
     let started = Instant::now();
+    let assets = match Assets::dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/assets")) {
+        Ok(assets) => assets,
+        Err(err) => {
+            eprintln!("webview suite: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let viewer = Capabilities::allow_all().deny("probe.touch").deny("secret.*");
     let app = App::new()
         // A small queue, so the push flood has to wait for room.
@@ -140,6 +150,7 @@ fn main() -> ExitCode {
                 .fetch_requests_above(bulk::THRESHOLD)
                 .fetch_deliveries_above(bulk::THRESHOLD),
         )
+        .window(WindowSpec::assets("assets", assets).size(400, 300))
         .window(WindowSpec::url("remote", format!("{}/remote", attacks::loopback())).size(400, 300))
         .drive(move |handle| match run_all(handle, &selected, &selected_scenarios) {
             0 => Ok(()),
@@ -177,18 +188,21 @@ fn run_all(handle: &AppHandle, cases: &[Case], scenarios: &[(&'static str, Scena
         flood: ids[6],
         framed: ids[7],
         bulk: ids[8],
-        remote: ids[9],
+        assets: ids[9],
+        remote: ids[10],
     };
     let mut results: Vec<(&str, Result<(), String>)> = Vec::new();
     let loaded = runtime.block_on(async {
-        for window in &ids[..ids.len() - 1] {
+        for window in &ids[..9] {
             loaded(handle, *window).await?;
         }
-        // The remote window shows the loopback server's page, which has the runtime but not the test page's helpers.
-        handle
-            .wait_for(windows.remote, "window.host !== undefined", PATIENCE)
-            .await
-            .map_err(|e| format!("the remote page never loaded: {e}"))?;
+        // The assets and remote windows show pages with the runtime but not the test page's helpers.
+        for window in [windows.assets, windows.remote] {
+            handle
+                .wait_for(window, "window.host !== undefined", PATIENCE)
+                .await
+                .map_err(|e| format!("{window} never loaded: {e}"))?;
+        }
         Ok::<(), String>(())
     });
     if let Err(err) = loaded {
