@@ -218,6 +218,14 @@ impl App {
             .build()
             .map_err(Error::Runtime)?;
         let hub = self.hub.runtime(runtime.handle().clone()).build()?;
+        // Dev servers (debug builds) start before any window shows them, and stop when this returns.
+        // Windows sharing a server's URL share the server.
+        let mut dev_servers: Vec<(&str, crate::dev::Running)> = Vec::new();
+        for server in self.windows.iter().filter_map(WindowSpec::active_dev_server) {
+            if !dev_servers.iter().any(|(url, _)| *url == server.url) {
+                dev_servers.push((&server.url, server.start()?));
+            }
+        }
         let mut event_loop: EventLoop<AppEvent> = EventLoopBuilder::with_user_event().build();
         let mut mount = Mount::new(hub.clone(), event_loop.create_proxy());
         let mut windows: HashMap<WindowId, Window> = HashMap::new();

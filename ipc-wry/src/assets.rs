@@ -380,7 +380,10 @@ mod tests {
 
         let assets = Assets::embedded::<Dist>().unwrap();
         let (status, kind, body) = answer(&assets, "/nested/app.js");
-        assert_eq!((status, kind.as_str()), (StatusCode::OK, "text/javascript; charset=utf-8"));
+        assert_eq!(
+            (status, kind.as_str()),
+            (StatusCode::OK, "text/javascript; charset=utf-8")
+        );
         assert!(body.contains("window.__assets"));
         assert!(answer(&assets, "/a/route").2.contains("built front end"));
         assert_eq!(answer(&assets, "/nested/missing.js").0, StatusCode::NOT_FOUND);

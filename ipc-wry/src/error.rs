@@ -27,6 +27,14 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// A dev server could not be started or never accepted connections.
+    #[error("dev server `{url}`: {problem}")]
+    DevServer {
+        /// Its URL.
+        url: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// A WebView could not be created.
     #[error("could not create the WebView of window `{title}`: {source}")]
     WebView {

@@ -60,6 +60,7 @@
 mod app;
 pub mod assets;
 pub mod bulk;
+pub mod dev;
 #[cfg(feature = "drive")]
 mod drive;
 mod error;
@@ -70,6 +71,7 @@ mod window;
 pub use app::{App, AppEvent, AppHandle};
 pub use assets::Assets;
 pub use bulk::DEFAULT_FETCH_REQUESTS_ABOVE;
+pub use dev::DevServer;
 pub use error::Error;
 pub use mount::{IpcEvent, Mount, MountHandle};
 pub use stats::TransportStats;

@@ -10,6 +10,7 @@ use wry::WebViewBuilder;
 
 use crate::assets::Assets;
 use crate::bulk::{self, Held, DEFAULT_FETCH_REQUESTS_ABOVE};
+use crate::dev::DevServer;
 use crate::stats::{Counters, Path};
 
 /// The scheme of the app's own content: a page given with [`WindowSpec::html`] is served at `app://localhost/`.
@@ -23,6 +24,7 @@ pub struct WindowSpec {
     pub(crate) title: String,
     pub(crate) size: (u32, u32),
     pub(crate) content: Content,
+    pub(crate) dev_server: Option<DevServer>,
     pub(crate) csp: Option<String>,
     pub(crate) capabilities: Capabilities,
     pub(crate) frames: Vec<(String, Capabilities)>,
@@ -46,6 +48,7 @@ impl WindowSpec {
             title: title.into(),
             size: (800, 600),
             content: Content::App(Assets::page(Arc::from(html.into()))),
+            dev_server: None,
             csp: None,
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
@@ -62,6 +65,7 @@ impl WindowSpec {
             title: title.into(),
             size: (800, 600),
             content: Content::App(assets),
+            dev_server: None,
             csp: Some(crate::assets::DEFAULT_CSP.to_owned()),
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
@@ -78,6 +82,23 @@ impl WindowSpec {
         self
     }
 
+    /// In debug builds, shows `server`'s URL instead of this window's own content, with the server's origin as the
+    /// app's own (so calls work with no other setting); [`App`](crate::App) starts the server's command, if it has
+    /// one, and stops it at exit. Release builds ignore this setting. See [`DevServer`].
+    pub fn dev_server(mut self, server: DevServer) -> Self {
+        self.dev_server = Some(server);
+        self
+    }
+
+    /// The dev server this window shows, in a debug build.
+    pub(crate) fn active_dev_server(&self) -> Option<&DevServer> {
+        if cfg!(debug_assertions) {
+            self.dev_server.as_ref()
+        } else {
+            None
+        }
+    }
+
     /// A window showing the page at `url` (such as a dev server's `http://localhost:5173`). That URL's origin counts
     /// as the app's own content for this window.
     pub fn url(title: impl Into<String>, url: impl Into<String>) -> Self {
@@ -85,6 +106,7 @@ impl WindowSpec {
             title: title.into(),
             size: (800, 600),
             content: Content::Url(url.into()),
+            dev_server: None,
             csp: None,
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
@@ -128,15 +150,16 @@ impl WindowSpec {
 
     /// Whether pages of this window are served on the app scheme, where they can fetch from the reserved paths.
     pub(crate) fn has_app_scheme(&self) -> bool {
-        matches!(self.content, Content::App(_))
+        matches!(self.content, Content::App(_)) && self.active_dev_server().is_none()
     }
 
     /// The sizes from which requests and deliveries travel by `fetch`, if this window has the app scheme.
     pub(crate) fn fetch_thresholds(&self) -> (Option<usize>, Option<usize>) {
         let some = |bytes: usize| (bytes != usize::MAX).then_some(bytes);
-        match self.content {
-            Content::App(_) => (some(self.fetch_requests_above), some(self.fetch_deliveries_above)),
-            Content::Url(_) => (None, None),
+        if self.has_app_scheme() {
+            (some(self.fetch_requests_above), some(self.fetch_deliveries_above))
+        } else {
+            (None, None)
         }
     }
 
@@ -153,11 +176,14 @@ impl WindowSpec {
 
     /// How the hub attaches this window: its capabilities, and the origin of its own content.
     pub(crate) fn config(&self) -> WindowConfig {
-        let app_origin = match &self.content {
-            Content::App(_) => APP_ORIGIN.to_owned(),
-            Content::Url(url) => url
-                .parse::<wry::http::Uri>()
-                .map_or_else(|_| url.clone(), |uri| origin_of(&uri)),
+        let url_origin = |url: &String| {
+            url.parse::<wry::http::Uri>()
+                .map_or_else(|_| url.clone(), |uri| origin_of(&uri))
+        };
+        let app_origin = match (&self.content, self.active_dev_server()) {
+            (_, Some(server)) => url_origin(&server.url),
+            (Content::App(_), None) => APP_ORIGIN.to_owned(),
+            (Content::Url(url), None) => url_origin(url),
         };
         let config = WindowConfig::new(app_origin).capabilities(self.capabilities.clone());
         self.frames.iter().fold(config, |config, (origin, capabilities)| {
@@ -200,6 +226,9 @@ pub(crate) fn wire<'a>(
                 bulk::receive_posted(&link, request.into_body());
             }
         });
+    if let Some(server) = spec.active_dev_server() {
+        return builder.with_url(&server.url);
+    }
     match &spec.content {
         Content::App(assets) => {
             let assets = assets.clone();
