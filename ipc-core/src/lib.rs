@@ -64,6 +64,7 @@ pub mod binary;
 pub mod capability;
 pub mod client;
 mod context;
+mod emitter;
 pub mod error;
 pub mod event;
 mod hub;
@@ -85,12 +86,14 @@ pub mod __private;
 pub use binary::Binary;
 pub use capability::Capabilities;
 pub use context::CallContext;
+pub use emitter::Emitter;
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
 pub use hub::{Hub, HubBuilder};
 pub use limits::Limits;
 pub use service::{
-    ArgDescriptor, Args, Call, CallTimeout, MethodDescriptor, MethodHandler, Reply, Service, ServiceDescriptor,
+    ArgDescriptor, Args, Call, CallTimeout, EventDescriptor, MethodDescriptor, MethodHandler, Reply, Service,
+    ServiceDescriptor,
 };
 pub use window::{FrameRule, WindowConfig, WindowId};
 

@@ -141,6 +141,7 @@ mod tests {
             rust_name,
             docs: "",
             methods,
+            events: &[],
         }
     }
 

@@ -1,9 +1,10 @@
-//! Renders the output, one file per generated part: the trait itself, the dispatcher, the descriptor, and the answer
-//! codecs both of them use.
+//! Renders the output, one file per generated part: the trait itself, the dispatcher, the descriptor, the answer
+//! codecs both of them use, and the emitters of the service's events.
 
 mod answers;
 mod descriptor;
 mod dispatch;
+mod events;
 mod trait_def;
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
@@ -18,7 +19,8 @@ pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     let dispatch = dispatch::render(service);
     let answers = answers::render(service);
     let trait_def = trait_def::render(service, &dispatch, &descriptor);
-    quote!(#answers #trait_def)
+    let events = events::render(service);
+    quote!(#answers #trait_def #events)
 }
 
 /// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the
@@ -26,10 +28,10 @@ pub(crate) fn service(service: &Service<'_>) -> TokenStream {
 pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
     let runtime = &service.runtime;
-    let mut item = service.original.clone();
+    let mut item = without_events(service);
     strip_our_attrs(&mut item);
     strip_what_rustc_would_also_refuse(&mut item);
-    let declares = |name: &str| service.methods.iter().any(|m| m.ident == name);
+    let declares = |name: &str| service.calls().any(|m| m.ident == name);
     if !declares("into_service") {
         item.items.push(syn::parse_quote! {
         #[doc(hidden)]
@@ -52,7 +54,25 @@ pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream
         }
         });
     }
-    quote!(#errors #item)
+    let events = events::render_stub(service);
+    quote!(#errors #item #events)
+}
+
+/// The trait as written, without its events: they are not methods an implementation writes.
+fn without_events(service: &Service<'_>) -> syn::ItemTrait {
+    let mut item = service.original.clone();
+    let is_event = service
+        .original
+        .items
+        .iter()
+        .map(|original| match original {
+            syn::TraitItem::Fn(f) => service.events().any(|e| std::ptr::eq(e.original, f)),
+            _ => false,
+        })
+        .collect::<Vec<bool>>();
+    let mut is_event = is_event.into_iter();
+    item.items.retain(|_| !is_event.next().unwrap_or(false));
+    item
 }
 
 /// Removes what rustc refuses in a trait on its own (`const fn`, patterns in bodyless methods), after the checks have
