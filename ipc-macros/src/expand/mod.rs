@@ -28,7 +28,8 @@ pub(crate) fn service(service: &Service<'_>) -> TokenStream {
 pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream {
     let errors = errors.to_compile_error();
     let runtime = &service.runtime;
-    let mut item = without_events(service);
+    let mut item = service.original.clone();
+    provide_events(&mut item, service);
     strip_our_attrs(&mut item);
     strip_what_rustc_would_also_refuse(&mut item);
     let declares = |name: &str| service.calls().any(|m| m.ident == name);
@@ -58,21 +59,37 @@ pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream
     quote!(#errors #item #events)
 }
 
-/// The trait as written, without its events: they are not methods an implementation writes.
-fn without_events(service: &Service<'_>) -> syn::ItemTrait {
-    let mut item = service.original.clone();
-    let is_event = service
-        .original
-        .items
-        .iter()
+/// Whether each item of the trait as written is an event.
+fn event_items(service: &Service<'_>) -> Vec<bool> {
+    let items = service.original.items.iter();
+    items
         .map(|original| match original {
             syn::TraitItem::Fn(f) => service.events().any(|e| std::ptr::eq(e.original, f)),
             _ => false,
         })
-        .collect::<Vec<bool>>();
-    let mut is_event = is_event.into_iter();
+        .collect()
+}
+
+/// The trait as written, without its events: they are not methods an implementation writes.
+fn without_events(service: &Service<'_>) -> syn::ItemTrait {
+    let mut item = service.original.clone();
+    let mut is_event = event_items(service).into_iter();
     item.items.retain(|_| !is_event.next().unwrap_or(false));
     item
+}
+
+/// On errors: the events stay in the trait, with a body unless they have one, so an implementation need not write
+/// them and the types they name are still used (no warning about an import only an event used).
+fn provide_events(item: &mut syn::ItemTrait, service: &Service<'_>) {
+    for (trait_item, is_event) in item.items.iter_mut().zip(event_items(service)) {
+        if let (syn::TraitItem::Fn(method), true) = (trait_item, is_event) {
+            method.attrs.push(syn::parse_quote!(#[allow(unused_variables)]));
+            if method.default.is_none() {
+                method.default = Some(syn::parse_quote!({ ::core::unimplemented!() }));
+                method.semi_token = None;
+            }
+        }
+    }
 }
 
 /// Removes what rustc refuses in a trait on its own (`const fn`, patterns in bodyless methods), after the checks have
