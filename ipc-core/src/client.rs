@@ -269,7 +269,9 @@ impl Bindings {
     }
 
     /// Declares that Rust pushes `T` on `channel` (with `Hub::send_to_window`, `broadcast` or `broadcast_all`), so
-    /// `host.on(channel, callback)` gives the callback a `T` in TypeScript.
+    /// `host.on(channel, callback)` gives the callback a `T` in TypeScript. For ad-hoc channels: an event a service
+    /// declares with `#[ipc(event)]` is typed from its descriptor (which wins over this for the same channel), and
+    /// has a listener on the service's client too.
     pub fn event<T: TsInfo + ?Sized>(mut self, channel: &str) -> Self {
         self.events.push((channel.to_owned(), TsType::of::<T>()));
         self

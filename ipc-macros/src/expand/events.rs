@@ -23,7 +23,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         // At the payload's type, the runtime's path too, so a payload that cannot be sent is one error there.
         let spanned = super::respan(krate.to_token_stream(), ty.span());
         let make = quote_spanned!(ty.span()=> #spanned::__private::emitter::<#ty>(self.hub, #channel));
-        Some((quote!(#krate::Emitter<'__ipc, #ty>), make))
+        Some((quote!(#krate::Emitter<'hub, #ty>), make))
     })
 }
 
@@ -80,15 +80,15 @@ fn render_with(
     quote! {
         #[doc = #type_docs]
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
-        #vis struct #name<'__ipc> {
-            hub: &'__ipc #krate::Hub,
+        #vis struct #name<'hub> {
+            hub: &'hub #krate::Hub,
         }
 
         #[automatically_derived]
         #[allow(dead_code)]
-        impl<'__ipc> #name<'__ipc> {
+        impl<'hub> #name<'hub> {
             #[doc = #new_docs]
-            #vis fn new(hub: &'__ipc #krate::Hub) -> Self {
+            #vis fn new(hub: &'hub #krate::Hub) -> Self {
                 #name { hub }
             }
 
