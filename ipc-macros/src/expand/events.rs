@@ -80,6 +80,7 @@ fn render_with(
     quote! {
         #[doc = #type_docs]
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy)]
+        #[allow(dead_code)]
         #vis struct #name<'hub> {
             hub: &'hub #krate::Hub,
         }
