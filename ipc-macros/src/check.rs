@@ -386,18 +386,29 @@ fn check_generated_name_collision(cx: &Ctxt, service: &Service<'_>, method: &Met
 
 fn check_arg(cx: &Ctxt, arg: &Arg<'_>, role: Role, declared: &[String]) {
     match arg.ident {
+        None if role == Role::Payload => cx.error_at(
+            &arg.original.pat,
+            "an event's payload is a plain name, such as `todos: Vec<Todo>`",
+        ),
         None => cx.error_at(
             &arg.original.pat,
             "IPC arguments must be plain names, such as `title: String`: the name is the key the renderer sends",
         ),
-        Some(ident) if arg.kind == ArgKind::Payload && JS_RESERVED.contains(&arg.js_name.as_str()) => cx.error_at(
-            ident,
-            format!(
+        // An event's payload is not named in JavaScript: only a call's arguments are.
+        Some(ident)
+            if role == Role::Argument
+                && arg.kind == ArgKind::Payload
+                && JS_RESERVED.contains(&arg.js_name.as_str()) =>
+        {
+            cx.error_at(
+                ident,
+                format!(
                 "`{}` is a reserved word in JavaScript and cannot name an argument; rename the parameter (the name is \
                  what the renderer sends)",
                 arg.js_name
             ),
-        ),
+            );
+        }
         Some(_) => {}
     }
     check_owned(cx, arg.ty, role, declared);
@@ -1106,6 +1117,23 @@ mod tests {
         for (message, wanted) in found.iter().zip(wanted) {
             assert!(message.starts_with(wanted), "{message} should start with {wanted}");
         }
+    }
+
+    #[test]
+    fn an_events_payload_may_take_a_name_javascript_reserves_but_not_a_pattern() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Settings {
+                #[ipc(event)]
+                fn reset(&self, default: u32);
+                #[ipc(event)]
+                fn moved(&self, (x, y): (u32, u32));
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(
+            found,
+            ["an event's payload is a plain name, such as `todos: Vec<Todo>`"]
+        );
     }
 
     #[test]
