@@ -123,10 +123,42 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
                 fields.join(", "),
             );
         }
+        write_listeners(&mut out, service);
         out.push_str("  });\n");
     }
     out.push_str("})(window.host);\n");
     out
+}
+
+/// The `on` property of a service client with events: one function per event that adds a listener with `host.on` on
+/// the event's channel and returns what removes it. Nothing for a service without events.
+fn write_listeners(out: &mut String, service: &ServiceDescriptor) {
+    if service.events.is_empty() {
+        return;
+    }
+    let about =
+        ["Listeners of the events the host pushes; each returns a function that removes the listener.".to_owned()];
+    write_docs(out, "    ", "", &about);
+    out.push_str("    on: Object.freeze({\n");
+    for event in service.events {
+        let mut tags = vec![
+            format!("@param {{(payload: {}) => void}} listener", event.payload.name()),
+            "@returns {() => void} removes the listener".to_owned(),
+        ];
+        tags.extend(deprecated_tag(event.deprecated));
+        write_docs(out, "      ", event.docs, &tags);
+        let _ = writeln!(
+            out,
+            "      {}(listener) {{\n        return host.on({}, listener);\n      }},",
+            event.js_name,
+            js_string(event.channel),
+        );
+    }
+    out.push_str("    }),\n");
+}
+
+fn deprecated_tag(note: Option<&str>) -> Option<String> {
+    note.map(|note| format!("@deprecated {note}").trim_end().to_owned())
 }
 
 /// `@param`, `@returns` and `@throws` lines for a method. With `typed`, for plain JavaScript, tags carry the
@@ -155,9 +187,7 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
             error.name()
         ));
     }
-    if let Some(note) = method.deprecated {
-        tags.push(format!("@deprecated {note}").trim_end().to_owned());
-    }
+    tags.extend(deprecated_tag(method.deprecated));
     tags
 }
 
@@ -239,7 +269,9 @@ impl Bindings {
     }
 
     /// Declares that Rust pushes `T` on `channel` (with `Hub::send_to_window`, `broadcast` or `broadcast_all`), so
-    /// `host.on(channel, callback)` gives the callback a `T` in TypeScript.
+    /// `host.on(channel, callback)` gives the callback a `T` in TypeScript. For ad-hoc channels: an event a service
+    /// declares with `#[ipc(event)]` is typed from its descriptor (which wins over this for the same channel), and
+    /// has a listener on the service's client too.
     pub fn event<T: TsInfo + ?Sized>(mut self, channel: &str) -> Self {
         self.events.push((channel.to_owned(), TsType::of::<T>()));
         self
@@ -270,6 +302,9 @@ impl Bindings {
                 .chain(method.error.iter())
                 .for_each(|ty| ty.declare(&mut types));
         }
+        for event in self.services.iter().flat_map(|s| s.events) {
+            event.payload.declare(&mut types);
+        }
         self.events.iter().for_each(|(_, ty)| ty.declare(&mut types));
         let mut out = String::from(GENERATED);
         out.push_str(&types.render());
@@ -291,6 +326,7 @@ impl Bindings {
                     returns(method)
                 );
             }
+            write_listener_types(&mut out, service);
             out.push_str("}\n");
             let _ = writeln!(
                 out,
@@ -308,10 +344,22 @@ impl Bindings {
         out.push('\n');
         out.push_str(&services);
         out.push_str(
-            "\n/** What Rust pushes, by channel (declared with `Bindings::event`), and the window's own lifecycle events. */\n",
+            "\n/**\n * What Rust pushes, by channel (declared in a service with `#[ipc(event)]`, or with `Bindings::event`), and the\n * window's own lifecycle events.\n */\n",
         );
         out.push_str("export interface Events extends WindowEvents {\n");
-        for (channel, ty) in &self.events {
+        let declared: Vec<(&str, TsType)> = self
+            .services
+            .iter()
+            .flat_map(|s| s.events)
+            .map(|event| (event.channel, event.payload))
+            .collect();
+        // A channel a service declares is typed from the service; `Bindings::event` on the same channel adds nothing.
+        let ad_hoc = self
+            .events
+            .iter()
+            .map(|(channel, ty)| (channel.as_str(), *ty))
+            .filter(|(channel, _)| !declared.iter().any(|(c, _)| c == channel));
+        for (channel, ty) in declared.iter().copied().chain(ad_hoc) {
             let _ = writeln!(out, "  {}: {};", js_string(channel), ty.name());
         }
         out.push_str("}\n");
@@ -402,6 +450,31 @@ export declare const host: Host;
 export declare const services: Services;
 "#;
 
+/// The `on` member of a service's interface: one listener function per event. Nothing for a service without events.
+fn write_listener_types(out: &mut String, service: &ServiceDescriptor) {
+    if service.events.is_empty() {
+        return;
+    }
+    let about = "Listeners of the events the host pushes; each returns a function that removes the listener.";
+    write_docs(out, "  ", about, &[]);
+    out.push_str("  readonly on: {\n");
+    for event in service.events {
+        write_docs(
+            out,
+            "    ",
+            event.docs,
+            &Vec::from_iter(deprecated_tag(event.deprecated)),
+        );
+        let _ = writeln!(
+            out,
+            "    {}(listener: (payload: {}) => void): () => void;",
+            event.js_name,
+            event.payload.name()
+        );
+    }
+    out.push_str("  };\n");
+}
+
 /// `name: T, other?: U | null, options?: InvokeOptions`: arguments from the last non-`Option` one on may be omitted,
 /// and the call's options come last.
 fn ts_params(method: &MethodDescriptor) -> String {
@@ -445,7 +518,7 @@ fn js_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::ArgDescriptor;
+    use crate::service::{ArgDescriptor, EventDescriptor};
 
     static GREETER: ServiceDescriptor = ServiceDescriptor {
         name: "greeter",
@@ -476,6 +549,24 @@ mod tests {
             timeout: crate::CallTimeout::Default,
             deprecated: Some("use `greet` twice"),
         }],
+        events: &[
+            EventDescriptor {
+                rust_name: "greeted",
+                js_name: "greeted",
+                channel: "greeter.greeted",
+                docs: "Someone was greeted.",
+                payload: TsType::of::<Vec<String>>(),
+                deprecated: None,
+            },
+            EventDescriptor {
+                rust_name: "waved_at",
+                js_name: "wavedAt",
+                channel: "greeter.waved",
+                docs: "",
+                payload: TsType::of::<u32>(),
+                deprecated: Some(""),
+            },
+        ],
     };
 
     #[test]
@@ -533,16 +624,73 @@ mod tests {
     fn declared_events_type_their_payloads() {
         let dts = Bindings::new()
             .service(&GREETER)
-            .event::<Vec<String>>("greeter.greeted")
+            .event::<Vec<String>>("news.headlines")
             .declarations();
         assert!(
-            dts.contains("export interface Events extends WindowEvents {\n  \"greeter.greeted\": Array<string>;\n}"),
+            dts.contains("  \"greeter.waved\": number;\n  \"news.headlines\": Array<string>;\n}"),
             "{dts}"
         );
         assert!(
             dts.contains("on<K extends keyof Events>(channel: K, callback: (payload: Events[K]) => void)"),
             "{dts}"
         );
+    }
+
+    #[test]
+    fn each_declared_event_is_a_listener_on_its_channel() {
+        let js = global_client_script(&[&GREETER]);
+        assert!(
+            js.contains("    on: Object.freeze({\n      /**\n       * Someone was greeted.\n"),
+            "{js}"
+        );
+        assert!(
+            js.contains("       * @param {(payload: Array<string>) => void} listener\n"),
+            "{js}"
+        );
+        assert!(
+            js.contains("      greeted(listener) {\n        return host.on(\"greeter.greeted\", listener);\n      },"),
+            "{js}"
+        );
+        assert!(
+            js.contains("       * @deprecated\n       */\n      wavedAt(listener) {\n        return host.on(\"greeter.waved\", listener);"),
+            "{js}"
+        );
+    }
+
+    #[test]
+    fn declarations_type_each_listener_and_its_channel() {
+        let dts = Bindings::new()
+            .service(&GREETER)
+            .event::<String>("greeter.greeted")
+            .event::<bool>("editor.saved")
+            .declarations();
+        assert!(
+            dts.contains("  readonly on: {\n    /**\n     * Someone was greeted.\n     */\n    greeted(listener: (payload: Array<string>) => void): () => void;\n"),
+            "{dts}"
+        );
+        assert!(
+            dts.contains("    /**\n     * @deprecated\n     */\n    wavedAt(listener: (payload: number) => void): () => void;\n  };\n}"),
+            "{dts}"
+        );
+        // The service's declaration types its channel; `Bindings::event` on the same channel adds nothing.
+        assert!(
+            dts.contains("export interface Events extends WindowEvents {\n  \"greeter.greeted\": Array<string>;\n  \"greeter.waved\": number;\n  \"editor.saved\": boolean;\n}"),
+            "{dts}"
+        );
+    }
+
+    #[test]
+    fn a_service_without_events_has_no_listeners() {
+        static PLAIN: ServiceDescriptor = ServiceDescriptor {
+            name: "plain",
+            js_name: "plain",
+            rust_name: "Plain",
+            docs: "",
+            methods: &[],
+            events: &[],
+        };
+        assert!(!global_client_script(&[&PLAIN]).contains("on:"));
+        assert!(!Bindings::new().service(&PLAIN).declarations().contains("readonly on:"));
     }
 
     #[test]

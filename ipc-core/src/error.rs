@@ -176,10 +176,10 @@ impl Serialize for CallError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Two registered service methods answer on the same channel.
+    /// Two registered services claim the same channel, each for a method or a declared event.
     #[error("channel `{channel}` is registered twice (by `{first}` and by `{second}`)")]
     DuplicateChannel {
-        /// The channel both methods claim.
+        /// The channel both claim.
         channel: String,
         /// The service that registered it first.
         first: &'static str,

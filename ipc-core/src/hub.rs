@@ -131,8 +131,9 @@ impl HubBuilder {
 ///
 /// Transports attach windows and feed them requests through [`transport`](crate::transport); the hub runs calls on
 /// tokio and answers each to the page that asked. Rust code pushes to windows with
-/// [`send_to_window`](Hub::send_to_window), [`broadcast`](Hub::broadcast) and [`broadcast_all`](Hub::broadcast_all),
-/// and listens to pages and window lifecycle with [`window_events`](Hub::window_events),
+/// [`send_to_window`](Hub::send_to_window), [`broadcast`](Hub::broadcast) and [`broadcast_all`](Hub::broadcast_all)
+/// (or, for the events a service declares with `#[ipc(event)]`, with their typed [`Emitter`](crate::Emitter)s), and
+/// listens to pages and window lifecycle with [`window_events`](Hub::window_events),
 /// [`channel_events`](Hub::channel_events), [`on_event`](Hub::on_event) and [`on_channel`](Hub::on_channel).
 ///
 /// ```

@@ -64,6 +64,7 @@ pub mod binary;
 pub mod capability;
 pub mod client;
 mod context;
+mod emitter;
 pub mod error;
 pub mod event;
 mod hub;
@@ -85,12 +86,14 @@ pub mod __private;
 pub use binary::Binary;
 pub use capability::Capabilities;
 pub use context::CallContext;
+pub use emitter::Emitter;
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
 pub use hub::{Hub, HubBuilder};
 pub use limits::Limits;
 pub use service::{
-    ArgDescriptor, Args, Call, CallTimeout, MethodDescriptor, MethodHandler, Reply, Service, ServiceDescriptor,
+    ArgDescriptor, Args, Call, CallTimeout, EventDescriptor, MethodDescriptor, MethodHandler, Reply, Service,
+    ServiceDescriptor,
 };
 pub use window::{FrameRule, WindowConfig, WindowId};
 
@@ -124,7 +127,12 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 /// - `#[ipc(rename = "...")]` sets the method's part of its channel (and its JavaScript name) instead of its Rust name;
 /// - `#[ipc(timeout = "250ms")]` sets how long the host lets one call run ([`MethodDescriptor::timeout`]): a positive
 ///   whole number followed by `ms`, `s` or `m`, or `"none"` for no deadline ([`CallTimeout::Never`]). Without it, the
-///   hub's default applies ([`CallTimeout::Default`]).
+///   hub's default applies ([`CallTimeout::Default`]);
+/// - `#[ipc(event)]` declares an event the host pushes instead of a method, with one argument, its payload
+///   (`fn changed(&self, todos: Vec<Todo>);`). The trait's implementations do not write it: the macro generates
+///   `{Trait}Events` (such as `TodosEvents`, with the trait's visibility), whose `new(&hub)` gives one typed
+///   [`Emitter`] per event, lists it in [`ServiceDescriptor::events`], and gives the JavaScript client a listener
+///   (`host.services.todos.on.changed(listener)`, typed in the `.d.ts`). `rename` applies to events too.
 ///
 /// Parameter attributes: `#[validate(...)]` checks an argument before the method runs (see [`validate`]).
 ///

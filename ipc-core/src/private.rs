@@ -216,6 +216,56 @@ pub trait IpcArg: serde::de::DeserializeOwned {}
 
 impl<T: serde::de::DeserializeOwned> IpcArg for T {}
 
+/// What the payload of an event declared with `#[ipc(event)]` must be: encodable as JSON. (Its TypeScript type is
+/// required separately, by [`ValueTs`], only once it is.)
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the payload of an IPC event: it does not implement `serde::Serialize`",
+    label = "the event cannot be pushed to the renderer as JSON",
+    note = "derive `serde::Serialize` and `ts_rs::TS` on your own types; for a type from std or another crate, push a \
+            newtype or a struct of your own that implements both"
+)]
+pub trait IpcEventPayload: Serialize {}
+
+impl<T: Serialize + ?Sized> IpcEventPayload for T {}
+
+/// The emitter of one declared event: how the generated `...Events` type makes each of its emitters. Generated code
+/// writes it at the payload's type, so a payload that cannot be sent is one error there.
+pub fn emitter<'a, T: IpcEventPayload>(hub: &'a crate::Hub, channel: &'static str) -> crate::Emitter<'a, T> {
+    crate::Emitter::new(hub, channel)
+}
+
+/// What an event's emitter is when `#[ipc_service]` reported errors: it takes any payload, so code using it shows no
+/// further errors (the crate does not compile anyway).
+#[derive(Debug, Clone, Copy)]
+pub struct NotExpandedEmitter;
+
+impl NotExpandedEmitter {
+    /// Never runs.
+    pub fn channel(&self) -> &'static str {
+        ""
+    }
+
+    /// Never runs.
+    pub fn to_window<P: ?Sized>(&self, _window: crate::WindowId, _payload: &P) -> Result<(), crate::Error> {
+        Ok(())
+    }
+
+    /// Never runs.
+    pub async fn to_window_async<P: ?Sized>(&self, _window: crate::WindowId, _payload: &P) -> Result<(), crate::Error> {
+        Ok(())
+    }
+
+    /// Never runs.
+    pub fn to_windows<P: ?Sized>(&self, _windows: &[crate::WindowId], _payload: &P) -> Result<usize, crate::Error> {
+        Ok(0)
+    }
+
+    /// Never runs.
+    pub fn to_all<P: ?Sized>(&self, _payload: &P) -> Result<usize, crate::Error> {
+        Ok(0)
+    }
+}
+
 /// What an IPC answer's data must be: encodable as JSON. (Its TypeScript type is required separately, by
 /// [`AnswerTs`], only once it is.)
 #[diagnostic::on_unimplemented(
@@ -641,6 +691,7 @@ impl NotExpanded {
         rust_name: "",
         docs: "",
         methods: &[],
+        events: &[],
     };
 }
 

@@ -31,11 +31,14 @@ impl Route {
 #[derive(Default)]
 pub(crate) struct Router {
     routes: HashMap<&'static str, Route>,
+    /// The channels of the services' declared events (pushed by the host, never routed), with their service.
+    events: HashMap<&'static str, &'static ServiceDescriptor>,
     services: Vec<&'static ServiceDescriptor>,
 }
 
 impl Router {
-    /// Adds every method of `service`; fails, adding nothing, if one of its channels is already taken.
+    /// Adds every method of `service`; fails, adding nothing, if one of its channels (of a method or a declared event)
+    /// is already taken.
     pub(crate) fn add(&mut self, service: Arc<dyn Service>) -> Result<(), Error> {
         let descriptor = service.descriptor();
         let methods = service.methods();
@@ -48,12 +51,13 @@ impl Router {
             descriptor.rust_name
         );
         let mut claimed = HashSet::new();
-        for method in &methods {
-            let channel = method.descriptor().channel;
-            let first = match self.routes.get(channel) {
-                Some(existing) => existing.service.rust_name,
-                None if !claimed.insert(channel) => descriptor.rust_name,
-                None => continue,
+        let channels = methods.iter().map(|m| m.descriptor().channel);
+        for channel in channels.chain(descriptor.events.iter().map(|e| e.channel)) {
+            let first = match (self.routes.get(channel), self.events.get(channel)) {
+                (Some(existing), _) => existing.service.rust_name,
+                (None, Some(existing)) => existing.rust_name,
+                (None, None) if !claimed.insert(channel) => descriptor.rust_name,
+                (None, None) => continue,
             };
             return Err(Error::DuplicateChannel {
                 channel: channel.to_owned(),
@@ -67,6 +71,9 @@ impl Router {
                 method,
             };
             self.routes.insert(route.descriptor().channel, route);
+        }
+        for event in descriptor.events {
+            self.events.insert(event.channel, descriptor);
         }
         self.services.push(descriptor);
         Ok(())
@@ -141,12 +148,24 @@ mod tests {
             rust_name,
             docs: "",
             methods,
+            events: &[],
         }
     }
 
     static NUMBERS: ServiceDescriptor = service("Numbers", &[method("numbers.one"), method("numbers.two")]);
     static ECHOES: ServiceDescriptor = service("Echoes", &[method("echoes.once"), method("echoes.once")]);
     static LATECOMER: ServiceDescriptor = service("Latecomer", &[method("latecomer.fresh"), method("numbers.two")]);
+    static ANNOUNCER: ServiceDescriptor = ServiceDescriptor {
+        events: &[crate::EventDescriptor {
+            rust_name: "one",
+            js_name: "one",
+            channel: "numbers.one",
+            docs: "",
+            payload: crate::typescript::TsType::of::<u32>(),
+            deprecated: None,
+        }],
+        ..service("Announcer", &[method("announcer.a"), method("announcer.b")])
+    };
 
     #[tokio::test]
     async fn each_channel_leads_straight_to_its_own_method() {
@@ -205,5 +224,31 @@ mod tests {
             &NUMBERS.methods[1]
         ));
         assert_eq!(router.services().len(), 1);
+    }
+
+    #[test]
+    fn an_event_may_not_take_the_channel_of_another_services_method_nor_the_reverse() {
+        let mut router = Router::default();
+        router.add(Arc::new(Pair(&NUMBERS))).unwrap();
+        let result = router.add(Arc::new(Pair(&ANNOUNCER)));
+        assert!(
+            matches!(
+                result,
+                Err(Error::DuplicateChannel { ref channel, first: "Numbers", second: "Announcer" }) if channel == "numbers.one"
+            ),
+            "{result:?}"
+        );
+
+        let mut router = Router::default();
+        router.add(Arc::new(Pair(&ANNOUNCER))).unwrap();
+        let result = router.add(Arc::new(Pair(&NUMBERS)));
+        assert!(
+            matches!(
+                result,
+                Err(Error::DuplicateChannel { ref channel, first: "Announcer", second: "Numbers" }) if channel == "numbers.one"
+            ),
+            "{result:?}"
+        );
+        assert!(router.route("numbers.one").is_none(), "an event is never routed");
     }
 }

@@ -48,6 +48,7 @@ use crate::typescript::TsType;
 ///         timeout: CallTimeout::Default,
 ///         deprecated: None,
 ///     }],
+///     events: &[],
 /// };
 ///
 /// impl Clock {
@@ -200,6 +201,29 @@ pub struct ServiceDescriptor {
     pub docs: &'static str,
     /// The methods, in declaration order.
     pub methods: &'static [MethodDescriptor],
+    /// The events the host pushes, declared with `#[ipc(event)]`, in declaration order.
+    pub events: &'static [EventDescriptor],
+}
+
+/// One event of a service: what the host pushes on a channel, declared in the trait with `#[ipc(event)]`.
+///
+/// Rust pushes it with the service's generated emitter (an [`Emitter`](crate::Emitter)); the page listens with
+/// `host.services.<service>.on.<event>(listener)`, typed in the `.d.ts`.
+#[derive(Debug)]
+pub struct EventDescriptor {
+    /// The Rust name of the declaration (`fn changed(&self, todos: Vec<Todo>)` gives `changed`).
+    pub rust_name: &'static str,
+    /// The event's name in JavaScript (camelCase): the property of the service client's `on`.
+    pub js_name: &'static str,
+    /// The channel the event is pushed on, `service.event` unless renamed.
+    pub channel: &'static str,
+    /// The declaration's doc comment.
+    pub docs: &'static str,
+    /// The TypeScript type of the payload.
+    pub payload: TsType,
+    /// `Some` when the declaration is `#[deprecated]`, with the attribute's note (empty without one): the clients mark
+    /// its listener `@deprecated`.
+    pub deprecated: Option<&'static str>,
 }
 
 /// One method of a service.

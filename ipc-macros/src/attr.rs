@@ -44,7 +44,7 @@ impl ServiceSettings {
     }
 }
 
-/// The attribute path of per-method settings: `#[ipc(rename = "...", timeout = "...")]`.
+/// The attribute path of per-method settings: `#[ipc(rename = "...", timeout = "...")]`, `#[ipc(event)]`.
 pub(crate) const METHOD_ATTR: &str = "ipc";
 
 /// Settings from `#[ipc(...)]` on a method, in one attribute or several.
@@ -54,13 +54,15 @@ pub(crate) struct MethodSettings {
     pub rename: Option<LitStr>,
     /// `timeout = "..."`: how long the host lets one call run.
     pub timeout: Option<Timeout>,
+    /// Where `timeout` was written, even a malformed one (an event refuses it).
+    pub timeout_key: Option<syn::Path>,
+    /// `event`: the declaration is an event the host pushes, not a method; the keyword, for error spans.
+    pub event: Option<syn::Path>,
 }
 
 impl MethodSettings {
     pub(crate) fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
         let mut settings = MethodSettings::default();
-        // Set at the first `timeout`, even a malformed one, so a second is reported as given twice.
-        let mut timeout_given = false;
         for attr in attrs.iter().filter(|a| a.path().is_ident(METHOD_ATTR)) {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
@@ -71,18 +73,27 @@ impl MethodSettings {
                     Ok(())
                 } else if meta.path.is_ident("timeout") {
                     let value: syn::Expr = meta.value()?.parse()?;
-                    if timeout_given {
+                    // Set at the first `timeout`, even a malformed one, so a second is reported as given twice.
+                    if settings.timeout_key.is_some() {
                         cx.error_at(&value, "`timeout` is given twice; keep one");
                         return Ok(());
                     }
-                    timeout_given = true;
+                    settings.timeout_key = Some(meta.path.clone());
                     match parse_timeout(&value) {
                         Ok(timeout) => settings.timeout = Some(timeout),
                         Err(error) => cx.syn_error(error),
                     }
                     Ok(())
+                } else if meta.path.is_ident("event") {
+                    if settings.event.is_some() {
+                        return Err(meta.error("`event` is given twice"));
+                    }
+                    settings.event = Some(meta.path.clone());
+                    Ok(())
                 } else {
-                    Err(meta.error("unknown argument of #[ipc]; expected `rename = \"...\"` or `timeout = \"...\"`"))
+                    Err(meta.error(
+                        "unknown argument of #[ipc]; expected `rename = \"...\"`, `timeout = \"...\"` or `event`",
+                    ))
                 }
             });
             if let Err(error) = result {

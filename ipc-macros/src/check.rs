@@ -21,20 +21,88 @@ pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
         check_receiver(cx, method);
         check_qualifiers(cx, method);
         check_method_generics(cx, method);
-        check_no_default_body(cx, method);
-        check_generated_name_collision(cx, method);
+        check_no_default_body(cx, service, method);
+        check_generated_name_collision(cx, service, method);
         check_wire_name(cx, method);
+        check_no_conditional_settings(cx, method);
+        if method.is_event() {
+            check_event(cx, method);
+            continue;
+        }
         check_one_context(cx, method);
         for arg in &method.args {
-            check_arg(cx, arg, &declared_lifetimes(method));
+            check_arg(cx, arg, Role::Argument, &declared_lifetimes(method));
             check_validators(cx, arg);
         }
         check_arg_count(cx, method);
         check_conditional_args(cx, method);
-        check_no_conditional_settings(cx, method);
         check_output(cx, method);
     }
     check_duplicate_names(cx, service);
+}
+
+/// An event (`#[ipc(event)]`) is pushed by the host: one payload argument, and nothing of a call (no `async`, answer,
+/// caller, rules or timeout).
+fn check_event(cx: &Ctxt, method: &Method<'_>) {
+    let sig = &method.original.sig;
+    if let Some(token) = &sig.asyncness {
+        cx.error_at(
+            token,
+            "an event is not `async`: the host pushes it and nothing awaits it; remove `async`",
+        );
+    }
+    if let syn::ReturnType::Type(..) = &sig.output {
+        cx.error_at(
+            &sig.output,
+            "an event returns nothing: the page does not answer a push; remove the return type",
+        );
+    }
+    if let Some(key) = &method.timeout_key {
+        cx.error_at(
+            key,
+            "an event has no timeout: the host pushes it without waiting for an answer; remove `timeout`",
+        );
+    }
+    let contexts: Vec<&Arg<'_>> = method.args.iter().filter(|a| a.kind == ArgKind::Context).collect();
+    for context in &contexts {
+        cx.error_at(
+            context.ty,
+            "an event has no caller: the host pushes it to windows it chooses; remove the `CallContext` argument",
+        );
+    }
+    let payload: Vec<&Arg<'_>> = method.args.iter().filter(|a| a.kind == ArgKind::Payload).collect();
+    match payload[..] {
+        [] if contexts.is_empty() => cx.error_at(
+            method.ident,
+            "an event takes one argument, its payload, such as `fn changed(&self, todos: Vec<Todo>)`; for an event \
+             without data, take `payload: ()`",
+        ),
+        [] => {}
+        [_, ref extra @ ..] => {
+            if let Some(first_extra) = extra.first() {
+                cx.error_at(
+                    first_extra.original,
+                    "an event takes one argument, its payload; put these values in a struct that derives \
+                     `serde::Serialize`",
+                );
+            }
+        }
+    }
+    for arg in payload {
+        check_arg(cx, arg, Role::Payload, &declared_lifetimes(method));
+        for rule in &arg.validators {
+            cx.error_at(
+                rule.key(),
+                "an event's payload comes from the host and is not validated; remove this rule",
+            );
+        }
+        if let Some(cfg) = arg.cfgs.first() {
+            cx.error_at(
+                cfg,
+                "an event's payload cannot be under `#[cfg]`; put `#[cfg]` on the whole event",
+            );
+        }
+    }
 }
 
 fn check_service_name(cx: &Ctxt, service: &Service<'_>) {
@@ -77,15 +145,30 @@ fn check_wire_name(cx: &Ctxt, method: &Method<'_>) {
             format!("invalid method name `{name}` for a channel: use letters, digits and `_`, starting with a letter"),
         ));
     } else if JS_RESERVED_PROPERTIES.contains(&method.js_name.as_str()) {
+        let what = if method.is_event() { "an event" } else { "a method" };
         cx.syn_error(syn::Error::new(
             method.wire_name_span,
             format!(
-                "`{}` cannot name a method in JavaScript: it is a built-in property; rename it with #[ipc(rename = \"...\")]",
+                "`{}` cannot name {what} in JavaScript: it is a built-in property; rename it with #[ipc(rename = \"...\")]",
                 method.js_name
+            ),
+        ));
+    } else if !method.is_event() && method.js_name == EVENTS_PROPERTY {
+        cx.syn_error(syn::Error::new(
+            method.wire_name_span,
+            format!(
+                "`{EVENTS_PROPERTY}` cannot name a method in JavaScript: the service's client lists its events under \
+                 `{EVENTS_PROPERTY}`; rename it with #[ipc(rename = \"...\")]"
             ),
         ));
     }
 }
+
+/// The property of a service's JavaScript client that holds its event listeners (`todos.on.changed(listener)`).
+const EVENTS_PROPERTY: &str = "on";
+
+/// The constructor of the generated `...Events` type, which an event's emitter method would collide with.
+const EVENTS_CONSTRUCTOR: &str = "new";
 
 fn check_one_context(cx: &Ctxt, method: &Method<'_>) {
     let mut contexts = method.args.iter().filter(|a| a.kind == ArgKind::Context);
@@ -149,6 +232,16 @@ fn check_only_methods(cx: &Ctxt, service: &Service<'_>) {
 }
 
 fn check_receiver(cx: &Ctxt, method: &Method<'_>) {
+    if method.is_event() {
+        let message =
+            "an event is declared with `&self` and its payload, such as `fn changed(&self, todos: Vec<Todo>)`";
+        match &method.receiver {
+            Receiver::SharedRef => {}
+            Receiver::Other(receiver) => cx.error_at(receiver, format!("{message}; write `&self`")),
+            Receiver::Missing => cx.error_at(method.ident, message),
+        }
+        return;
+    }
     match &method.receiver {
         Receiver::SharedRef => {}
         Receiver::Other(receiver) => {
@@ -246,8 +339,20 @@ fn check_method_generics(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-fn check_no_default_body(cx: &Ctxt, method: &Method<'_>) {
-    if let Some(body) = &method.original.default {
+fn check_no_default_body(cx: &Ctxt, service: &Service<'_>, method: &Method<'_>) {
+    let Some(body) = &method.original.default else {
+        return;
+    };
+    if method.is_event() {
+        cx.error_at(
+            body,
+            format!(
+                "an event has no body: the macro generates its emitter, `{}Events::new(&hub).{}()`; declare the event \
+                 with `;`",
+                service.original.ident, method.ident
+            ),
+        );
+    } else {
         cx.error_at(
             body,
             "IPC methods cannot have a default body; declare the method with `;` and implement it in the `impl`",
@@ -255,8 +360,20 @@ fn check_no_default_body(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-fn check_generated_name_collision(cx: &Ctxt, method: &Method<'_>) {
-    if GENERATED_METHODS.contains(&method.rust_name.as_str()) {
+fn check_generated_name_collision(cx: &Ctxt, service: &Service<'_>, method: &Method<'_>) {
+    if method.is_event() {
+        if method.rust_name == EVENTS_CONSTRUCTOR {
+            cx.error_at(
+                method.ident,
+                format!(
+                    "`{EVENTS_CONSTRUCTOR}` cannot name an event: `{}Events::{EVENTS_CONSTRUCTOR}` makes the emitters; \
+                     give the event another Rust name (its channel can keep `{EVENTS_CONSTRUCTOR}` with \
+                     #[ipc(rename = \"{EVENTS_CONSTRUCTOR}\")])",
+                    service.original.ident
+                ),
+            );
+        }
+    } else if GENERATED_METHODS.contains(&method.rust_name.as_str()) {
         cx.error_at(
             method.ident,
             format!(
@@ -267,23 +384,34 @@ fn check_generated_name_collision(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-fn check_arg(cx: &Ctxt, arg: &Arg<'_>, declared: &[String]) {
+fn check_arg(cx: &Ctxt, arg: &Arg<'_>, role: Role, declared: &[String]) {
     match arg.ident {
+        None if role == Role::Payload => cx.error_at(
+            &arg.original.pat,
+            "an event's payload is a plain name, such as `todos: Vec<Todo>`",
+        ),
         None => cx.error_at(
             &arg.original.pat,
             "IPC arguments must be plain names, such as `title: String`: the name is the key the renderer sends",
         ),
-        Some(ident) if arg.kind == ArgKind::Payload && JS_RESERVED.contains(&arg.js_name.as_str()) => cx.error_at(
-            ident,
-            format!(
+        // An event's payload is not named in JavaScript: only a call's arguments are.
+        Some(ident)
+            if role == Role::Argument
+                && arg.kind == ArgKind::Payload
+                && JS_RESERVED.contains(&arg.js_name.as_str()) =>
+        {
+            cx.error_at(
+                ident,
+                format!(
                 "`{}` is a reserved word in JavaScript and cannot name an argument; rename the parameter (the name is \
                  what the renderer sends)",
                 arg.js_name
             ),
-        ),
+            );
+        }
         Some(_) => {}
     }
-    check_owned(cx, arg.ty, Role::Argument, declared);
+    check_owned(cx, arg.ty, role, declared);
 }
 
 /// Rules that can be judged without types: bounds in order, patterns that compile, no rules on the context.
@@ -455,6 +583,8 @@ enum Role {
     Argument,
     Return,
     Error,
+    /// The payload of an event.
+    Payload,
 }
 
 impl Role {
@@ -463,6 +593,7 @@ impl Role {
             Role::Argument => "argument",
             Role::Return => "return type",
             Role::Error => "error type",
+            Role::Payload => "event payload",
         }
     }
 
@@ -471,6 +602,7 @@ impl Role {
         match self {
             Role::Argument => "it is decoded from the request's JSON, which does not outlive the call",
             Role::Return | Role::Error => "it is encoded after the handler returns, so it cannot borrow from the call",
+            Role::Payload => "the emitter takes the payload by reference already (`&T`), so `T` is the owned type",
         }
     }
 }
@@ -503,6 +635,11 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
                 "an IPC argument cannot be `impl Trait`: the renderer's JSON needs one concrete type to decode into; {}",
                 impl_trait_suggestion(impl_trait)
             ),
+        ),
+        Type::ImplTrait(_) if role == Role::Payload => cx.error_at(
+            ty,
+            "an IPC event payload cannot be `impl Trait`: its emitter is typed with one concrete type; use a type \
+             that implements `serde::Serialize`",
         ),
         Type::TraitObject(_) => cx.error_at(
             ty,
@@ -598,7 +735,7 @@ fn owned_suggestion(elem: &Type) -> String {
 /// Two methods may not share a channel, nor a JavaScript name (`get_item` and `getItem` both become `getItem`).
 fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
     let mut channels: HashMap<&str, &Method<'_>> = HashMap::new();
-    let mut js_names: HashMap<&str, &Method<'_>> = HashMap::new();
+    let mut js_names: HashMap<(bool, &str), &Method<'_>> = HashMap::new();
     // A method under `#[cfg]` may share its name with another under `#[cfg]` (at most one of them exists where the
     // conditions exclude each other), but not with a method that always exists.
     let (always, conditional): (Vec<&Method<'_>>, Vec<&Method<'_>>) =
@@ -610,18 +747,25 @@ fn check_duplicate_names(cx: &Ctxt, service: &Service<'_>) {
             false => channels.get(method.channel.as_str()).copied(),
         };
         if let Some(first) = first_channel {
+            let uses = match first.is_event() {
+                true => "event `{}` is pushed on it",
+                false => "method `{}` already answers on it",
+            }
+            .replace("{}", &first.rust_name);
             cx.syn_error(syn::Error::new(
                 method.wire_name_span,
                 format!(
-                    "duplicate channel `{}`: method `{}` already answers on it; rename one with #[ipc(rename = \"...\")]",
-                    method.channel, first.rust_name
+                    "duplicate channel `{}`: {uses}; rename one with #[ipc(rename = \"...\")]",
+                    method.channel
                 ),
             ));
             continue;
         }
+        // Methods are properties of the client, events of its `on`: each kind has its own names.
+        let key = (method.is_event(), method.js_name.as_str());
         let first_js = match record {
-            true => js_names.insert(&method.js_name, method),
-            false => js_names.get(method.js_name.as_str()).copied(),
+            true => js_names.insert(key, method),
+            false => js_names.get(&key).copied(),
         };
         if let Some(first) = first_js {
             cx.error_at(
@@ -890,6 +1034,138 @@ mod tests {
         );
         assert!(
             found[1].starts_with("`#[validate]` cannot be inside `#[cfg_attr]`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn events_are_told_apart_from_calls_and_named_like_methods() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait TodoList {
+                fn list(&self) -> Vec<String>;
+                #[ipc(event)]
+                fn items_changed(&self, items: Vec<String>);
+                #[ipc(event, rename = "cleared")]
+                fn wiped(&self, count: u32);
+            }
+        };
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, ServiceSettings::default(), &item);
+        super::run(&cx, &service);
+        cx.finish().unwrap();
+        let calls: Vec<&str> = service.calls().map(|m| m.channel.as_str()).collect();
+        assert_eq!(calls, ["todo_list.list"]);
+        let events: Vec<(&str, &str, &str)> = service
+            .events()
+            .map(|e| {
+                (
+                    e.channel.as_str(),
+                    e.js_name.as_str(),
+                    e.payload().unwrap().rust_name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("todo_list.items_changed", "itemsChanged", "items"),
+                ("todo_list.cleared", "cleared", "count")
+            ]
+        );
+    }
+
+    #[test]
+    fn every_misuse_of_an_event_is_one_error_each() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Todos {
+                #[ipc(event)]
+                async fn awaited(&self, todos: Vec<String>);
+                #[ipc(event)]
+                fn answered(&self, todos: Vec<String>) -> u32;
+                #[ipc(event)]
+                fn empty(&self);
+                #[ipc(event)]
+                fn two(&self, first: u32, second: u32);
+                #[ipc(event)]
+                fn called(&self, ctx: CallContext, todos: Vec<String>);
+                #[ipc(event)]
+                fn validated(&self, #[validate(non_empty)] todos: Vec<String>);
+                #[ipc(event, timeout = "1s")]
+                fn timed(&self, todos: Vec<String>);
+                #[ipc(event)]
+                fn with_body(&self, todos: Vec<String>) {}
+                #[ipc(event)]
+                fn borrowed(&self, todos: &[String]);
+                #[ipc(event)]
+                fn new(&self, todos: Vec<String>);
+            }
+        };
+        let found = errors(&item);
+        let wanted = [
+            "an event is not `async`",
+            "an event returns nothing",
+            "an event takes one argument, its payload, such as",
+            "an event takes one argument, its payload; put these values in a struct",
+            "an event has no caller",
+            "an event's payload comes from the host and is not validated",
+            "an event has no timeout",
+            "an event has no body: the macro generates its emitter, `TodosEvents::new(&hub).with_body()`",
+            "an IPC event payload must be owned",
+            "`new` cannot name an event: `TodosEvents::new` makes the emitters",
+        ];
+        assert_eq!(found.len(), wanted.len(), "{found:#?}");
+        for (message, wanted) in found.iter().zip(wanted) {
+            assert!(message.starts_with(wanted), "{message} should start with {wanted}");
+        }
+    }
+
+    #[test]
+    fn an_events_payload_may_take_a_name_javascript_reserves_but_not_a_pattern() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Settings {
+                #[ipc(event)]
+                fn reset(&self, default: u32);
+                #[ipc(event)]
+                fn moved(&self, (x, y): (u32, u32));
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(
+            found,
+            ["an event's payload is a plain name, such as `todos: Vec<Todo>`"]
+        );
+    }
+
+    #[test]
+    fn events_share_the_channels_of_methods_but_not_their_javascript_names() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Todos {
+                fn changed(&self) -> u32;
+                #[ipc(event)]
+                fn changed_event(&self, count: u32);
+                #[ipc(event, rename = "changed")]
+                fn changed_again(&self, count: u32);
+                #[ipc(event)]
+                fn get_item(&self, count: u32);
+                #[ipc(event)]
+                fn getItem(&self, count: u32);
+                fn on(&self);
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found[0].starts_with(
+                "`on` cannot name a method in JavaScript: the service's client lists its events under `on`"
+            ),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("duplicate channel `todos.changed`: method `changed` already answers on it"),
+            "{found:#?}"
+        );
+        assert!(
+            found[2].starts_with("`get_item` and `getItem` both become `getItem` in JavaScript"),
             "{found:#?}"
         );
     }

@@ -18,12 +18,14 @@ pub(crate) struct Service<'a> {
     /// The property of `host.services` in JavaScript.
     pub js_name: String,
     pub docs: String,
+    /// Every method of the trait: the calls the service answers and the events it declares (see [`Method::event`]).
     pub methods: Vec<Method<'a>>,
     /// Trait items that are not methods (associated types, consts, macros): all refused by the checks.
     pub other_items: Vec<&'a TraitItem>,
 }
 
-/// One trait method.
+/// One trait method: a call the renderer makes, or, with `#[ipc(event)]`, an event the host pushes (whose single
+/// argument is the payload; it is left out of the emitted trait and gets an emitter instead).
 pub(crate) struct Method<'a> {
     pub original: &'a TraitItemFn,
     pub ident: &'a Ident,
@@ -41,6 +43,10 @@ pub(crate) struct Method<'a> {
     pub deprecated: Option<Deprecation>,
     /// How long the host lets one call run: `#[ipc(timeout = "...")]`.
     pub timeout: Timeout,
+    /// The `timeout` key as written, for the error when an event has one.
+    pub timeout_key: Option<syn::Path>,
+    /// `#[ipc(event)]`, with the keyword for error spans: an event, not a call.
+    pub event: Option<syn::Path>,
     /// Whether the method's value is awaited: an `async fn`, or a `fn` returning `impl Future<Output = T> + Send`.
     pub is_async: bool,
     pub receiver: Receiver<'a>,
@@ -118,10 +124,35 @@ pub(crate) enum Output<'a> {
     OtherImpl(&'a syn::TypeImplTrait, String),
 }
 
+impl<'a> Service<'a> {
+    /// The methods the renderer calls, in declaration order.
+    pub(crate) fn calls(&self) -> impl Iterator<Item = &Method<'a>> {
+        self.methods.iter().filter(|m| !m.is_event())
+    }
+
+    /// The events the host pushes, in declaration order.
+    pub(crate) fn events(&self) -> impl Iterator<Item = &Method<'a>> {
+        self.methods.iter().filter(|m| m.is_event())
+    }
+}
+
 impl Method<'_> {
     /// The `#[cfg(...)]` attributes to repeat on every item generated for this method.
     pub(crate) fn cfgs(&self) -> &[&Attribute] {
         &self.cfgs
+    }
+
+    /// Whether this is an event (`#[ipc(event)]`) rather than a call.
+    pub(crate) fn is_event(&self) -> bool {
+        self.event.is_some()
+    }
+
+    /// An event's payload: its one argument the checks allow (`None` until they pass).
+    pub(crate) fn payload(&self) -> Option<&Arg<'_>> {
+        match &self.args[..] {
+            [payload] if self.is_event() => Some(payload),
+            _ => None,
+        }
     }
 }
 

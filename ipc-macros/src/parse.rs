@@ -78,6 +78,8 @@ impl<'a> Method<'a> {
             cfgs: method.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
             deprecated: deprecated(&method.attrs),
             timeout: settings.timeout.unwrap_or(Timeout::Default),
+            timeout_key: settings.timeout_key,
+            event: settings.event,
             is_async: sig.asyncness.is_some()
                 || matches!(sig.output, ReturnType::Type(_, ref ty) if matches!(ungroup(ty), Type::ImplTrait(_))),
             receiver,

@@ -1,7 +1,7 @@
 // Fast unit tests of the renderer runtime's logic in Node. Run by tests/tests/runtime_js.rs, which renders the runtime
 // exactly as ipc-core does, with a test bridge: `post` calls `window.__post(text)` and `connect` keeps the runtime's
 // `receive` as `window.__deliver`. IPC_RUNTIME_JS accepts requests up to 16 MiB; IPC_RUNTIME_JS_SMALL only up to
-// IPC_RUNTIME_JS_SMALL_LIMIT bytes.
+// IPC_RUNTIME_JS_SMALL_LIMIT bytes. IPC_CLIENT_JS is the generated client of the test services, run after a runtime.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -12,6 +12,7 @@ const RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS, "utf8");
 const SMALL_RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS_SMALL, "utf8");
 const FRAMES_RUNTIME = readFileSync(process.env.IPC_RUNTIME_JS_FRAMES, "utf8");
 const SMALL_LIMIT = Number(process.env.IPC_RUNTIME_JS_SMALL_LIMIT);
+const CLIENT = readFileSync(process.env.IPC_CLIENT_JS, "utf8");
 
 const ORIGIN = "app://localhost";
 const SECRET = "9a1e0c7b5d3f42e8a6b1c0d9e8f7a6b5";
@@ -22,7 +23,7 @@ const READY = `${SECRET}:{"type":"ready"}`;
  * A fresh page: the runtime installed on a fake window whose transport records every text the runtime posts. Values
  * a page script would build (a Map, a Date) must come from the page's own realm: `evaluate` runs code there.
  */
-function page({ runtime = RUNTIME } = {}) {
+function page({ runtime = RUNTIME, client = "" } = {}) {
   const posted = [];
   const errors = [];
   const window = { __post: (text) => posted.push(text) };
@@ -37,6 +38,7 @@ function page({ runtime = RUNTIME } = {}) {
     console: { error: (...args) => errors.push(args.join(" ")) },
   });
   vm.runInContext(runtime, context);
+  vm.runInContext(client, context);
   const hello = JSON.parse(posted[0]);
   return {
     host: window.host,
@@ -191,6 +193,19 @@ test("a delivery that is not JSON, or has no list of messages, is dropped", () =
   p.deliverText(JSON.stringify({ page: SECRET, messages: event("x", 1) }));
   p.deliver(SECRET, [event("x", 2)]);
   assert.deepEqual(seen, [2]);
+});
+
+test("a declared event's listener on the service client receives its pushes until it is removed", () => {
+  const p = welcomed({ client: CLIENT });
+  const seen = [];
+  const remove = p.host.services.kinds.on.changed((todos) => seen.push(["changed", todos]));
+  p.host.services.kinds.on.removed((id) => seen.push(["removed", id]));
+  p.deliver(SECRET, [event("kinds.changed", [{ title: "milk" }]), event("kinds.removed", 3)]);
+  remove();
+  p.deliver(SECRET, [event("kinds.changed", []), event("kinds.removed", 4)]);
+  assert.deepEqual(plain(seen), [["changed", [{ title: "milk" }]], ["removed", 3], ["removed", 4]]);
+  assert.equal(typeof remove, "function");
+  assert.ok(Object.isFrozen(p.host.services.kinds.on));
 });
 
 // --- Calls and answers ---

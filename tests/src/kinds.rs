@@ -112,6 +112,15 @@ pub trait Kinds: Send + Sync + 'static {
     fn caller_renamed(&self, greeting: String, who: Caller) -> String;
     #[ipc(rename = "renamed")]
     fn original_name(&self) -> &'static str;
+    /// Pushed by the host: the todos changed.
+    #[ipc(event)]
+    fn changed(&self, todos: Vec<Todo>);
+    /// Pushed by the host on `kinds.removed`: a todo was removed.
+    #[ipc(event, rename = "removed")]
+    fn todo_removed(&self, id: u32);
+    #[ipc(event)]
+    #[deprecated(note = "listen to `changed`")]
+    fn updated(&self, todo: Todo);
 }
 
 pub struct Impl;

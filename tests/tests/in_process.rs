@@ -2,8 +2,8 @@
 //! would receive. The WebView suite (`e2e/webview.rs`) runs the same cases from a real page.
 
 use ipc_core::testing::TestClient;
-use ipc_core::{Hub, WindowConfig};
-use tests::kinds::{self, Kinds};
+use ipc_core::{Capabilities, Error, Hub, WindowConfig};
+use tests::kinds::{self, Kinds, KindsEvents, Todo};
 use tests::{case, Fixture, FixtureImpl, Outcome};
 
 async fn run(name: &str) {
@@ -125,4 +125,81 @@ fn building_outside_a_runtime_without_one_fails() {
         .build()
         .expect_err("no runtime");
     assert!(matches!(err, ipc_core::Error::NoRuntime), "{err}");
+}
+
+fn todos() -> Vec<Todo> {
+    vec![Todo {
+        title: "milk".to_owned(),
+        done: false,
+        due_date: None,
+    }]
+}
+
+#[tokio::test]
+async fn a_declared_event_reaches_the_window_on_its_channel() {
+    let hub = Hub::builder().service(kinds::Impl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    KindsEvents::new(&hub)
+        .changed()
+        .to_window(page.window(), &todos())
+        .unwrap();
+    assert_eq!(
+        page.next_message().await.unwrap(),
+        r#"{"type":"event","channel":"kinds.changed","payload":[{"title":"milk","done":false,"dueDate":null}]}"#
+    );
+}
+
+#[tokio::test]
+async fn a_renamed_event_is_pushed_on_its_renamed_channel_and_waits_for_room_when_asked() {
+    let hub = Hub::builder().service(kinds::Impl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let removed = KindsEvents::new(&hub).todo_removed();
+    assert_eq!(removed.channel(), "kinds.removed");
+    removed.to_window_async(page.window(), &7).await.unwrap();
+    assert_eq!(
+        page.next_message().await.unwrap(),
+        r#"{"type":"event","channel":"kinds.removed","payload":7}"#
+    );
+}
+
+#[tokio::test]
+async fn an_event_reaches_the_listed_windows_only() {
+    let hub = Hub::builder().service(kinds::Impl.into_service()).build().unwrap();
+    let mut listed = TestClient::new(&hub);
+    let mut other = TestClient::new(&hub);
+    let sent = KindsEvents::new(&hub)
+        .todo_removed()
+        .to_windows(&[listed.window()], &1)
+        .unwrap();
+    assert_eq!(sent, 1);
+    assert_eq!(
+        listed.next_message().await.unwrap(),
+        r#"{"type":"event","channel":"kinds.removed","payload":1}"#
+    );
+    let nothing = tokio::time::timeout(std::time::Duration::from_millis(50), other.next_message()).await;
+    assert!(nothing.is_err(), "the other window received {nothing:?}");
+}
+
+#[tokio::test]
+async fn a_window_denied_an_event_is_refused_by_to_window_and_skipped_by_to_all() {
+    let hub = Hub::builder().service(kinds::Impl.into_service()).build().unwrap();
+    let denied =
+        WindowConfig::new(TestClient::DEFAULT_ORIGIN).capabilities(Capabilities::allow_all().deny("kinds.changed"));
+    let mut barred = TestClient::with_config(&hub, denied, TestClient::DEFAULT_ORIGIN);
+    let mut allowed = TestClient::new(&hub);
+    let changed = KindsEvents::new(&hub).changed();
+
+    let refused = changed.to_window(barred.window(), &todos()).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Forbidden { window, channel } if *window == barred.window() && channel == "kinds.changed"),
+        "{refused:?}"
+    );
+    assert_eq!(changed.to_all(&todos()).unwrap(), 1);
+    assert!(allowed
+        .next_message()
+        .await
+        .unwrap()
+        .contains(r#""channel":"kinds.changed""#));
+    let nothing = tokio::time::timeout(std::time::Duration::from_millis(50), barred.next_message()).await;
+    assert!(nothing.is_err(), "the denied window received {nothing:?}");
 }

@@ -4,15 +4,16 @@
 
 use std::process::Command;
 
-use ipc_core::client::{page_script, runtime_script, Bridge};
+use ipc_core::client::{global_client_script, page_script, runtime_script, Bridge};
 use ipc_core::limits::DEFAULT_MAX_REQUEST_SIZE;
 use ipc_core::{Capabilities, Hub, WindowConfig};
+use tests::kinds::{Impl, Kinds};
 
 /// The request size limit of the second rendering, small enough for a test to reach it.
 const SMALL_MAX_REQUEST_SIZE: usize = 64;
 
 /// How many tests `runtime.test.mjs` holds: a test that silently stops running is a failure too.
-const NODE_TESTS: usize = 49;
+const NODE_TESTS: usize = 50;
 
 #[test]
 fn runtime_logic_passes_its_node_tests() {
@@ -34,6 +35,10 @@ fn runtime_logic_passes_its_node_tests() {
     let config = WindowConfig::new("app://localhost").allow_frames("https://widget.example", Capabilities::allow_all());
     std::fs::write(&framing, page_script(&hub, &bridge, &config)).unwrap();
 
+    // The generated client of a service with declared events, for the listeners on its `on`.
+    let client = dir.join("client.js");
+    std::fs::write(&client, global_client_script(&[<Impl as Kinds>::service_descriptor()])).unwrap();
+
     let tests = concat!(env!("CARGO_MANIFEST_DIR"), "/js/runtime.test.mjs");
     let out = Command::new("node")
         .arg("--test")
@@ -41,6 +46,7 @@ fn runtime_logic_passes_its_node_tests() {
         .env("IPC_RUNTIME_JS", &script)
         .env("IPC_RUNTIME_JS_SMALL", &small)
         .env("IPC_RUNTIME_JS_FRAMES", &framing)
+        .env("IPC_CLIENT_JS", &client)
         .env("IPC_RUNTIME_JS_SMALL_LIMIT", SMALL_MAX_REQUEST_SIZE.to_string())
         .output()
         .expect("node runs (scripts/test installs Node.js)");

@@ -206,6 +206,38 @@ fn a_deprecated_method_carries_its_note_in_the_descriptor() {
     assert_eq!(deprecated, [("find_old", "since 0.2.0: use `find`")]);
 }
 
+#[test]
+fn declared_events_are_listed_in_the_descriptor_and_not_as_methods() {
+    let descriptor = <Impl as Kinds>::service_descriptor();
+    let events: Vec<(&str, &str, &str, String, Option<&str>)> = descriptor
+        .events
+        .iter()
+        .map(|e| (e.rust_name, e.js_name, e.channel, e.payload.name(), e.deprecated))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("changed", "changed", "kinds.changed", "Array<Todo>".to_owned(), None),
+            ("todo_removed", "removed", "kinds.removed", "number".to_owned(), None),
+            (
+                "updated",
+                "updated",
+                "kinds.updated",
+                "Todo".to_owned(),
+                Some("listen to `changed`")
+            ),
+        ]
+    );
+    assert_eq!(descriptor.events[0].docs, "Pushed by the host: the todos changed.");
+    assert!(descriptor.methods.iter().all(|m| m.rust_name != "changed"));
+}
+
+#[tokio::test]
+async fn an_event_is_not_a_channel_the_page_can_call() {
+    let answer = call("kinds.changed", json!({"todos": []})).await;
+    assert_eq!(answer["error"]["kind"], "UNKNOWN_CHANNEL", "{answer}");
+}
+
 #[tokio::test]
 async fn a_method_configured_out_has_no_channel() {
     let answer = call("kinds.configured_out", json!({})).await;

@@ -1,6 +1,6 @@
 //! The generated client type-checks: `tsc --strict` accepts a usage file that calls every method of the test services
-//! with the right types, and rejects one that passes a wrong argument type. TypeScript comes from npm
-//! (`npm ci --prefix tests/ts`, done by `scripts/test`).
+//! with the right types and listens to their events, and rejects one that passes a wrong argument type or listener.
+//! TypeScript comes from npm (`npm ci --prefix tests/ts`, done by `scripts/test`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -98,6 +98,30 @@ fn event_payloads_are_typed() {
             "error TS2339: Property 'x' does not exist on type '{ width: number; height: number; }'",
             "wrong-event.ts(9,",
             "error TS2339: Property 'colour' does not exist on type 'Todo'",
+            "wrong-event.ts(13,",
+            "error TS2339: Property 'length' does not exist on type 'number'",
+            "wrong-event.ts(16,",
+            "error TS2345: Argument of type '(todos: string) => void' is not assignable to parameter of type \
+             '(payload: Todo[]) => void'",
         ],
+    );
+}
+
+#[test]
+fn declared_events_are_listeners_on_the_client_typed_in_the_declarations() {
+    let bindings = write_bindings();
+    let module = bindings.module();
+    assert!(
+        module.contains("      removed(listener) {\n        return host.on(\"kinds.removed\", listener);\n      },"),
+        "{module}"
+    );
+    let declarations = bindings.declarations();
+    assert!(
+        declarations.contains("    changed(listener: (payload: Array<Todo>) => void): () => void;"),
+        "{declarations}"
+    );
+    assert!(
+        declarations.contains("  \"kinds.changed\": Array<Todo>;\n"),
+        "{declarations}"
     );
 }

@@ -83,9 +83,17 @@ export function events(): () => void {
   host.on("todos.changed", (todos) => console.log(todos.map((todo) => todo.title.length)));
   host.send("editor.typing", { active: true });
   window.host.send("editor.saved");
+  // Declared in the service with `#[ipc(event)]`: a listener on its client, and its channel typed for `host.on`.
+  const offChanged: () => void = kinds.on.changed((todos) => console.log(todos.map((todo) => todo.title.length)));
+  const offRemoved = services.kinds.on.removed((id) => console.log(id.toFixed()));
+  window.host.services.kinds.on.updated((todo: Todo) => console.log(todo.done));
+  host.on("kinds.changed", (todos) => console.log(todos.length));
+  host.once("kinds.removed", (id) => console.log(id + 1));
   return () => {
     offResize();
     offMove();
+    offChanged();
+    offRemoved();
   };
 }
 

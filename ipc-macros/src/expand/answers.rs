@@ -50,7 +50,7 @@ fn types_ident(method: &Method<'_>) -> syn::Ident {
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let holder = holder(service);
-    let codecs = service.methods.iter().filter_map(|method| {
+    let codecs = service.calls().filter_map(|method| {
         let Output::Value(ty) = method.output else {
             return None;
         };

@@ -13,27 +13,14 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let js_name = &service.js_name;
     let rust_name = service.original.ident.to_string();
     let docs = &service.docs;
-    let methods = service.methods.iter().map(|method| {
+    let methods = service.calls().map(|method| {
         let rust_name = &method.rust_name;
         let js_name = &method.js_name;
         let channel = &method.channel;
         let docs = &method.docs;
         let cfgs = method.cfgs();
         let none = quote!(::core::option::Option::None);
-        let deprecated = match &method.deprecated {
-            Some(Deprecation { note, condition: None }) => quote!(::core::option::Option::Some(#note)),
-            Some(Deprecation {
-                note,
-                condition: Some(condition),
-            }) => quote! {{
-                #[cfg(#condition)]
-                const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::Some(#note);
-                #[cfg(not(#condition))]
-                const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::None;
-                DEPRECATED
-            }},
-            None => none.clone(),
-        };
+        let deprecated = deprecated(method.deprecated.as_ref());
         // Every argument is described, and the injected ones (a `CallContext`, whatever it is imported as) are left
         // out by the type system, in a `const`.
         let args = method.args.iter().map(|arg| {
@@ -94,6 +81,36 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             }
         }
     });
+    // Each event's payload type is asked for only of a type that serializes: one that does not is one error, from
+    // its emitter (see `events`).
+    let events = service.events().filter_map(|event| {
+        let ty = event.payload()?.ty;
+        let rust_name = &event.rust_name;
+        let js_name = &event.js_name;
+        let channel = &event.channel;
+        let docs = &event.docs;
+        let cfgs = event.cfgs();
+        let deprecated = deprecated(event.deprecated.as_ref());
+        let spanned = super::respan(krate.to_token_stream(), ty.span());
+        let payload = quote_spanned! {ty.span()=>
+            {
+                #[allow(unused_imports)]
+                use #spanned::__private::ValueTsFallback as _;
+                #spanned::__private::ValueTs::<#ty>::KIND.ts()
+            }
+        };
+        Some(quote! {
+            #(#cfgs)*
+            #krate::EventDescriptor {
+                rust_name: #rust_name,
+                js_name: #js_name,
+                channel: #channel,
+                docs: #docs,
+                payload: #payload,
+                deprecated: #deprecated,
+            }
+        })
+    });
     quote! {
         #krate::ServiceDescriptor {
             name: #name,
@@ -101,6 +118,25 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             rust_name: #rust_name,
             docs: #docs,
             methods: &[#(#methods),*],
+            events: &[#(#events),*],
         }
+    }
+}
+
+/// The `deprecated` field of a method's or event's descriptor, an `Option<&str>` expression.
+fn deprecated(deprecation: Option<&Deprecation>) -> TokenStream {
+    match deprecation {
+        Some(Deprecation { note, condition: None }) => quote!(::core::option::Option::Some(#note)),
+        Some(Deprecation {
+            note,
+            condition: Some(condition),
+        }) => quote! {{
+            #[cfg(#condition)]
+            const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::Some(#note);
+            #[cfg(not(#condition))]
+            const DEPRECATED: ::core::option::Option<&str> = ::core::option::Option::None;
+            DEPRECATED
+        }},
+        None => quote!(::core::option::Option::None),
     }
 }

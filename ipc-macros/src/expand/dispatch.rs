@@ -21,7 +21,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let call = local("call");
     // One inherent `fn` per method, named after it: run for one call on the method's channel.
     // With `#[cfg]` on arguments, one handler per combination of their conditions, each under its own `#[cfg]`.
-    let handlers = service.methods.iter().flat_map(|method| {
+    let handlers = service.calls().flat_map(|method| {
         let ident = method.ident;
         let cfgs = method.cfgs();
         let answer = &answer;
@@ -39,7 +39,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     });
     // Bound once, when the service is registered: the method's descriptor, the service, and its handler above.
     // Found by channel rather than by position: a method configured out with `#[cfg]` has no entry.
-    let bound = service.methods.iter().map(|method| {
+    let bound = service.calls().map(|method| {
         let ident = method.ident;
         let cfgs = method.cfgs();
         let channel = &method.channel;

@@ -1,9 +1,10 @@
-//! Renders the output, one file per generated part: the trait itself, the dispatcher, the descriptor, and the answer
-//! codecs both of them use.
+//! Renders the output, one file per generated part: the trait itself, the dispatcher, the descriptor, the answer
+//! codecs both of them use, and the emitters of the service's events.
 
 mod answers;
 mod descriptor;
 mod dispatch;
+mod events;
 mod trait_def;
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
@@ -18,7 +19,8 @@ pub(crate) fn service(service: &Service<'_>) -> TokenStream {
     let dispatch = dispatch::render(service);
     let answers = answers::render(service);
     let trait_def = trait_def::render(service, &dispatch, &descriptor);
-    quote!(#answers #trait_def)
+    let events = events::render(service);
+    quote!(#answers #trait_def #events)
 }
 
 /// On errors: the errors, plus the trait as written (without this macro's attributes) and stubs of the methods the
@@ -27,9 +29,10 @@ pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream
     let errors = errors.to_compile_error();
     let runtime = &service.runtime;
     let mut item = service.original.clone();
+    provide_events(&mut item, service);
     strip_our_attrs(&mut item);
     strip_what_rustc_would_also_refuse(&mut item);
-    let declares = |name: &str| service.methods.iter().any(|m| m.ident == name);
+    let declares = |name: &str| service.calls().any(|m| m.ident == name);
     if !declares("into_service") {
         item.items.push(syn::parse_quote! {
         #[doc(hidden)]
@@ -52,7 +55,41 @@ pub(crate) fn fallback(service: &Service<'_>, errors: syn::Error) -> TokenStream
         }
         });
     }
-    quote!(#errors #item)
+    let events = events::render_stub(service);
+    quote!(#errors #item #events)
+}
+
+/// Whether each item of the trait as written is an event.
+fn event_items(service: &Service<'_>) -> Vec<bool> {
+    let items = service.original.items.iter();
+    items
+        .map(|original| match original {
+            syn::TraitItem::Fn(f) => service.events().any(|e| std::ptr::eq(e.original, f)),
+            _ => false,
+        })
+        .collect()
+}
+
+/// The trait as written, without its events: they are not methods an implementation writes.
+fn without_events(service: &Service<'_>) -> syn::ItemTrait {
+    let mut item = service.original.clone();
+    let mut is_event = event_items(service).into_iter();
+    item.items.retain(|_| !is_event.next().unwrap_or(false));
+    item
+}
+
+/// On errors: the events stay in the trait, with a body unless they have one, so an implementation need not write
+/// them and the types they name are still used (no warning about an import only an event used).
+fn provide_events(item: &mut syn::ItemTrait, service: &Service<'_>) {
+    for (trait_item, is_event) in item.items.iter_mut().zip(event_items(service)) {
+        if let (syn::TraitItem::Fn(method), true) = (trait_item, is_event) {
+            method.attrs.push(syn::parse_quote!(#[allow(unused_variables)]));
+            if method.default.is_none() {
+                method.default = Some(syn::parse_quote!({ ::core::unimplemented!() }));
+                method.semi_token = None;
+            }
+        }
+    }
 }
 
 /// Removes what rustc refuses in a trait on its own (`const fn`, patterns in bodyless methods), after the checks have

@@ -1,4 +1,5 @@
-//! The user's trait as emitted: `Send + Sync + 'static`, `async fn` made `Send`, and the provided methods added.
+//! The user's trait as emitted: `Send + Sync + 'static`, `async fn` made `Send`, events left out (they get emitters
+//! instead), and the provided methods added.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,7 +9,7 @@ use crate::model::Service;
 
 pub(super) fn render(service: &Service<'_>, dispatch: &TokenStream, descriptor: &TokenStream) -> TokenStream {
     let krate = &service.runtime;
-    let mut item = service.original.clone();
+    let mut item = super::without_events(service);
     super::strip_our_attrs(&mut item);
     item.supertraits = parse_quote!(::core::marker::Send + ::core::marker::Sync + 'static);
     item.colon_token = Some(Default::default());

@@ -1,0 +1,11 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Todos {
+    #[ipc(event)]
+    fn changed(&self, todos: Vec<String>) {
+        let _ = todos;
+    }
+}
+
+fn main() {}

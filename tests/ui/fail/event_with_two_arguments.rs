@@ -1,0 +1,9 @@
+use ipc_core::ipc_service;
+
+#[ipc_service]
+trait Todos {
+    #[ipc(event)]
+    fn changed(&self, todos: Vec<String>, count: u32);
+}
+
+fn main() {}
