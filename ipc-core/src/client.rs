@@ -17,6 +17,61 @@ use crate::typescript::{Declarations, TsInfo, TsType};
 use crate::window::WindowConfig;
 
 const RUNTIME_JS: &str = include_str!("../js/runtime.js");
+const MOCK_JS: &str = include_str!("../js/mock.js");
+
+/// The fixed part of the mock's declarations.
+const MOCK_DTS: &str = r#"
+/** An error a mock handler throws to make a call fail with `kind`. */
+export declare class MockError extends Error {
+  constructor(kind: Ipc.ErrorKind, message: string, data?: unknown);
+  readonly kind: Ipc.ErrorKind;
+  readonly data: unknown;
+}
+
+/** The controls of an installed mock. */
+export interface Mock {
+  /** Every call made so far: its channel and its arguments by name. */
+  readonly calls: Array<{ channel: string; args: Record<string, unknown> }>;
+  /** Every `host.send` so far. */
+  readonly sent: Array<{ channel: string; payload: unknown }>;
+  /** The ids of calls the page gave up on. */
+  readonly cancelled: number[];
+  /** Pushes `payload` on `channel` to the page's listeners. */
+  emit<C extends keyof Ipc.Events>(channel: C, payload: Ipc.Events[C]): void;
+}
+
+/** Answers the generated client's calls with `handlers` (install before the first call). */
+export declare function installMock(handlers: MockHandlers): Mock;
+"#;
+
+/// `name` with the user types it names qualified by the `Ipc` namespace of the mock's import (`Array<Todo>` →
+/// `Array<Ipc.Todo>`): every identifier that starts with a capital letter and is not a TypeScript built-in.
+fn qualified(name: &str) -> String {
+    const BUILT_IN: &[&str] = &["Array", "Record", "Partial", "Uint8Array", "Promise", "Map", "Set"];
+    let mut out = String::with_capacity(name.len());
+    let mut word = String::new();
+    let mut in_string = false;
+    let flush = |word: &mut String, out: &mut String| {
+        if word.starts_with(|c: char| c.is_ascii_uppercase()) && !BUILT_IN.contains(&word.as_str()) {
+            out.push_str("Ipc.");
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in name.chars() {
+        if c == '"' {
+            in_string = !in_string;
+        }
+        if !in_string && (c.is_alphanumeric() || c == '_' || c == '$') {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
 
 /// How the runtime in a page reaches one transport: two JavaScript expressions the transport supplies, evaluated once
 /// when the runtime is installed (before any of the page's scripts run).
@@ -55,12 +110,25 @@ impl Bridge {
         }
     }
 
-    /// No transport: every call fails at once with `CHANNEL_SEND`. What [`Bindings::module`] installs when it runs
-    /// where no transport installed the runtime first.
+    /// No transport: every call fails at once with `CHANNEL_SEND`, unless a mock from the generated `.mock.js`
+    /// ([`Bindings::mock_module`]) is installed, which then answers every message. What [`Bindings::module`]
+    /// installs when it runs where no transport installed the runtime first (a test runner, a page opened without the
+    /// app). It welcomes the runtime itself, so calls fail at once instead of waiting for a host that never comes.
     pub fn unconnected() -> Self {
         Bridge::new(
-            "(text) => { throw new Error(\"no transport has installed window.host in this page\"); }",
-            "(receive) => {}",
+            r#"(text) => {
+  const mock = globalThis.__ipcMock;
+  if (mock !== undefined) { mock.post(text); return; }
+  if (typeof text === "string" && text.startsWith("{")) {
+    const nonce = JSON.parse(text).nonce;
+    const welcome = { page: null, messages: [{ type: "welcome", nonce, page: "unconnected" }] };
+    queueMicrotask(() => globalThis.__ipcReceive(JSON.stringify(welcome)));
+    return;
+  }
+  if (typeof text === "string" && text.endsWith(':{"type":"ready"}')) { return; }
+  throw new Error("no transport has installed window.host here (in a test, install a mock: see the generated .mock.js)");
+}"#,
+            "(receive) => Object.defineProperty(globalThis, \"__ipcReceive\", { value: receive, configurable: true })",
         )
     }
 }
@@ -281,6 +349,10 @@ impl Bindings {
     /// transport did (harmless when one did), then exports `host`, `services`, `IpcError` and one binding per service.
     pub fn module(&self) -> String {
         let mut out = String::from(GENERATED);
+        // Outside a browser (a test runner), the runtime installs itself on `globalThis`.
+        out.push_str(
+            "const window = typeof globalThis.window === \"object\" && globalThis.window !== null ? globalThis.window : globalThis;\n",
+        );
         out.push_str(&runtime_script(&Bridge::unconnected(), self.max_request_size));
         out.push_str(&global_client_script(&self.services));
         out.push_str("\nexport const host = window.host;\nexport const services = host.services;\nexport const IpcError = host.IpcError;\n");
@@ -374,8 +446,77 @@ impl Bindings {
         out
     }
 
+    /// An ES module for front-end tests: `installMock(handlers)` answers the calls of [`module`](Self::module) with
+    /// JavaScript functions, one per method (taking the method's arguments in order), and `emit(channel, payload)`
+    /// pushes; `MockError(kind, message, data)` makes a call fail with a given kind. The generated module runs in Node
+    /// or vitest without a WebView, its real runtime talking to the mock. Values are JSON: binary data is not mocked.
+    pub fn mock_module(&self) -> String {
+        let mut out = String::from(GENERATED);
+        out.push_str(MOCK_JS);
+        out.push_str("\nconst METHODS = {\n");
+        for service in &self.services {
+            for method in service.methods {
+                let args: Vec<String> = method.args.iter().map(|a| js_string(a.js_name)).collect();
+                let _ = writeln!(
+                    out,
+                    "  {}: {{ service: {}, name: {}, args: [{}] }},",
+                    js_string(method.channel),
+                    js_string(service.js_name),
+                    js_string(method.js_name),
+                    args.join(", ")
+                );
+            }
+        }
+        out.push_str("};\nconst CODES = {");
+        for (i, code) in ErrorCode::ALL.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            let _ = write!(out, "{sep}{}: {}", code.kind(), code.code());
+        }
+        out.push_str("};\n");
+        out
+    }
+
+    /// TypeScript declarations for [`mock_module`](Self::mock_module): handlers typed by each method's arguments and
+    /// answer, `emit` typed by the declared events' payloads.
+    pub fn mock_declarations(&self, stem: &str) -> String {
+        let mut out = String::from(GENERATED);
+        let _ = writeln!(out, "import type * as Ipc from \"./{stem}\";\n");
+        out.push_str(
+            "/** The handlers of a mock: by service, then method, each optional. */\nexport interface MockHandlers {\n",
+        );
+        for service in &self.services {
+            let _ = writeln!(out, "  {}?: {{", service.js_name);
+            for method in service.methods {
+                let params: Vec<String> = std::iter::once("this: void".to_owned())
+                    .chain(
+                        method
+                            .args
+                            .iter()
+                            .map(|arg| format!("{}: {}", arg.js_name, qualified(&arg.ts.name()))),
+                    )
+                    .collect();
+                let returns = method
+                    .returns
+                    .as_ref()
+                    .map_or_else(|| "void".to_owned(), |ty| qualified(&ty.name()));
+                let returns = if returns == "null" { "void".to_owned() } else { returns };
+                let _ = writeln!(
+                    out,
+                    "    {}?({}): {returns} | Promise<{returns}>;",
+                    method.js_name,
+                    params.join(", ")
+                );
+            }
+            out.push_str("  };\n");
+        }
+        out.push_str("}\n");
+        out.push_str(MOCK_DTS);
+        out
+    }
+
     /// Writes `{stem}.js` ([`module`](Self::module)) and `{stem}.d.ts` ([`declarations`](Self::declarations)) into
-    /// `dir`, creating it if needed. Returns the two paths.
+    /// `dir`, creating it if needed, with `{stem}.mock.js` and `{stem}.mock.d.ts` for front-end tests
+    /// ([`mock_module`](Self::mock_module)). Returns the paths of the first two.
     pub fn write_to(&self, dir: impl AsRef<Path>, stem: &str) -> io::Result<(PathBuf, PathBuf)> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)?;
@@ -383,6 +524,8 @@ impl Bindings {
         let dts = dir.join(format!("{stem}.d.ts"));
         std::fs::write(&js, self.module())?;
         std::fs::write(&dts, self.declarations())?;
+        std::fs::write(dir.join(format!("{stem}.mock.js")), self.mock_module())?;
+        std::fs::write(dir.join(format!("{stem}.mock.d.ts")), self.mock_declarations(stem))?;
         Ok((js, dts))
     }
 }

@@ -1,0 +1,101 @@
+// Mocks for front-end tests: the generated client, run without a WebView (Node's test runner, vitest), answered by
+// handlers written in JavaScript. ES2020, no dependencies. `installMock(handlers)` is the module's one entry point;
+// ipc-core appends the table of the services' methods (`METHODS`) and error codes (`CODES`) it needs.
+//
+// The generated module's runtime is the real one: calls, timeouts, cancellation and listeners behave exactly as in a
+// WebView. Only the transport is replaced: the module's built-in stand-in for a missing transport hands every message
+// to the installed mock, which answers as the host would.
+
+/** An error a mock handler throws to make a call fail with a given kind (`"VALIDATION"`, `"HANDLER"`, ...). */
+export class MockError extends Error {
+  /** @param {string} kind @param {string} message @param {unknown} [data] */
+  constructor(kind, message, data = null) {
+    super(message);
+    this.name = "MockError";
+    this.kind = kind;
+    this.data = data;
+  }
+}
+
+const SECRET = "mock";
+
+/**
+ * Installs `handlers` (by service, then method, each taking the method's arguments in order) as the host. Call it
+ * before the first call; installing again replaces the handlers. Returns the mock's controls.
+ * @param {Record<string, Record<string, Function>>} handlers
+ */
+export function installMock(handlers) {
+  const calls = [];
+  const sent = [];
+  const cancelled = [];
+  const receive = (delivery) => {
+    const hand = globalThis.__ipcReceive;
+    if (typeof hand !== "function") {
+      throw new Error("the generated client is not loaded: import it after (or before) installMock, but import it");
+    }
+    hand(delivery);
+  };
+  const deliver = (message) => queueMicrotask(() => receive(JSON.stringify({ page: SECRET, messages: [message] })));
+  const fail = (id, kind, message, data = null) => deliver({
+    type: "answer", id, success: false, data: null,
+    error: { code: CODES[kind] ?? CODES.HANDLER, kind: CODES[kind] === undefined ? "HANDLER" : kind, message, data },
+  });
+  const invoke = async ({ id, channel, args }) => {
+    const method = METHODS[channel];
+    const handler = method === undefined ? undefined : (handlers[method.service] ?? {})[method.name];
+    calls.push({ channel, args: args ?? {} });
+    if (method === undefined) {
+      fail(id, "UNKNOWN_CHANNEL", `no method answers on \`${channel}\``);
+      return;
+    }
+    if (typeof handler !== "function") {
+      fail(id, "UNKNOWN_CHANNEL", `the mock has no handler for \`${channel}\` (add ${method.service}.${method.name})`);
+      return;
+    }
+    try {
+      const value = await handler(...method.args.map((name) => (args ?? {})[name]));
+      deliver({ type: "answer", id, success: true, data: value === undefined ? null : value, error: null });
+    } catch (error) {
+      if (error instanceof MockError) {
+        fail(id, error.kind, error.message, error.data);
+      } else {
+        const message = error instanceof Error ? error.message : String(error);
+        fail(id, "HANDLER", message, error instanceof Error ? message : error);
+      }
+    }
+  };
+  globalThis.__ipcMock = {
+    post(text) {
+      if (typeof text !== "string") {
+        throw new Error("the mock carries JSON values only, not binary data");
+      }
+      if (text.startsWith("{")) {
+        const hello = JSON.parse(text);
+        queueMicrotask(() => receive(JSON.stringify({
+          page: null, messages: [{ type: "welcome", nonce: hello.nonce, page: SECRET }],
+        })));
+        return;
+      }
+      const envelope = JSON.parse(text.slice(text.indexOf(":") + 1));
+      if (envelope.type === "invoke") {
+        invoke(envelope);
+      } else if (envelope.type === "send") {
+        sent.push({ channel: envelope.channel, payload: envelope.payload });
+      } else if (envelope.type === "cancel") {
+        cancelled.push(envelope.id);
+      }
+    },
+  };
+  return {
+    /** Every call made so far: its channel and its arguments by name. */
+    calls,
+    /** Every `host.send` so far: channel and payload. */
+    sent,
+    /** The ids of calls the page gave up on (aborted or timed out). */
+    cancelled,
+    /** Pushes `payload` on `channel` to the page's listeners, as `send_to_window` would. */
+    emit(channel, payload) {
+      deliver({ type: "event", channel, payload: payload === undefined ? null : payload });
+    },
+  };
+}

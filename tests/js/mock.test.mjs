@@ -1,0 +1,61 @@
+// The generated module under Node's test runner, answered by the generated mock: the real runtime, no WebView.
+// Run by tests/tests/mocks.rs, which writes the bindings of the test services to IPC_MOCKED_DIR.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+const dir = process.env.IPC_MOCKED_DIR;
+const { installMock, MockError } = await import(`${dir}/ipc.mock.js`);
+const mock = installMock({
+  fixture: {
+    add: (a, b) => a + b,
+    divide: (dividend, divisor) => {
+      if (divisor === 0) throw new MockError("HANDLER", "division by zero", { reason: "zero" });
+      return dividend / divisor;
+    },
+    echoLater: (text, delayMs) => new Promise((resolve) => setTimeout(() => resolve(text), delayMs)),
+    register: () => { throw new MockError("VALIDATION", "1 rule broken", { violations: [] }); },
+    touch: () => {},
+  },
+});
+const { fixture, kinds, host, IpcError } = await import(`${dir}/ipc.js`);
+
+test("a call is answered by its handler, which gets the arguments in order", async () => {
+  assert.equal(await fixture.add(2, 3), 5);
+  assert.deepEqual(mock.calls.at(-1), { channel: "fixture.add", args: { a: 2, b: 3 } });
+  assert.equal(await fixture.touch(), null, "a handler returning nothing answers null");
+});
+
+test("a MockError fails the call with its kind, code and data", async () => {
+  await assert.rejects(fixture.divide(1, 0), (e) => e instanceof IpcError && e.kind === "HANDLER" && e.code === 7009
+    && e.message === "division by zero" && e.data.reason === "zero");
+  await assert.rejects(fixture.register("a", 1, null, []), (e) => e.kind === "VALIDATION" && e.code === 7007);
+});
+
+test("a method without a handler fails with UNKNOWN_CHANNEL, naming what to add", async () => {
+  await assert.rejects(fixture.explode(), (e) => e.kind === "UNKNOWN_CHANNEL"
+    && e.message.includes("fixture.explode"));
+});
+
+test("the runtime's own timeout and cancellation work against the mock", async () => {
+  const before = mock.cancelled.length;
+  await assert.rejects(fixture.echoLater("late", 200, { timeout: 10 }), (e) => e.kind === "TIMEOUT");
+  assert.equal(mock.cancelled.length, before + 1, "the mock was told the page gave up");
+  assert.equal(await fixture.echoLater("soon", 1), "soon");
+});
+
+test("emit reaches a service's typed listener and host.on, until removed", async () => {
+  const seen = [];
+  const off = kinds.on.changed((todos) => seen.push(todos.length));
+  host.on("kinds.changed", (todos) => seen.push(`on:${todos.length}`));
+  mock.emit("kinds.changed", [{ title: "milk", done: false, dueDate: null }]);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  off();
+  mock.emit("kinds.changed", []);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(seen, [1, "on:1", "on:0"]);
+});
+
+test("host.send is recorded", () => {
+  host.send("app.clicked", { x: 1 });
+  assert.deepEqual(mock.sent.at(-1), { channel: "app.clicked", payload: { x: 1 } });
+});

@@ -1,0 +1,83 @@
+//! Front-end tests without a WebView: the generated module runs in Node against the generated mock (its real
+//! runtime, calls, errors, timeouts, cancellation and listeners), and without a mock every call fails at once. The
+//! mock's declarations type-check handlers and pushes under `tsc --strict`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ipc_core::client::Bindings;
+use tests::kinds::{Impl, Kinds};
+use tests::{Fixture, FixtureImpl};
+
+/// How many tests the two Node files hold: a test that silently stops running is a failure too.
+const NODE_TESTS: usize = 7;
+
+fn ts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ts")
+}
+
+/// Writes the bindings of the test services as `ipc.*` into a directory of their own.
+fn write_bindings() -> PathBuf {
+    let dir = ts_dir().join("generated/mocked");
+    Bindings::new()
+        .service(<FixtureImpl as Fixture>::service_descriptor())
+        .service(<Impl as Kinds>::service_descriptor())
+        .write_to(&dir, "ipc")
+        .expect("the bindings are written");
+    dir
+}
+
+#[test]
+fn the_generated_module_runs_in_node_against_the_mock() {
+    let dir = write_bindings();
+    let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+    let out = Command::new("node")
+        .arg("--test")
+        .arg(js.join("mock.test.mjs"))
+        .arg(js.join("unconnected.test.mjs"))
+        .env("IPC_MOCKED_DIR", &dir)
+        .output()
+        .expect("node runs (scripts/test installs Node.js)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node tests failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains(&format!("# pass {NODE_TESTS}")),
+        "expected {NODE_TESTS} passing Node tests:\n{report}"
+    );
+}
+
+/// Runs `tsc --strict --noEmit` on one file of `tests/ts`.
+fn tsc(file: &str) -> std::process::Output {
+    let tsc = ts_dir().join("node_modules/.bin/tsc");
+    assert!(
+        tsc.exists(),
+        "TypeScript is not installed: run `npm ci --prefix tests/ts` (scripts/test does)"
+    );
+    Command::new(tsc)
+        .current_dir(ts_dir())
+        .args(["--strict", "--noEmit", "--target", "es2020", "--module", "esnext"])
+        .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", file])
+        .output()
+        .expect("tsc runs")
+}
+
+#[test]
+fn mock_handlers_and_pushes_are_typed() {
+    write_bindings();
+    let out = tsc("mock-usage.ts");
+    assert!(
+        out.status.success(),
+        "tsc rejected mock-usage.ts:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = tsc("mock-wrong.ts");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "tsc accepted mock-wrong.ts");
+    for line in ["mock-wrong.ts(6,", "mock-wrong.ts(9,", "mock-wrong.ts(13,"] {
+        assert!(report.contains(line), "no error at {line}:\n{report}");
+    }
+}
