@@ -215,6 +215,9 @@
   function invoke(channel, args, options) {
     const timeout = options === undefined ? undefined : options.timeout;
     const signal = options === undefined ? undefined : options.signal;
+    // Generated modules say which bindings they were built from; the host refuses calls from stale ones.
+    const schema = options === undefined || typeof options.schema !== "string" ? ""
+      : `,"schema":${stringify(options.schema)}`;
     return new Promise((resolve, reject) => {
       if (signal !== undefined && signal.aborted) {
         reject(localError("CANCELLED", `\`${channel}\` was cancelled before it was sent`));
@@ -229,7 +232,7 @@
         const encoded = encode(args === undefined ? {} : args, "", binary);
         const carries = binary !== null && binary.parts.length > 0
           ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
-        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}}`;
+        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${schema}}`;
         checkSize(channel, text, binary === null ? [] : binary.parts);
       } catch (e) {
         reject(e instanceof IpcError ? e

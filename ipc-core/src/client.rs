@@ -166,6 +166,12 @@ pub fn page_script(hub: &Hub, bridge: &Bridge, config: &WindowConfig) -> String 
 /// A script that adds a client for each service to `window.host.services`, with methods in camelCase that take the
 /// arguments positionally and send them by name. Runs after [`runtime_script`].
 pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
+    client_script(services, false)
+}
+
+/// The clients of `services`; with `schema`, each call carries its service's fingerprint, so the host can tell a
+/// client generated from other bindings (a module built into a front end may be stale; an injected one never is).
+fn client_script(services: &[&ServiceDescriptor], schema: bool) -> String {
     let mut out = String::from("(function (host) {\n  \"use strict\";\n");
     for service in services {
         write_docs(&mut out, "  ", service.docs, &[]);
@@ -182,9 +188,14 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
             // names are camelCase Rust names, which never start with `__`.
             let mut with_options = params.clone();
             with_options.push("__options");
+            let options = if schema {
+                format!("{{ ...__options, schema: {} }}", js_string(&service.fingerprint()))
+            } else {
+                "__options".to_owned()
+            };
             let _ = writeln!(
                 out,
-                "    {}({}) {{\n      return host.invoke({}, {{ {} }}, __options);\n    }},",
+                "    {}({}) {{\n      return host.invoke({}, {{ {} }}, {options});\n    }},",
                 method.js_name,
                 with_options.join(", "),
                 js_string(method.channel),
@@ -354,7 +365,7 @@ impl Bindings {
             "const window = typeof globalThis.window === \"object\" && globalThis.window !== null ? globalThis.window : globalThis;\n",
         );
         out.push_str(&runtime_script(&Bridge::unconnected(), self.max_request_size));
-        out.push_str(&global_client_script(&self.services));
+        out.push_str(&client_script(&self.services, true));
         out.push_str("\nexport const host = window.host;\nexport const services = host.services;\nexport const IpcError = host.IpcError;\n");
         for service in &self.services {
             let _ = writeln!(out, "export const {0} = services.{0};", service.js_name);
@@ -618,6 +629,11 @@ export interface InvokeOptions {
   timeout?: number;
   /** Abort the call: it rejects with kind "CANCELLED" and the host drops the handler at its next await. */
   signal?: AbortSignal;
+  /**
+   * Set by the generated module's clients: the fingerprint of the bindings they were generated from. The host answers
+   * STALE_BINDINGS when the app's services have changed since.
+   */
+  schema?: string;
 }
 "#;
 

@@ -21,6 +21,7 @@
 //! | 7012 | `PAYLOAD_TOO_LARGE` | the request is larger than the hub accepts ([`HubBuilder::max_request_size`](crate::HubBuilder::max_request_size)); the page's runtime refuses it before sending |
 //! | 7013 | `CANCELLED` | the page aborted the call (the `signal` option of `host.invoke`); the host drops the handler |
 //! | 7014 | `BUSY` | the window already has [`Limits::max_in_flight`](crate::Limits::max_in_flight) calls in flight; the call did not run, retry later |
+//! | 7015 | `STALE_BINDINGS` | the page's generated client ([`Bindings::module`](crate::client::Bindings::module)) was built against other bindings of the service than the app serves (its fingerprint differs); regenerate them and rebuild the front end |
 //!
 
 use std::fmt;
@@ -94,6 +95,8 @@ error_codes! {
     Cancelled = 7013, "CANCELLED";
     /// 7014: the window already has as many calls in flight as the hub allows; the call did not run.
     Busy = 7014, "BUSY";
+    /// 7015: the page's generated client was built against other bindings of the service than the app serves.
+    StaleBindings = 7015, "STALE_BINDINGS";
 }
 
 impl fmt::Display for ErrorCode {
@@ -268,7 +271,8 @@ mod tests {
     #[test]
     fn busy_extends_the_range() {
         assert_eq!(ErrorCode::Busy.code(), 7014);
-        assert_eq!(ErrorCode::ALL.last(), Some(&ErrorCode::Busy));
+        assert_eq!(ErrorCode::StaleBindings.code(), 7015);
+        assert_eq!(ErrorCode::ALL.last(), Some(&ErrorCode::StaleBindings));
     }
 
     #[test]

@@ -183,6 +183,8 @@ struct Envelope<'a> {
     envelope: Option<Text<'a>>,
     #[serde(borrow, default)]
     binary: Option<BinaryRef<'a>>,
+    #[serde(borrow, default)]
+    schema: Option<Text<'a>>,
 }
 
 /// What a request with binary parts says of them: the placeholder key, and how many parts it carries.
@@ -214,6 +216,8 @@ pub(crate) enum Request<'a> {
         args: Option<&'a RawValue>,
         /// Present when the request came as a binary frame whose parts its arguments' placeholders stand for.
         binary: Option<BinaryRef<'a>>,
+        /// The fingerprint of the service bindings the calling client was generated from, when it says.
+        schema: Option<Cow<'a, str>>,
     },
     /// A one-way message (`host.send`): no answer.
     Send {
@@ -307,6 +311,7 @@ impl<'a> Request<'a> {
             frame,
             envelope,
             binary,
+            schema,
         } = envelope;
         let refuse = |id: Option<i64>, message: String| Refused {
             id,
@@ -332,6 +337,7 @@ impl<'a> Request<'a> {
                 ("frame", frame.is_some()),
                 ("envelope", envelope.is_some()),
                 ("binary", binary.is_some()),
+                ("schema", schema.is_some()),
             ];
             match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
                 Some((name, _)) => Err(refuse(
@@ -363,7 +369,7 @@ impl<'a> Request<'a> {
                 Request::Ready
             }
             MessageType::Invoke => {
-                only(&["id", "channel", "args", "binary"])?;
+                only(&["id", "channel", "args", "binary", "schema"])?;
                 let Some(id) = id else {
                     return Err(refuse(None, missing("id")));
                 };
@@ -375,6 +381,7 @@ impl<'a> Request<'a> {
                     channel,
                     args,
                     binary,
+                    schema: schema.map(|Text(schema)| schema),
                 }
             }
             MessageType::Send => {

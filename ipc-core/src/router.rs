@@ -34,6 +34,8 @@ pub(crate) struct Router {
     /// The channels of the services' declared events (pushed by the host, never routed), with their service.
     events: HashMap<&'static str, &'static ServiceDescriptor>,
     services: Vec<&'static ServiceDescriptor>,
+    /// Each service's [`ServiceDescriptor::fingerprint`], by service name, computed once.
+    fingerprints: HashMap<&'static str, String>,
 }
 
 impl Router {
@@ -76,7 +78,13 @@ impl Router {
             self.events.insert(event.channel, descriptor);
         }
         self.services.push(descriptor);
+        self.fingerprints.insert(descriptor.name, descriptor.fingerprint());
         Ok(())
+    }
+
+    /// The fingerprint of the service named `service`, if it is registered.
+    pub(crate) fn fingerprint(&self, service: &str) -> Option<&str> {
+        self.fingerprints.get(service).map(String::as_str)
     }
 
     /// The method answering on `channel`.

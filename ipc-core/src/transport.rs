@@ -337,7 +337,11 @@ impl Reader {
                 channel,
                 args,
                 binary,
+                schema,
             }) => {
+                if let Some(error) = schema.and_then(|schema| self.stale(&channel, &schema)) {
+                    return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
+                }
                 let args = args.map(|args| offset_in(&text, args.get()));
                 let binary = binary.map(|binary| (binary.key.into_owned(), parts));
                 match self.admit(page, id, &channel) {
@@ -364,6 +368,24 @@ impl Reader {
             }
         };
         self.spawn_call(page, id, args, admitted, text, binary);
+    }
+
+    /// The error for a call made by a client generated from other bindings of `channel`'s service than the app
+    /// serves (`schema` is the client's fingerprint); `None` when they agree, or for a service the app does not have
+    /// (the call then fails as an unknown channel).
+    fn stale(&self, channel: &str, schema: &str) -> Option<CallError> {
+        let service = channel.split('.').next()?;
+        let current = self.hub.router().fingerprint(service)?;
+        (current != schema).then(|| {
+            CallError::new(
+                ErrorCode::StaleBindings,
+                format!(
+                    "the page's client of `{service}` was generated from other bindings (fingerprint {}) than the app \
+                     serves ({current}): regenerate them (Bindings::write_to) and rebuild the front end",
+                    excerpt(schema, 32)
+                ),
+            )
+        })
     }
 
     /// A message of frame `frame` of `page`, relayed by the page's runtime: judged as the frame, by its own origin

@@ -653,3 +653,12 @@ test("binary data counts toward the request size limit", async () => {
     (e) => e.kind === "PAYLOAD_TOO_LARGE");
   assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
 });
+
+test("a call made with a schema option carries it, so the host can tell a stale generated client", () => {
+  const p = welcomed();
+  p.host.invoke("todos.add", { title: "milk" }, { schema: "0123456789abcdef" });
+  p.host.invoke("todos.add", { title: "tea" });
+  const [withSchema, without] = p.envelopes();
+  assert.equal(withSchema.schema, "0123456789abcdef");
+  assert.equal(without.schema, undefined);
+});
