@@ -1,6 +1,6 @@
-//! Two windows sharing one todo list. Adding in the editor updates the viewer through a broadcast; the viewer is
-//! read-only by capabilities and shows the FORBIDDEN error when it tries to add; each window logs its own focus, blur,
-//! resize and move events.
+//! Two windows sharing one todo list. Adding in the editor updates the viewer through the `changed` event declared in
+//! the trait, pushed to every window; the viewer is read-only by capabilities and shows the FORBIDDEN error when it
+//! tries to add; each window logs its own focus, blur, resize and move events.
 //!
 //! ```text
 //! cargo run -p examples --bin todos                  # opens both windows
@@ -45,6 +45,9 @@ trait Todos {
     fn add(&self, #[validate(length(min = 1, max = 100))] title: String, ctx: CallContext) -> Result<Todo, TodoError>;
     /// Marks a todo done or not done, and tells every window.
     fn toggle(&self, id: u32, ctx: CallContext) -> Result<Todo, TodoError>;
+    /// Pushed to every window whenever the list changes: the whole list.
+    #[ipc(event)]
+    fn changed(&self, todos: Vec<Todo>);
 }
 
 #[derive(Default)]
@@ -56,7 +59,7 @@ struct TodoList {
 impl TodoList {
     /// Pushes the whole list to every window that may receive it.
     fn announce(&self, ctx: &CallContext, items: &[Todo]) {
-        if let Err(err) = ctx.hub().broadcast_all("todos.changed", items) {
+        if let Err(err) = TodosEvents::new(ctx.hub()).changed().to_all(&items.to_vec()) {
             eprintln!("todos: could not announce the change: {err}");
         }
     }
