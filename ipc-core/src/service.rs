@@ -336,6 +336,9 @@ pub struct ArgDescriptor {
     pub ts: TsType,
     /// The `#[validate(...)]` rules, as written, for the client's docs (empty when there are none).
     pub rules: &'static str,
+    /// The `#[validate(...)]` rules the generated client may check before sending, in the order written (see
+    /// [`ClientRule`](crate::validate::ClientRule)); `custom` rules are not among them.
+    pub client_rules: &'static [crate::validate::ClientRule],
 }
 
 /// A method's successful answer, ready for the page: its value as JSON text, and the bytes of the

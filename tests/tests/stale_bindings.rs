@@ -61,6 +61,7 @@ fn the_fingerprint_follows_what_a_client_relies_on() {
             js_name,
             ts,
             rules: "",
+            client_rules: &[],
         }]))
     };
     let base = plain(arg("x", TsType::of::<u32>())).fingerprint();
