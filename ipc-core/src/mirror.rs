@@ -177,6 +177,78 @@ fn quantifier_end(chars: &[char], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::ArgDescriptor;
+    use crate::typescript::TsType;
+    use crate::CallTimeout;
+
+    fn method(args: &'static [ArgDescriptor]) -> MethodDescriptor {
+        MethodDescriptor {
+            rust_name: "add",
+            js_name: "add",
+            channel: "todos.add",
+            docs: "",
+            args,
+            returns: None,
+            error: None,
+            timeout: CallTimeout::Default,
+            deprecated: None,
+        }
+    }
+
+    fn arg(js_name: &'static str, client_rules: &'static [ClientRule]) -> ArgDescriptor {
+        ArgDescriptor {
+            rust_name: js_name,
+            js_name,
+            ts: TsType::of::<String>(),
+            rules: "",
+            client_rules,
+        }
+    }
+
+    #[test]
+    fn the_table_lists_what_the_client_checks_and_leaves_out_the_rest() {
+        let args: &'static [ArgDescriptor] = Box::leak(Box::new([
+            arg(
+                "title",
+                &[
+                    ClientRule::Length {
+                        min: Some(1),
+                        max: None,
+                        measure: Measure::Text,
+                    },
+                    ClientRule::Pattern { source: r"^\d+$" },
+                    ClientRule::Pattern { source: "^[a-z]+$" },
+                ],
+            ),
+            arg(
+                "tags",
+                &[ClientRule::NonEmpty {
+                    measure: Measure::HostOnly,
+                }],
+            ),
+            arg(
+                "ratio",
+                &[ClientRule::Range {
+                    min: Some(0.5),
+                    max: None,
+                    number: NumberKind::Float,
+                }],
+            ),
+            arg(
+                "single",
+                &[ClientRule::Range {
+                    min: Some(0.5),
+                    max: None,
+                    number: NumberKind::HostOnly,
+                }],
+            ),
+        ]));
+        assert_eq!(
+            rules_table(&method(args)).unwrap(),
+            r#"[["title",[["length",1,null,"text"],["pattern","^[a-z]+$"]]],["ratio",[["range",0.5,null,null,null]]]]"#
+        );
+        assert_eq!(rules_table(&method(&args[1..2])), None, "nothing to check: no table");
+    }
 
     #[test]
     fn patterns_in_the_common_subset_are_mirrored() {

@@ -216,3 +216,26 @@ fn literal_number(expr: &syn::Expr) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::literal_number;
+
+    #[test]
+    fn range_bounds_reach_the_client_only_as_number_literals_javascript_reads_exactly() {
+        let read = |expr: syn::Expr| literal_number(&expr);
+        assert_eq!(read(parse_quote!(5)), Some(5.0));
+        assert_eq!(read(parse_quote!(-1_000)), Some(-1000.0));
+        assert_eq!(read(parse_quote!(0.5)), Some(0.5));
+        assert_eq!(read(parse_quote!(1e3)), Some(1000.0));
+        assert_eq!(read(parse_quote!(200u8)), Some(200.0));
+        assert_eq!(read(parse_quote!(9_007_199_254_740_992)), Some(9_007_199_254_740_992.0));
+        assert_eq!(read(parse_quote!(9_007_199_254_740_993)), None, "beyond 2^53");
+        assert_eq!(read(parse_quote!(0.1f32)), None, "an f32 bound");
+        assert_eq!(read(parse_quote!(MAX)), None);
+        assert_eq!(read(parse_quote!(u8::MAX)), None);
+        assert_eq!(read(parse_quote!(1 + 1)), None);
+    }
+}
