@@ -266,9 +266,15 @@
         if (typeof value !== "string" || apply(matches, loneSurrogate, [value])) return undefined;
         let pattern = patterns.get(rule[1]);
         if (pattern === undefined) {
-          pattern = new Pattern(rule[1], "u");
+          // ipc-core mirrors only patterns this engine reads as Rust does; one it cannot compile is the host's.
+          try {
+            pattern = new Pattern(rule[1], "u");
+          } catch (e) {
+            pattern = null;
+          }
           patterns.set(rule[1], pattern);
         }
+        if (pattern === null) return undefined;
         return apply(matches, pattern, [value]) ? undefined : `must match \`${rule[1]}\``;
       }
       default:

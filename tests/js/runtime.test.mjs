@@ -685,12 +685,13 @@ test("a call breaking the rules of its generated client is refused with the host
   assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
 });
 
-test("values the host would not decode, and absent or null arguments, are left to the host", () => {
+test("values the host would not decode, absent or null arguments, and uncompilable patterns are left to the host", () => {
   const p = welcomed();
   const rules = [
     ["name", [["length", 2, null, "text"]]],
     ["byte", [["range", 1, 10, 0, 255]]],
     ["note", [["non_empty", "text"]]],
+    ["tag", [["pattern", "(?<"]]],
   ];
   for (const args of [
     { name: "\ud800", byte: 5 },
@@ -700,8 +701,9 @@ test("values the host would not decode, and absent or null arguments, are left t
     { name: "ok", byte: "0" },
     { name: "ok", byte: 5, note: null },
     { name: "ok", byte: 5, note: undefined },
+    { name: "ok", byte: 5, tag: "a pattern JavaScript cannot compile" },
   ]) {
     p.host.invoke("todos.add", args, { rules });
   }
-  assert.equal(p.envelopes().length, 7, "every call is sent");
+  assert.equal(p.envelopes().length, 8, "every call is sent");
 });
