@@ -263,3 +263,100 @@ async fn the_client_refuses_exactly_what_the_host_would_with_the_same_violations
         .count();
     assert_eq!(host_only_refused, 2, "host-only rules are checked by the host");
 }
+
+/// Patterns in the subset the client mirrors, and texts to try them on.
+const PATTERNS: &[&str] = &[
+    "^[a-z0-9_]+$",
+    "^[a-z]+(-[a-z]+)*$",
+    r"^\+?[0-9]{1,3}(?:\.[0-9]{2})?$",
+    "^(ab|cd)?e{2,}$",
+    r"^[^\]\\ ]*$",
+    "é+ü",
+    "^😀{2}$",
+    "[^a]",
+    r"^a\nb$",
+    "x|^$",
+    "^[α-ω]{1,3}?$",
+];
+
+const TEXTS: &[&str] = &[
+    "", "abc", "abc_123", "ABC", "a-b", "a--b", "+12.50", "12.5", "cdeee", "ee", "a\\b", "a]b", "a b", "éééü", "eü",
+    "😀😀", "😀", "a", "\n", "a\nb", "a\nb\n", "x", "αβγ", "αβγδ", "e\u{301}",
+];
+
+#[test]
+fn mirrored_patterns_match_the_same_texts_in_both_engines() {
+    use ipc_core::client::global_client_script;
+    use ipc_core::typescript::TsType;
+    use ipc_core::validate::{ClientRule, Pattern};
+    use ipc_core::{ArgDescriptor, CallTimeout, MethodDescriptor, ServiceDescriptor};
+
+    // Each pattern is one the client checks: its rules table names it.
+    let args: Vec<ArgDescriptor> = PATTERNS
+        .iter()
+        .map(|source| ArgDescriptor {
+            rust_name: "text",
+            js_name: "text",
+            ts: TsType::of::<String>(),
+            rules: "",
+            client_rules: Box::leak(Box::new([ClientRule::Pattern { source }])),
+        })
+        .collect();
+    let methods: Vec<MethodDescriptor> = args
+        .iter()
+        .map(|arg| MethodDescriptor {
+            rust_name: "m",
+            js_name: "m",
+            channel: "s.m",
+            docs: "",
+            args: std::slice::from_ref(Box::leak(Box::new(*arg))),
+            returns: None,
+            error: None,
+            timeout: CallTimeout::Default,
+            deprecated: None,
+        })
+        .collect();
+    let service: &'static ServiceDescriptor = Box::leak(Box::new(ServiceDescriptor {
+        name: "s",
+        js_name: "s",
+        rust_name: "S",
+        docs: "",
+        methods: Box::leak(methods.into_boxed_slice()),
+        events: &[],
+    }));
+    let script = global_client_script(&[service]);
+    for source in PATTERNS {
+        let rule = json!(["pattern", source]).to_string();
+        assert!(script.contains(&rule), "{source} is not mirrored:\n{script}");
+    }
+
+    let rust: Vec<Vec<bool>> = PATTERNS
+        .iter()
+        .map(|source| {
+            let pattern = Pattern::new(Box::leak(source.to_string().into_boxed_str()));
+            TEXTS.iter().map(|text| pattern.regex().is_match(text)).collect()
+        })
+        .collect();
+    let script = "const { patterns, texts } = JSON.parse(process.env.IPC_PATTERNS); \
+                  console.log(JSON.stringify(patterns.map((p) => { const r = new RegExp(p, 'u'); \
+                  return texts.map((t) => r.test(t)); })));";
+    let out = Command::new("node")
+        .args(["-e", script])
+        .env(
+            "IPC_PATTERNS",
+            json!({"patterns": PATTERNS, "texts": TEXTS}).to_string(),
+        )
+        .output()
+        .expect("node runs (scripts/test installs Node.js)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let javascript: Vec<Vec<bool>> = serde_json::from_slice(&out.stdout).unwrap();
+    for ((source, rust), javascript) in PATTERNS.iter().zip(&rust).zip(&javascript) {
+        let differ: Vec<&str> = TEXTS
+            .iter()
+            .zip(rust.iter().zip(javascript))
+            .filter(|(_, (r, j))| r != j)
+            .map(|(text, _)| *text)
+            .collect();
+        assert!(differ.is_empty(), "`{source}` reads {differ:?} differently");
+    }
+}
