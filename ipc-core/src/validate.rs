@@ -316,8 +316,9 @@ pub enum ClientRule {
     /// literal characters, the escapes `\n`, `\t`, `\r` and of the characters `\.+*?()|[]{}^$/`, character classes of
     /// those (not nested, no `&&`, `--` or `~~`, no leading `]`), groups `(...)` and `(?:...)`, alternation, the
     /// quantifiers `*`, `+`, `?`, `{m}`, `{m,}`, `{m,n}` (lazy or not) after an atom, and the anchors `^` and `$`. It
-    /// leaves out `.`, `\d`, `\w`, `\s` and `\b` (Unicode-aware in Rust, not in JavaScript), flags, named groups,
-    /// look-around and backreferences: a pattern using any of them is checked by the host only.
+    /// leaves out `\d`, `\w`, `\s` and `\b` (Unicode-aware in Rust, not in JavaScript), `.` (the engines differ on line
+    /// terminators), flags, named groups, other escapes, look-around and backreferences: a pattern using any of them
+    /// is checked by the host only. The client compiles it as `new RegExp(source, "u")`.
     Pattern {
         /// The regular expression as written.
         source: &'static str,
