@@ -199,6 +199,111 @@
     }
   }
 
+  const toShortest = Number.prototype.toString;
+  const Pattern = RegExp;
+  const matches = RegExp.prototype.test;
+  /** Lone surrogates: JSON carries them, but the host refuses them as text, before any rule. */
+  const loneSurrogate = /[\uD800-\uDFFF]/u;
+  /** The `pattern` rules' expressions, compiled once each. */
+  const patterns = new Map();
+
+  /**
+   * A number as Rust displays it (never in exponent notation; both print the shortest digits that read back the same).
+   * @param {number} n
+   */
+  function rustNumber(n) {
+    const text = apply(toShortest, n, []);
+    const e = text.indexOf("e");
+    if (e < 0) {
+      return n === 0 && 1 / n < 0 ? "-0" : text;
+    }
+    const sign = text[0] === "-" ? "-" : "";
+    const digits = text.slice(sign.length, e).replace(".", "");
+    const exponent = Number(text.slice(e + 1));
+    return exponent >= 0
+      ? sign + digits + "0".repeat(exponent - digits.length + 1)
+      : `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+  }
+
+  /**
+   * What `length` and `non_empty` count, as the host does (text in Unicode scalar values), or undefined when the value
+   * is not one the host would decode as the argument's type.
+   * @param {unknown} value @param {string} measure "text" or "list"
+   */
+  function measured(value, measure) {
+    if (measure === "text") {
+      return typeof value === "string" && !apply(matches, loneSurrogate, [value]) ? [...value].length : undefined;
+    }
+    return isArray(value) ? value.length : undefined;
+  }
+
+  /**
+   * The message of the rule `value` breaks, as the host words it, or undefined when it keeps the rule or is not a
+   * value the host would decode (the host then answers for it).
+   * @param {unknown} value @param {Array<any>} rule one entry of a generated rules table (see ipc_core::validate)
+   */
+  function broken(value, rule) {
+    switch (rule[0]) {
+      case "length": {
+        const length = measured(value, rule[3]);
+        if (length === undefined) return undefined;
+        if (rule[1] !== null && length < rule[1]) return `must be at least ${rule[1]} long (is ${length})`;
+        if (rule[2] !== null && length > rule[2]) return `must be at most ${rule[2]} long (is ${length})`;
+        return undefined;
+      }
+      case "non_empty":
+        return measured(value, rule[1]) === 0 ? "must not be empty" : undefined;
+      case "range": {
+        if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+        if (rule[3] !== null && !(Number.isInteger(value) && value >= rule[3] && value <= rule[4])) return undefined;
+        // JSON sends -0 as 0.
+        const number = value === 0 ? 0 : value;
+        if (rule[1] !== null && number < rule[1]) return `must be at least ${rustNumber(rule[1])} (is ${rustNumber(number)})`;
+        if (rule[2] !== null && number > rule[2]) return `must be at most ${rustNumber(rule[2])} (is ${rustNumber(number)})`;
+        return undefined;
+      }
+      case "pattern": {
+        if (typeof value !== "string" || apply(matches, loneSurrogate, [value])) return undefined;
+        let pattern = patterns.get(rule[1]);
+        if (pattern === undefined) {
+          // ipc-core mirrors only patterns this engine reads as Rust does; one it cannot compile is the host's.
+          try {
+            pattern = new Pattern(rule[1], "u");
+          } catch (e) {
+            pattern = null;
+          }
+          patterns.set(rule[1], pattern);
+        }
+        if (pattern === null) return undefined;
+        return apply(matches, pattern, [value]) ? undefined : `must match \`${rule[1]}\``;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The VALIDATION error the host would answer for the rules `args` break, or undefined. `rules` is the method's table
+   * generated from its `#[validate(...)]` rules: `[[argument, [rule, ...]], ...]`; an absent or null argument (an
+   * `Option` without a value) keeps every rule, as on the host.
+   * @param {string} channel @param {Record<string, unknown>} args @param {Array<[string, Array<Array<any>>]>} rules
+   */
+  function validate(channel, args, rules) {
+    const violations = [];
+    for (const [path, checks] of rules) {
+      const value = args[path];
+      if (value === undefined || value === null) continue;
+      for (const rule of checks) {
+        const message = broken(value, rule);
+        if (message !== undefined) violations.push({ path, rule: rule[0], message });
+      }
+    }
+    if (violations.length === 0) return undefined;
+    const listed = violations.map((v) => `${v.path}: ${v.message}`).join("; ");
+    return new IpcError({ code: CODES.VALIDATION, kind: "VALIDATION",
+      message: `invalid arguments for \`${channel}\`: ${listed}`, data: { violations } });
+  }
+
   /** Calls waiting for their answer, by request id. */
   const pending = new Map();
   let nextId = 1;
@@ -234,6 +339,12 @@
           ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
         text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${schema}}`;
         checkSize(channel, text, binary === null ? [] : binary.parts);
+        // The rules the generated client mirrors, checked on what would be sent; the host checks them again.
+        const rules = options === undefined ? undefined : options.rules;
+        if (isArray(rules) && args !== undefined && args !== null) {
+          const invalid = validate(String(channel), args, rules);
+          if (invalid !== undefined) throw invalid;
+        }
       } catch (e) {
         reject(e instanceof IpcError ? e
           : localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));

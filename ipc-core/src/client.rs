@@ -173,14 +173,28 @@ pub fn global_client_script(services: &[&ServiceDescriptor]) -> String {
 /// client generated from other bindings (a module built into a front end may be stale; an injected one never is).
 fn client_script(services: &[&ServiceDescriptor], schema: bool) -> String {
     let mut out = String::from("(function (host) {\n  \"use strict\";\n");
+    let mut rules = 0;
     for service in services {
+        // Each method's table of the rules checked before sending, made once (names start with `__`, like
+        // `__options`, which no generated name does).
+        let tables: Vec<Option<String>> = service
+            .methods
+            .iter()
+            .map(|method| {
+                let table = crate::mirror::rules_table(method)?;
+                let name = format!("__rules{rules}");
+                rules += 1;
+                let _ = writeln!(out, "  const {name} = {table};");
+                Some(name)
+            })
+            .collect();
         write_docs(&mut out, "  ", service.docs, &[]);
         let _ = writeln!(
             out,
             "  host.services[{}] = Object.freeze({{",
             js_string(service.js_name)
         );
-        for method in service.methods {
+        for (index, method) in service.methods.iter().enumerate() {
             let params: Vec<&str> = method.args.iter().map(|a| a.js_name).collect();
             write_docs(&mut out, "    ", method.docs, &jsdoc_tags(method, true));
             let fields: Vec<String> = params.iter().map(|p| format!("{}: {p}", js_string(p))).collect();
@@ -188,10 +202,18 @@ fn client_script(services: &[&ServiceDescriptor], schema: bool) -> String {
             // names are camelCase Rust names, which never start with `__`.
             let mut with_options = params.clone();
             with_options.push("__options");
-            let options = if schema {
-                format!("{{ ...__options, schema: {} }}", js_string(&service.fingerprint()))
-            } else {
+            // Added options: the fingerprint, and the rules the runtime checks before sending (see `mirror`).
+            let mut added = Vec::new();
+            if schema {
+                added.push(format!("schema: {}", js_string(&service.fingerprint())));
+            }
+            if let Some(name) = &tables[index] {
+                added.push(format!("rules: {name}"));
+            }
+            let options = if added.is_empty() {
                 "__options".to_owned()
+            } else {
+                format!("{{ ...__options, {} }}", added.join(", "))
             };
             let _ = writeln!(
                 out,
@@ -634,6 +656,11 @@ export interface InvokeOptions {
    * STALE_BINDINGS when the app's services have changed since.
    */
   schema?: string;
+  /**
+   * Set by the generated clients: the method's `#[validate(...)]` rules that the runtime checks before sending,
+   * refusing a call that breaks them with the VALIDATION error the host would answer. The host checks them again.
+   */
+  rules?: ReadonlyArray<unknown>;
 }
 "#;
 
@@ -760,12 +787,14 @@ mod tests {
                     js_name: "firstName",
                     ts: TsType::of::<String>(),
                     rules: "length(min = 1)",
+                    client_rules: &[],
                 },
                 ArgDescriptor {
                     rust_name: "loud",
                     js_name: "loud",
                     ts: TsType::of::<Option<bool>>(),
                     rules: "",
+                    client_rules: &[],
                 },
             ],
             returns: Some(TsType::of::<String>()),

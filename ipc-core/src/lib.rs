@@ -70,6 +70,7 @@ pub mod event;
 mod hub;
 pub mod json;
 pub mod limits;
+mod mirror;
 pub mod protocol;
 mod router;
 mod service;

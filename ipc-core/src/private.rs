@@ -474,6 +474,7 @@ const NO_ARG: ArgDescriptor = ArgDescriptor {
     js_name: "",
     ts: TsType::of::<()>(),
     rules: "",
+    client_rules: &[],
 };
 
 /// The method of `service` answering on `channel`: how a generated service binds each handler to its descriptor
@@ -704,3 +705,30 @@ impl crate::Service for NotExpanded {
         Vec::new()
     }
 }
+
+/// What the generated client counts or compares for an argument of type `T` with a `length`, `non_empty` or `range`
+/// rule: `Mirror::<T>::MEASURE` and `Mirror::<T>::KIND` name the inherent constants when `T` implements the rule's
+/// trait, and fall back to [`MirrorHostOnly`]'s otherwise (the host's check of the same rule then reports the type,
+/// once).
+#[allow(missing_debug_implementations)] // a resolution device, never a value
+pub struct Mirror<T: ?Sized>(PhantomData<T>);
+
+impl<T: crate::validate::HasLength + ?Sized> Mirror<T> {
+    /// What the client counts: `T`'s.
+    pub const MEASURE: crate::validate::Measure = T::MEASURE;
+}
+
+impl<T: crate::validate::InRange + ?Sized> Mirror<T> {
+    /// How the client reads the number: `T`'s.
+    pub const KIND: crate::validate::NumberKind = T::KIND;
+}
+
+/// The fallback of [`Mirror`] for a type its rule does not apply to: the client leaves the rule to the host.
+pub trait MirrorHostOnly {
+    /// Nothing counted on the client.
+    const MEASURE: crate::validate::Measure = crate::validate::Measure::HostOnly;
+    /// Nothing compared on the client.
+    const KIND: crate::validate::NumberKind = crate::validate::NumberKind::HostOnly;
+}
+
+impl<T: ?Sized> MirrorHostOnly for Mirror<T> {}

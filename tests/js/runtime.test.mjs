@@ -662,3 +662,48 @@ test("a call made with a schema option carries it, so the host can tell a stale 
   assert.equal(withSchema.schema, "0123456789abcdef");
   assert.equal(without.schema, undefined);
 });
+
+test("a call breaking the rules of its generated client is refused with the host's VALIDATION error, unsent", async () => {
+  const p = welcomed();
+  const rules = [
+    ["title", [["length", 2, 5, "text"], ["pattern", "^[a-z]+$"]]],
+    ["tags", [["non_empty", "list"], ["length", null, 2, "list"]]],
+    ["ratio", [["range", 1e-7, 10, null, null]]],
+    ["count", [["range", -5, 10, 0, 255]]],
+  ];
+  const call = p.host.invoke("todos.add", { title: "😀😀😀😀😀😀", tags: [], ratio: 5e-8, count: 11 }, { rules });
+  const violations = [
+    { path: "title", rule: "length", message: "must be at most 5 long (is 6)" },
+    { path: "title", rule: "pattern", message: "must match `^[a-z]+$`" },
+    { path: "tags", rule: "non_empty", message: "must not be empty" },
+    { path: "ratio", rule: "range", message: "must be at least 0.0000001 (is 0.00000005)" },
+    { path: "count", rule: "range", message: "must be at most 10 (is 11)" },
+  ];
+  await assert.rejects(call, (e) => e instanceof p.host.IpcError && e.code === 7007 && e.kind === "VALIDATION"
+    && e.message === "invalid arguments for `todos.add`: " + violations.map((v) => `${v.path}: ${v.message}`).join("; ")
+    && assert.deepEqual(plain(e.data), { violations }) === undefined);
+  assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
+});
+
+test("values the host would not decode, absent or null arguments, and uncompilable patterns are left to the host", () => {
+  const p = welcomed();
+  const rules = [
+    ["name", [["length", 2, null, "text"]]],
+    ["byte", [["range", 1, 10, 0, 255]]],
+    ["note", [["non_empty", "text"]]],
+    ["tag", [["pattern", "(?<"]]],
+  ];
+  for (const args of [
+    { name: "\ud800", byte: 5 },
+    { name: 5, byte: 5 },
+    { name: "ok", byte: 300 },
+    { name: "ok", byte: 1.5 },
+    { name: "ok", byte: "0" },
+    { name: "ok", byte: 5, note: null },
+    { name: "ok", byte: 5, note: undefined },
+    { name: "ok", byte: 5, tag: "a pattern JavaScript cannot compile" },
+  ]) {
+    p.host.invoke("todos.add", args, { rules });
+  }
+  assert.equal(p.envelopes().length, 8, "every call is sent");
+});

@@ -61,6 +61,7 @@ fn the_fingerprint_follows_what_a_client_relies_on() {
             js_name,
             ts,
             rules: "",
+            client_rules: &[],
         }]))
     };
     let base = plain(arg("x", TsType::of::<u32>())).fingerprint();
@@ -74,5 +75,14 @@ fn the_fingerprint_follows_what_a_client_relies_on() {
         base,
         plain(arg("x", TsType::of::<String>())).fingerprint(),
         "an argument retyped"
+    );
+    let ruled: &'static [ArgDescriptor] = Box::leak(Box::new([ArgDescriptor {
+        rules: "length(max = 3)",
+        ..arg("x", TsType::of::<u32>())[0]
+    }]));
+    assert_ne!(
+        base,
+        plain(ruled).fingerprint(),
+        "a rule the client checks before sending changed"
     );
 }

@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
+use crate::attr::Validator;
 use crate::model::{Deprecation, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
@@ -28,6 +29,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             let js_name = &arg.js_name;
             let ty = arg.ty;
             let rules = arg.rules_text();
+            let client_rules = arg.validators.iter().filter_map(|rule| client_rule(krate, ty, rule));
             let cfgs = &arg.cfgs;
             let spanned = super::respan(krate.to_token_stream(), ty.span());
             let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#ty>::KIND.ts());
@@ -38,6 +40,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                     js_name: #js_name,
                     ts: #ts,
                     rules: #rules,
+                    client_rules: &[#(#client_rules),*],
                 }
             }
         });
@@ -48,7 +51,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         });
         let args = quote! {{
             #[allow(unused_imports)]
-            use #krate::__private::{PayloadArgKind as _, SkipArgTs as _};
+            use #krate::__private::{MirrorHostOnly as _, PayloadArgKind as _, SkipArgTs as _};
             const __IPC_ALL: &[#krate::ArgDescriptor] = &[#(#args),*];
             const __IPC_INJECTED: &[bool] = &[#(#injected),*];
             static __IPC_ARGS: [#krate::ArgDescriptor; #krate::__private::payload_count(__IPC_INJECTED)] =
@@ -138,5 +141,101 @@ fn deprecated(deprecation: Option<&Deprecation>) -> TokenStream {
             DEPRECATED
         }},
         None => quote!(::core::option::Option::None),
+    }
+}
+
+/// A rule as the generated client checks it (`ipc_core::validate::ClientRule`), or `None` for one it leaves to the
+/// host: `custom`, and `range` with a bound that is not a number literal. What the client counts or compares is the
+/// argument type's, read through `__private::Mirror`, which falls back to host-side only for a type the rule does not
+/// apply to: the host's check of the rule reports that type, once.
+fn client_rule(krate: &syn::Path, ty: &syn::Type, rule: &Validator) -> Option<TokenStream> {
+    let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
+    let none = quote!(::core::option::Option::None);
+    let validate = quote!(#krate::validate);
+    let private = quote!(#krate::__private);
+    match rule {
+        Validator::Length { min, max, .. } => {
+            let bound = |lit: &Option<syn::LitInt>| match lit {
+                Some(lit) => lit.base10_parse::<usize>().ok().map(|n| some(quote!(#n))),
+                None => Some(none.clone()),
+            };
+            let (min, max) = (bound(min)?, bound(max)?);
+            Some(quote! {
+                #validate::ClientRule::Length {
+                    min: #min,
+                    max: #max,
+                    measure: #private::Mirror::<#ty>::MEASURE,
+                }
+            })
+        }
+        Validator::NonEmpty { .. } => Some(quote! {
+            #validate::ClientRule::NonEmpty { measure: #private::Mirror::<#ty>::MEASURE }
+        }),
+        Validator::Range { min, max, .. } => {
+            let bound = |expr: &Option<Box<syn::Expr>>| match expr {
+                Some(expr) => literal_number(expr).map(|n| some(quote!(#n))),
+                None => Some(none.clone()),
+            };
+            let (min, max) = (bound(min)?, bound(max)?);
+            Some(quote! {
+                #validate::ClientRule::Range {
+                    min: #min,
+                    max: #max,
+                    number: #private::Mirror::<#ty>::KIND,
+                }
+            })
+        }
+        Validator::Pattern { pattern, .. } => Some(quote!(#validate::ClientRule::Pattern { source: #pattern })),
+        Validator::Custom { .. } => None,
+    }
+}
+
+/// The value of a number literal, possibly negated (`5`, `-1`, `0.5`, `1e3`), as JavaScript reads it exactly: an
+/// integer beyond ±2^53 or any other expression gives `None`.
+fn literal_number(expr: &syn::Expr) -> Option<f64> {
+    const EXACT: u128 = 1 << 53;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => {
+            let n = lit.base10_parse::<u128>().ok().filter(|n| *n <= EXACT)?;
+            Some(n as f64)
+        }
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(lit),
+            ..
+        }) if lit.suffix() != "f32" => lit.base10_parse::<f64>().ok().filter(|n| n.is_finite()),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => literal_number(expr).map(|n| -n),
+        syn::Expr::Group(group) => literal_number(&group.expr),
+        syn::Expr::Paren(paren) => literal_number(&paren.expr),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::literal_number;
+
+    #[test]
+    fn range_bounds_reach_the_client_only_as_number_literals_javascript_reads_exactly() {
+        let read = |expr: syn::Expr| literal_number(&expr);
+        assert_eq!(read(parse_quote!(5)), Some(5.0));
+        assert_eq!(read(parse_quote!(-1_000)), Some(-1000.0));
+        assert_eq!(read(parse_quote!(0.5)), Some(0.5));
+        assert_eq!(read(parse_quote!(1e3)), Some(1000.0));
+        assert_eq!(read(parse_quote!(200u8)), Some(200.0));
+        assert_eq!(read(parse_quote!(9_007_199_254_740_992)), Some(9_007_199_254_740_992.0));
+        assert_eq!(read(parse_quote!(9_007_199_254_740_993)), None, "beyond 2^53");
+        assert_eq!(read(parse_quote!(0.1f32)), None, "an f32 bound");
+        assert_eq!(read(parse_quote!(MAX)), None);
+        assert_eq!(read(parse_quote!(u8::MAX)), None);
+        assert_eq!(read(parse_quote!(1 + 1)), None);
     }
 }
