@@ -12,6 +12,19 @@ use crate::validate::{ClientRule, Measure, NumberKind};
 /// none. Rule forms: `["length", min, max, "text" | "list"]`, `["non_empty", "text" | "list"]`,
 /// `["range", min, max, typeMin, typeMax]` (the type's limits `null` for `f64`), `["pattern", source]`.
 pub(crate) fn rules_table(method: &MethodDescriptor) -> Option<String> {
+    // A rule only the host checks (or one this engine cannot check alike) makes the whole method the host's: the
+    // client must never refuse a call with fewer violations than the host would list.
+    let host_only = method
+        .args
+        .iter()
+        .flat_map(|arg| arg.client_rules)
+        .any(|client| match client {
+            ClientRule::OwnRules(own) => *own,
+            _ => rule(client).is_none(),
+        });
+    if host_only {
+        return None;
+    }
     let args: Vec<Value> = method
         .args
         .iter()
@@ -34,6 +47,7 @@ fn rule(rule: &ClientRule) -> Option<Value> {
             NumberKind::HostOnly => None,
         },
         ClientRule::Pattern { source } => reads_alike(source).then(|| json!(["pattern", source])),
+        ClientRule::HostOnly | ClientRule::OwnRules(_) => None,
     }
 }
 
@@ -206,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn the_table_lists_what_the_client_checks_and_leaves_out_the_rest() {
+    fn the_table_lists_the_rules_when_the_client_can_check_them_all() {
         let args: &'static [ArgDescriptor] = Box::leak(Box::new([
             arg(
                 "title",
@@ -216,38 +230,57 @@ mod tests {
                         max: None,
                         measure: Measure::Text,
                     },
-                    ClientRule::Pattern { source: r"^\d+$" },
                     ClientRule::Pattern { source: "^[a-z]+$" },
+                    ClientRule::OwnRules(false),
                 ],
             ),
             arg(
-                "tags",
-                &[ClientRule::NonEmpty {
-                    measure: Measure::HostOnly,
-                }],
-            ),
-            arg(
                 "ratio",
-                &[ClientRule::Range {
-                    min: Some(0.5),
-                    max: None,
-                    number: NumberKind::Float,
-                }],
+                &[
+                    ClientRule::Range {
+                        min: Some(0.5),
+                        max: None,
+                        number: NumberKind::Float,
+                    },
+                    ClientRule::OwnRules(false),
+                ],
             ),
-            arg(
-                "single",
-                &[ClientRule::Range {
-                    min: Some(0.5),
-                    max: None,
-                    number: NumberKind::HostOnly,
-                }],
-            ),
+            arg("plain", &[ClientRule::OwnRules(false)]),
         ]));
         assert_eq!(
             rules_table(&method(args)).unwrap(),
             r#"[["title",[["length",1,null,"text"],["pattern","^[a-z]+$"]]],["ratio",[["range",0.5,null,null,null]]]]"#
         );
-        assert_eq!(rules_table(&method(&args[1..2])), None, "nothing to check: no table");
+        assert_eq!(rules_table(&method(&args[2..3])), None, "nothing to check: no table");
+    }
+
+    #[test]
+    fn one_rule_only_the_host_checks_leaves_the_whole_method_to_the_host() {
+        let mirrored = ClientRule::Length {
+            min: Some(1),
+            max: None,
+            measure: Measure::Text,
+        };
+        let host_only: [&'static [ClientRule]; 5] = [
+            Box::leak(Box::new([ClientRule::Pattern { source: r"^\d+$" }])),
+            Box::leak(Box::new([ClientRule::NonEmpty {
+                measure: Measure::HostOnly,
+            }])),
+            Box::leak(Box::new([ClientRule::Range {
+                min: Some(0.5),
+                max: None,
+                number: NumberKind::HostOnly,
+            }])),
+            Box::leak(Box::new([ClientRule::HostOnly])),
+            Box::leak(Box::new([ClientRule::OwnRules(true)])),
+        ];
+        for rules in host_only {
+            let args: &'static [ArgDescriptor] = Box::leak(Box::new([
+                arg("title", Box::leak(Box::new([mirrored]))),
+                arg("other", rules),
+            ]));
+            assert_eq!(rules_table(&method(args)), None, "{rules:?}");
+        }
     }
 
     #[test]

@@ -723,8 +723,15 @@ impl<T: crate::validate::InRange + ?Sized> Mirror<T> {
     pub const KIND: crate::validate::NumberKind = T::KIND;
 }
 
+impl<T: crate::validate::Validate + ?Sized> Mirror<T> {
+    /// `T` has its own rules, which only the host checks.
+    pub const OWN_RULES: crate::validate::ClientRule = crate::validate::ClientRule::OwnRules(true);
+}
+
 /// The fallback of [`Mirror`] for a type its rule does not apply to: the client leaves the rule to the host.
 pub trait MirrorHostOnly {
+    /// No rules of the type's own.
+    const OWN_RULES: crate::validate::ClientRule = crate::validate::ClientRule::OwnRules(false);
     /// Nothing counted on the client.
     const MEASURE: crate::validate::Measure = crate::validate::Measure::HostOnly;
     /// Nothing compared on the client.

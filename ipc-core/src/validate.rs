@@ -323,6 +323,12 @@ pub enum ClientRule {
         /// The regular expression as written.
         source: &'static str,
     },
+    /// A rule the host alone checks: `custom`, or a `range` whose bound is not a number literal. The client checks no
+    /// rule of a method that has one, so it never refuses a call with fewer violations than the host would list.
+    HostOnly,
+    /// Whether the argument's type has rules of its own (a [`Validate`] impl), which the host alone checks; `true`
+    /// makes the method the host's, as [`HostOnly`](ClientRule::HostOnly) does.
+    OwnRules(bool),
 }
 
 /// What a `length` or `non_empty` rule counts, as the client sees the argument.

@@ -29,7 +29,10 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             let js_name = &arg.js_name;
             let ty = arg.ty;
             let rules = arg.rules_text();
-            let client_rules = arg.validators.iter().filter_map(|rule| client_rule(krate, ty, rule));
+            let client_rules = arg.validators.iter().map(|rule| {
+                client_rule(krate, ty, rule).unwrap_or_else(|| quote!(#krate::validate::ClientRule::HostOnly))
+            });
+            let own_rules = quote!(#krate::__private::Mirror::<#ty>::OWN_RULES);
             let cfgs = &arg.cfgs;
             let spanned = super::respan(krate.to_token_stream(), ty.span());
             let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#ty>::KIND.ts());
@@ -40,7 +43,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                     js_name: #js_name,
                     ts: #ts,
                     rules: #rules,
-                    client_rules: &[#(#client_rules),*],
+                    client_rules: &[#(#client_rules,)* #own_rules],
                 }
             }
         });
