@@ -112,6 +112,9 @@
       const path = parent === undefined ? root
         : Array.isArray(this) ? `${parent}[${key}]`
           : parent === "" ? key : `${parent}.${key}`;
+      if (framed && (item instanceof Buffer || item instanceof Bytes)) {
+        throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is binary data, which a frame cannot send`);
+      }
       if (binary !== null && (item instanceof Buffer || item instanceof Bytes)) {
         const bytes = item instanceof Buffer ? new Bytes(item) : new Bytes(item.buffer, item.byteOffset, item.byteLength);
         binary.parts[binary.parts.length] = bytes;

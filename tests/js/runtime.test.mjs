@@ -549,6 +549,16 @@ test("a frame speaks through its page, without a hello, and takes deliveries onl
   assert.equal(await call, 7);
 });
 
+test("a frame refuses binary arguments, saying frames cannot send them", async () => {
+  const toTop = [];
+  const window = messaging({ top: { postMessage: (data) => toTop.push(data) } });
+  const context = runIn(window, FRAMES_RUNTIME);
+  const bytes = vm.runInContext("new Uint8Array(2)", context);
+  await assert.rejects(context.window.host.invoke("files.save", { data: bytes }),
+    (e) => e.kind === "SERIALIZATION" && e.message.includes("`data` is binary data, which a frame cannot send"));
+  assert.deepEqual(toTop, [], "nothing posted");
+});
+
 const KEY = "$ipc:00112233445566778899aabbccddeeff";
 
 test("a binary frame's parts replace their placeholders as Uint8Array views, message by message", () => {
