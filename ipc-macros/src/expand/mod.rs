@@ -78,14 +78,16 @@ fn without_events(service: &Service<'_>) -> syn::ItemTrait {
     item
 }
 
-/// On errors: the events stay in the trait, with a body unless they have one, so an implementation need not write
-/// them and the types they name are still used (no warning about an import only an event used).
+/// On errors: the events stay in the trait, with an empty body unless they have one and no return type (an event
+/// with one was reported), so an implementation need not write them and the types they name are still used (no
+/// warning about an import only an event used).
 fn provide_events(item: &mut syn::ItemTrait, service: &Service<'_>) {
     for (trait_item, is_event) in item.items.iter_mut().zip(event_items(service)) {
         if let (syn::TraitItem::Fn(method), true) = (trait_item, is_event) {
             method.attrs.push(syn::parse_quote!(#[allow(unused_variables)]));
             if method.default.is_none() {
-                method.default = Some(syn::parse_quote!({ ::core::unimplemented!() }));
+                method.sig.output = syn::ReturnType::Default;
+                method.default = Some(syn::parse_quote!({}));
                 method.semi_token = None;
             }
         }
