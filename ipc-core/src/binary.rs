@@ -119,6 +119,10 @@ fn serialize_bytes<S: Serializer>(bytes: bytes::Bytes, serializer: S) -> Result<
     let slot = PARTS.with(|parts| {
         let mut parts = parts.borrow_mut();
         let parts = parts.as_mut()?;
+        if parts.key.is_empty() {
+            // Made on the first part only: most messages carry none, and cost no random key.
+            parts.key = format!("$ipc:{}", crate::transport::new_secret());
+        }
         parts.bytes.push(bytes.clone());
         Some((parts.key.clone(), parts.bytes.len() - 1))
     });
@@ -202,6 +206,7 @@ impl<'de> Visitor<'de> for BytesVisitor {
 
 /// The parts of the message being serialized on this thread, and its placeholder key.
 struct Parts {
+    /// Empty until the message's first part.
     key: String,
     bytes: Vec<bytes::Bytes>,
 }
@@ -228,10 +233,13 @@ pub(crate) struct Attached {
     pub parts: Vec<bytes::Bytes>,
 }
 
-/// Runs `serialize` with every [`Binary`] it meets collected as a part under a fresh placeholder key.
+/// Runs `serialize` with every [`Binary`] it meets collected as a part under a placeholder key made fresh for it.
 pub(crate) fn collecting<T>(serialize: impl FnOnce() -> T) -> (T, Attached) {
-    let key = format!("$ipc:{}", crate::transport::new_secret());
-    let outer = PARTS.with(|parts| parts.borrow_mut().replace(Parts { key, bytes: Vec::new() }));
+    let fresh = Parts {
+        key: String::new(),
+        bytes: Vec::new(),
+    };
+    let outer = PARTS.with(|parts| parts.borrow_mut().replace(fresh));
     let value = serialize();
     let collected = PARTS.with(|parts| std::mem::replace(&mut *parts.borrow_mut(), outer));
     let attached = match collected {
