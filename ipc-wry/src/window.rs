@@ -41,15 +41,14 @@ pub(crate) enum Content {
 }
 
 impl WindowSpec {
-    /// A window showing `html`, served at `app://localhost/` (so the page has a real origin and may use relative
-    /// `fetch`es to that scheme later).
-    pub fn html(title: impl Into<String>, html: impl Into<String>) -> Self {
+    /// A window of `content` with every other setting at its default.
+    fn showing(title: String, content: Content, csp: Option<String>) -> Self {
         WindowSpec {
-            title: title.into(),
+            title,
             size: (800, 600),
-            content: Content::App(Assets::page(Arc::from(html.into()))),
+            content,
             dev_server: None,
-            csp: None,
+            csp,
             capabilities: Capabilities::allow_all(),
             frames: Vec::new(),
             fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
@@ -57,21 +56,21 @@ impl WindowSpec {
         }
     }
 
+    /// A window showing `html`, served at `app://localhost/` (so the page has a real origin and may use relative
+    /// `fetch`es to that scheme later).
+    pub fn html(title: impl Into<String>, html: impl Into<String>) -> Self {
+        WindowSpec::showing(title.into(), Content::App(Assets::page(Arc::from(html.into()))), None)
+    }
+
     /// A window showing a built front end, served at `app://localhost/` (see [`Assets`]), with the
     /// Content-Security-Policy [`DEFAULT_CSP`](crate::assets::DEFAULT_CSP) unless
     /// [`content_security_policy`](Self::content_security_policy) sets another.
     pub fn assets(title: impl Into<String>, assets: Assets) -> Self {
-        WindowSpec {
-            title: title.into(),
-            size: (800, 600),
-            content: Content::App(assets),
-            dev_server: None,
-            csp: Some(crate::assets::DEFAULT_CSP.to_owned()),
-            capabilities: Capabilities::allow_all(),
-            frames: Vec::new(),
-            fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
-            fetch_deliveries_above: usize::MAX,
-        }
+        WindowSpec::showing(
+            title.into(),
+            Content::App(assets),
+            Some(crate::assets::DEFAULT_CSP.to_owned()),
+        )
     }
 
     /// Sends `policy` as the Content-Security-Policy of everything the app scheme serves this window (`None`: no
@@ -102,17 +101,7 @@ impl WindowSpec {
     /// A window showing the page at `url` (such as a dev server's `http://localhost:5173`). That URL's origin counts
     /// as the app's own content for this window.
     pub fn url(title: impl Into<String>, url: impl Into<String>) -> Self {
-        WindowSpec {
-            title: title.into(),
-            size: (800, 600),
-            content: Content::Url(url.into()),
-            dev_server: None,
-            csp: None,
-            capabilities: Capabilities::allow_all(),
-            frames: Vec::new(),
-            fetch_requests_above: DEFAULT_FETCH_REQUESTS_ABOVE,
-            fetch_deliveries_above: usize::MAX,
-        }
+        WindowSpec::showing(title.into(), Content::Url(url.into()), None)
     }
 
     /// What pages in this window may call, send and receive, and which other origins may speak for it (default: every
