@@ -531,3 +531,46 @@ pub fn corpora_dir() -> std::path::PathBuf {
         std::path::PathBuf::from,
     )
 }
+
+/// The TypeScript project of the tests (`tests/ts`): the generated bindings and the files `tsc` checks live there.
+pub fn ts_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ts")
+}
+
+/// Runs `tsc --strict --noEmit` (ES2020, bundler module resolution) on `file`, a path under [`ts_dir`].
+///
+/// # Panics
+///
+/// If TypeScript is not installed (`npm ci --prefix tests/ts`, which `scripts/test` runs) or does not start.
+pub fn tsc(file: &str) -> std::process::Output {
+    let tsc = ts_dir().join("node_modules/.bin/tsc");
+    assert!(
+        tsc.exists(),
+        "TypeScript is not installed: run `npm ci --prefix tests/ts` (scripts/test does)"
+    );
+    std::process::Command::new(tsc)
+        .current_dir(ts_dir())
+        .args(["--strict", "--noEmit", "--target", "es2020", "--module", "esnext"])
+        .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", file])
+        .output()
+        .expect("tsc runs")
+}
+
+/// Asserts that a `node --test` run passed, with exactly `expected` tests passing and none failing: a test that
+/// silently stops running is a failure too.
+///
+/// # Panics
+///
+/// When it did not.
+pub fn assert_node_tests(out: &std::process::Output, expected: usize) {
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node tests failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains(&format!("# pass {expected}\n")) && report.contains("# fail 0\n"),
+        "expected {expected} passing Node tests and none failing:\n{report}"
+    );
+}

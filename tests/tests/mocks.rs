@@ -7,14 +7,10 @@ use std::process::Command;
 
 use ipc_core::client::Bindings;
 use tests::kinds::{Impl, Kinds};
-use tests::{Fixture, FixtureImpl};
+use tests::{ts_dir, tsc, Fixture, FixtureImpl};
 
 /// How many tests the two Node files hold: a test that silently stops running is a failure too.
 const NODE_TESTS: usize = 7;
-
-fn ts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ts")
-}
 
 /// Writes the bindings of the test services as `ipc.*` into a directory of their own.
 fn write_bindings() -> PathBuf {
@@ -38,31 +34,7 @@ fn the_generated_module_runs_in_node_against_the_mock() {
         .env("IPC_MOCKED_DIR", &dir)
         .output()
         .expect("node runs (scripts/test installs Node.js)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node tests failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        report.contains(&format!("# pass {NODE_TESTS}")),
-        "expected {NODE_TESTS} passing Node tests:\n{report}"
-    );
-}
-
-/// Runs `tsc --strict --noEmit` on one file of `tests/ts`.
-fn tsc(file: &str) -> std::process::Output {
-    let tsc = ts_dir().join("node_modules/.bin/tsc");
-    assert!(
-        tsc.exists(),
-        "TypeScript is not installed: run `npm ci --prefix tests/ts` (scripts/test does)"
-    );
-    Command::new(tsc)
-        .current_dir(ts_dir())
-        .args(["--strict", "--noEmit", "--target", "es2020", "--module", "esnext"])
-        .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", file])
-        .output()
-        .expect("tsc runs")
+    tests::assert_node_tests(&out, NODE_TESTS);
 }
 
 #[test]

@@ -52,14 +52,5 @@ fn runtime_logic_passes_its_node_tests() {
         .expect("node runs (scripts/test installs Node.js)");
     let _ = std::fs::remove_dir_all(&dir);
 
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "node tests failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        report.contains(&format!("# pass {NODE_TESTS}\n")) && report.contains("# fail 0\n"),
-        "expected {NODE_TESTS} passing Node tests and none failing:\n{report}"
-    );
+    tests::assert_node_tests(&out, NODE_TESTS);
 }

@@ -10,12 +10,11 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ipc_core::client::Bindings;
 use serde::Serialize;
 use serde_json::{json, Value};
+use tests::{ts_dir, tsc};
 use ts_rs::TS;
 
 // --- structs -------------------------------------------------------------------------------------------------------
@@ -679,10 +678,6 @@ fn known_lies() -> Vec<Case> {
     ]
 }
 
-fn ts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ts")
-}
-
 /// Writes the bindings of `cases` as `generated/<stem>.d.ts`, and `generated-<stem>.ts` with one typed constant per
 /// case; runs `tsc --strict` on it. Returns whether tsc accepted it, its report, and the indexes of the cases whose
 /// constants it rejected.
@@ -709,17 +704,7 @@ fn type_check(stem: &str, cases: &[Case]) -> (bool, String, Vec<usize>) {
     }
     let file = format!("generated-{stem}.ts");
     std::fs::write(ts_dir().join(&file), checks).expect("the checks are written");
-    let tsc = ts_dir().join("node_modules/.bin/tsc");
-    assert!(
-        tsc.exists(),
-        "TypeScript is not installed: run `npm ci --prefix tests/ts` (scripts/test does)"
-    );
-    let out = Command::new(tsc)
-        .current_dir(ts_dir())
-        .args(["--strict", "--noEmit", "--target", "es2020", "--module", "esnext"])
-        .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", &file])
-        .output()
-        .expect("tsc runs");
+    let out = tsc(&file);
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     let rejected = lines
         .iter()
@@ -783,11 +768,7 @@ fn a_map_keyed_by_a_tuple_cannot_be_sent_and_its_type_is_rejected() {
     bindings
         .write_to(ts_dir().join("generated"), "shape-tuple-keys")
         .expect("the bindings are written");
-    let out = Command::new(ts_dir().join("node_modules/.bin/tsc"))
-        .current_dir(ts_dir())
-        .args(["--strict", "--noEmit", "generated/shape-tuple-keys.d.ts"])
-        .output()
-        .expect("tsc runs");
+    let out = tsc("generated/shape-tuple-keys.d.ts");
     assert!(
         !out.status.success(),
         "tsc now accepts a tuple-keyed map: update the README"

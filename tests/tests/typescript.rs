@@ -2,16 +2,9 @@
 //! with the right types and listens to their events, and rejects one that passes a wrong argument type or listener.
 //! TypeScript comes from npm (`npm ci --prefix tests/ts`, done by `scripts/test`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
 use ipc_core::client::Bindings;
 use tests::kinds::{Impl, Kinds, Todo};
-use tests::{Fixture, FixtureImpl};
-
-fn ts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ts")
-}
+use tests::{ts_dir, tsc, Fixture, FixtureImpl};
 
 /// Writes `generated/ipc.js` and `generated/ipc.d.ts` for the test services.
 fn write_bindings() -> Bindings {
@@ -23,21 +16,6 @@ fn write_bindings() -> Bindings {
         .write_to(ts_dir().join("generated"), "ipc")
         .expect("the bindings are written");
     bindings
-}
-
-/// Runs `tsc --strict --noEmit` on one file of `tests/ts`.
-fn tsc(file: &str) -> Output {
-    let tsc = ts_dir().join("node_modules/.bin/tsc");
-    assert!(
-        tsc.exists(),
-        "TypeScript is not installed: run `npm ci --prefix tests/ts` (scripts/test does)"
-    );
-    Command::new(tsc)
-        .current_dir(ts_dir())
-        .args(["--strict", "--noEmit", "--target", "es2020", "--module", "esnext"])
-        .args(["--moduleResolution", "bundler", "--lib", "es2020,dom", file])
-        .output()
-        .expect("tsc runs")
 }
 
 #[test]
