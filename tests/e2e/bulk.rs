@@ -191,7 +191,8 @@ pub async fn page_messages_of_both_paths_reach_rust_in_order(handle: &AppHandle,
 }
 
 /// From the attacker's side: the page's scripts and its frames (same-origin `srcdoc`, sandboxed) `POST` forged
-/// messages to the app scheme's reserved path and guess pull tokens. The posts reach the transport and are refused
+/// messages and binary frames to the app scheme's reserved paths and guess pull tokens, and a script in a window
+/// showing a URL posts forged base64 frames past the runtime. The posts reach the transport and are refused
 /// there like any unsigned message: no handler runs; guessed tokens find nothing.
 pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     let before = crate::scenarios::TOUCHES.load(std::sync::atomic::Ordering::SeqCst);
@@ -199,8 +200,18 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
     let attack = r#"
         const invoke = JSON.stringify({ type: "invoke", id: 1, channel: "probe.touch", args: {} });
         const attempts = [invoke, "0".repeat(32) + ":" + invoke, "::" + invoke];
-        const posted = attempts.map((body) => fetch("/__ipc/post", { method: "POST", body }).then(
-          (r) => r.status, () => "blocked"));
+        // The same as binary frames: the text's length, the text, one part.
+        const frame = (text) => {
+          const head = new TextEncoder().encode(text);
+          const bytes = new Uint8Array(4 + head.length + 4 + 1);
+          const view = new DataView(bytes.buffer);
+          view.setUint32(0, head.length, true); bytes.set(head, 4); view.setUint32(4 + head.length, 1, true);
+          return bytes.buffer;
+        };
+        const posted = [
+          ...attempts.map((body) => fetch("/__ipc/post", { method: "POST", body })),
+          ...attempts.map((text) => fetch("/__ipc/frame", { method: "POST", body: frame(text) })),
+        ].map((request) => request.then((r) => r.status, () => "blocked"));
         const pulled = fetch("/__ipc/pull/" + "0123456789abcdef".repeat(2)).then((r) => r.status, () => "blocked");
         Promise.all([...posted, pulled]).then((statuses) => parent.postMessage({ attack: KIND, statuses }, "*"));
     "#;
@@ -249,8 +260,32 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
             }
         }
     }
+    // A script posting past the runtime in a window without the app scheme, where binary frames go through the
+    // handler in base64: a frame under a guessed secret, and text that is not base64.
+    let remote_before = handle.transport_stats(w.remote).ok_or("the window is closed")?;
+    eval(
+        handle,
+        w.remote,
+        r#"const text = "0".repeat(32) + ':{"type":"invoke","id":1,"channel":"probe.touch","args":{}}';
+           const head = new TextEncoder().encode(text);
+           const bytes = new Uint8Array(4 + head.length);
+           new DataView(bytes.buffer).setUint32(0, head.length, true); bytes.set(head, 4);
+           window.ipc.postMessage("%" + btoa(String.fromCharCode(...bytes)));
+           window.ipc.postMessage("%not base64!");
+           true"#,
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let remote_after = handle.transport_stats(w.remote).ok_or("the window is closed")?;
+    if remote_after.messages_by_handler < remote_before.messages_by_handler + 2 {
+        return Err("the base64 posts never reached the transport, so nothing was tried".to_owned());
+    }
+    let touched = crate::scenarios::TOUCHES.load(std::sync::atomic::Ordering::SeqCst) - before;
+    if touched != 0 {
+        return Err(format!("{touched} forged base64 frames reached the handler"));
+    }
     println!(
-        "      {} forged posts reached the transport, all refused; statuses {reports}",
+        "      {} forged posts and frames reached the transport, all refused; statuses {reports}",
         posts - posts_before
     );
     Ok(())

@@ -33,6 +33,24 @@ async fn a_stale_client_is_told_to_regenerate_and_a_current_one_is_answered() {
     );
 }
 
+#[tokio::test]
+async fn a_hostile_schema_is_quoted_short_and_reaches_no_handler() {
+    let hub = Hub::builder().service(FixtureImpl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let answer = call(&mut page, 1, &"f".repeat(1 << 20)).await;
+    assert_eq!(answer["error"]["kind"], "STALE_BINDINGS");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.len() < 400,
+        "a megabyte schema is quoted short: {} bytes",
+        message.len()
+    );
+    // A schema that is not a string is a malformed envelope, like any field of the wrong type.
+    let envelope = json!({"type": "invoke", "id": 2, "channel": "fixture.add", "args": {"a": 1, "b": 2}, "schema": 7});
+    let answer: Value = serde_json::from_str(&page.request(&envelope.to_string()).await).unwrap();
+    assert_eq!(answer["error"]["kind"], "INVALID_REQUEST", "{answer}");
+}
+
 #[test]
 fn the_fingerprint_follows_what_a_client_relies_on() {
     use ipc_core::typescript::TsType;
