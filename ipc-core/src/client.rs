@@ -801,6 +801,7 @@ mod tests {
             error: Some(TsType::of::<u32>()),
             timeout: crate::CallTimeout::Default,
             deprecated: Some("use `greet` twice"),
+            stream: false,
         }],
         events: &[
             EventDescriptor {

@@ -69,6 +69,31 @@
 //! rejected (`CANCELLED` or `TIMEOUT`). The host drops the handler's future at its next await and sends no answer. A
 //! cancel for an id not in flight does nothing and leaves nothing behind.
 //!
+//! # Streams (host → renderer, with credit from the renderer)
+//!
+//! A method that returns a stream (`-> impl Stream<Item = T> + Send`) answers its call with any number of items, then
+//! the one answer that ends the stream: `"data": null` when the stream is done, or a failure (a `Result` item's `Err`
+//! is a `HANDLER` error, like a method's). Items travel in order with everything else for the page:
+//!
+//! ```json
+//! {"type": "item", "id": 7, "data": {"done": 3, "of": 10}}
+//! ```
+//!
+//! The host sends an item only for credit the page gave, one item per unit of credit, and does not pull the next
+//! item from the stream before it has credit for it: a page that reads slowly slows the stream down, and nothing
+//! piles up in the host. The runtime gives credit for its buffer when it makes the call, and again as its reader
+//! takes items:
+//!
+//! ```json
+//! 9a1e...:{"type": "credit", "id": 7, "count": 32}
+//! ```
+//!
+//! Credit for an id that is not a stream in flight does nothing. A `cancel` stops the stream (the host drops it,
+//! and sends no answer), as do the page's retirement, the window's detachment, and the window losing the right to
+//! call the method ([`Capabilities`](crate::Capabilities) are asked again before every item; the stream then ends with
+//! `FORBIDDEN`). The hub's default deadline does not apply to a stream; a `#[ipc(timeout = "...")]` on the method
+//! bounds the whole stream.
+//!
 //! # Frames (only in windows that allow them)
 //!
 //! A window can allow frames of given origins ([`WindowConfig::allow_frames`](crate::WindowConfig::allow_frames)).
@@ -144,6 +169,7 @@ enum MessageType {
     Invoke,
     Send,
     Cancel,
+    Credit,
     Frame,
 }
 
@@ -155,6 +181,7 @@ impl MessageType {
             MessageType::Invoke => "invoke",
             MessageType::Send => "send",
             MessageType::Cancel => "cancel",
+            MessageType::Credit => "credit",
             MessageType::Frame => "frame",
         }
     }
@@ -185,6 +212,7 @@ struct Envelope<'a> {
     binary: Option<BinaryRef<'a>>,
     #[serde(borrow, default)]
     schema: Option<Text<'a>>,
+    count: Option<u32>,
 }
 
 /// What a request with binary parts says of them: the placeholder key, and how many parts it carries.
@@ -226,6 +254,8 @@ pub(crate) enum Request<'a> {
     },
     /// The page gave up on its call `id` (aborted or timed out): no answer.
     Cancel { id: i64 },
+    /// The page has room for `count` more items of the stream its call `id` answers with: no answer.
+    Credit { id: i64, count: u32 },
     /// A message of one of the page's frames, relayed by the page's runtime with the origin the browser reported.
     Frame {
         frame: u32,
@@ -312,6 +342,7 @@ impl<'a> Request<'a> {
             envelope,
             binary,
             schema,
+            count,
         } = envelope;
         let refuse = |id: Option<i64>, message: String| Refused {
             id,
@@ -338,6 +369,7 @@ impl<'a> Request<'a> {
                 ("envelope", envelope.is_some()),
                 ("binary", binary.is_some()),
                 ("schema", schema.is_some()),
+                ("count", count.is_some()),
             ];
             match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
                 Some((name, _)) => Err(refuse(
@@ -398,6 +430,13 @@ impl<'a> Request<'a> {
                 };
                 Request::Cancel { id }
             }
+            MessageType::Credit => {
+                only(&["id", "count"])?;
+                let (Some(id), Some(count)) = (id, count) else {
+                    return Err(refuse(None, missing("id` or `count")));
+                };
+                Request::Credit { id, count }
+            }
             MessageType::Frame => {
                 only(&["frame", "origin", "envelope"])?;
                 let (Some(frame), Some(Text(origin)), Some(Text(envelope))) = (frame, origin, envelope) else {
@@ -430,6 +469,27 @@ struct Answer<'a> {
     error: Option<&'a CallError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     binary: Option<BinaryParts<'a>>,
+}
+
+/// Encodes one item of the stream answering request `id` (see "Streams" above).
+pub(crate) fn encode_item(id: i64, data: &RawValue, attached: &Attached) -> String {
+    #[derive(Serialize)]
+    struct Item<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        id: i64,
+        data: &'a RawValue,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        binary: Option<BinaryParts<'a>>,
+    }
+    let item = Item {
+        kind: "item",
+        id,
+        data,
+        binary: BinaryParts::of(attached),
+    };
+    // Serializing these fields cannot fail: the data is already valid JSON.
+    serde_json::to_string(&item).expect("an item envelope always serializes")
 }
 
 /// Encodes the answer to request `id`. The data is copied in as it is: the handler's value is serialized only once.

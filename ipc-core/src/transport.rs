@@ -71,6 +71,7 @@ use crate::protocol::{
     encode_answer, encode_event, encode_failure, encode_success, encode_welcome, split_secret, Request, MAX_ID,
 };
 use crate::service::{Args, Call, CallTimeout, Reply};
+use crate::stream::{Flow, Outlet};
 use crate::window::{Message, Page, StartRefusal, WindowConfig, WindowId, WindowState};
 
 pub use crate::client::Bridge;
@@ -261,6 +262,8 @@ struct Admitted {
     /// Lets a cancel or the page's retirement drop the call's future.
     registration: futures::future::AbortRegistration,
     deadline: Option<std::time::Duration>,
+    /// For a method answering with a stream: the credit its page gives.
+    flow: Option<Arc<Flow>>,
 }
 
 /// Reads one window's messages, in order.
@@ -351,6 +354,7 @@ impl Reader {
             }
             Ok(Request::Send { channel, payload }) => return self.message(page, &channel, payload),
             Ok(Request::Cancel { id }) => return self.window.cancel_call(page, id),
+            Ok(Request::Credit { id, count }) => return self.window.grant_credit(page, id, count),
             Ok(Request::Ready) if !is_frame => return,
             Ok(Request::Frame {
                 frame,
@@ -445,7 +449,9 @@ impl Reader {
             return None;
         };
         let limit = self.hub.limits().max_in_flight;
-        let (number, registration) = match self.window.start_call(page, id, limit) {
+        let stream = route.descriptor().stream;
+        let flow = stream.then(|| Arc::new(Flow::default()));
+        let (number, registration) = match self.window.start_call(page, id, limit, flow.clone()) {
             Ok(started) => started,
             Err(StartRefusal::Duplicate(_)) => {
                 // Answered without the id: the call in flight keeps the only answer under it.
@@ -466,6 +472,8 @@ impl Reader {
             }
         };
         let deadline = match route.descriptor().timeout {
+            // A stream lives as long as its page reads it.
+            CallTimeout::Default if stream => None,
             CallTimeout::Default => self.hub.limits().call_timeout,
             CallTimeout::After(after) => Some(after),
             CallTimeout::Never => None,
@@ -475,6 +483,7 @@ impl Reader {
             number,
             registration,
             deadline,
+            flow,
         })
     }
 
@@ -493,6 +502,7 @@ impl Reader {
             number,
             registration,
             deadline,
+            flow,
         } = admitted;
         let hub = self.hub.clone();
         let window = Arc::clone(&self.window);
@@ -506,7 +516,18 @@ impl Reader {
                 Some((key, parts)) => Args::with_parts(args, key, parts),
                 None => Args::json(args),
             };
-            let outcome = Abortable::new(run(&hub, channel, &context, args, deadline), registration).await;
+            let outlet = flow.map(|flow| Outlet {
+                window: Arc::clone(&window),
+                page: Arc::clone(&page),
+                id,
+                flow,
+            });
+            let call = Call {
+                args,
+                context: &context,
+                outlet: outlet.as_ref(),
+            };
+            let outcome = Abortable::new(run(&hub, channel, call, deadline), registration).await;
             window.finish_call(&page, id, number);
             match outcome {
                 Ok(Ok(reply)) => {
@@ -573,17 +594,17 @@ impl Reader {
 async fn run(
     hub: &Hub,
     channel: &str,
-    context: &CallContext,
-    args: Args<'_>,
+    call: Call<'_>,
     deadline: Option<std::time::Duration>,
 ) -> Result<Reply, CallError> {
+    let context = call.context;
     let route = hub
         .router()
         .route(channel)
         .expect("the channel was routed when the call started");
     // Hot path: the arguments are borrowed from the request text, already read once as one JSON value; the
     // handler's value is serialized once.
-    let work = AssertUnwindSafe(route.call(Call { args, context })).catch_unwind();
+    let work = AssertUnwindSafe(route.call(call)).catch_unwind();
     let outcome = match deadline {
         Some(deadline) => match tokio::time::timeout(deadline, work).await {
             Ok(outcome) => outcome,

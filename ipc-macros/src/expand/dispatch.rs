@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::attr::Validator;
-use crate::model::{Arg, ArgKind, Method, Service};
+use crate::model::{Arg, ArgKind, Method, Output, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -152,6 +152,10 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
         run = quote!(#run.await);
     }
     let encode = match super::answers::codec(service, method) {
+        // Items are pulled from the stream as the page gives credit, each encoded like an answer.
+        Some(codec) if matches!(method.output, Output::Stream(_)) => {
+            quote!(#krate::__private::answer_stream(#call, #channel, #run, #codec).await)
+        }
         Some(codec) => quote!((#codec.encode)(#channel, #run)),
         None => quote! {{
             let () = #run;
