@@ -321,6 +321,17 @@
    * @returns {Promise<unknown>}
    */
   function invoke(channel, args, options) {
+    return call(channel, args, options, null);
+  }
+
+  /**
+   * `invoke`, with `hooks` for a call answered with a stream: `sent(id)` once the request is posted, `item(data)` for
+   * each item, `gaveUp()` when the page stops waiting (abort or timeout).
+   * @param {string} channel @param {Record<string, unknown> | undefined} args @param {any} options
+   * @param {{sent: (id: number) => void, item: (data: unknown) => void, gaveUp: () => void} | null} hooks
+   * @returns {Promise<unknown>}
+   */
+  function call(channel, args, options, hooks) {
     const timeout = options === undefined ? undefined : options.timeout;
     const signal = options === undefined ? undefined : options.signal;
     // Generated modules say which bindings they were built from; the host refuses calls from stale ones.
@@ -353,10 +364,13 @@
           : localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
         return;
       }
-      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal };
+      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal, hooks };
       // Stops waiting: the promise rejects now and the host is asked to drop the call.
       const giveUp = (kind, message) => {
         if (settle(id)) {
+          if (hooks !== null) {
+            hooks.gaveUp();
+          }
           reject(localError(kind, message));
           try {
             postEnvelope(`{"type":"cancel","id":${id}}`);
@@ -375,10 +389,114 @@
       pending.set(id, entry);
       try {
         postEnvelope(text, binary !== null && binary.parts.length > 0 ? binary.parts : undefined);
+        if (hooks !== null) {
+          hooks.sent(id);
+        }
       } catch (e) {
         settle(id);
         reject(localError("CHANNEL_SEND", `could not send \`${channel}\`: ${e.message}`));
       }
+    });
+  }
+
+  /** How many items of a stream may wait unread in the page unless the call says otherwise (`window`). */
+  const STREAM_WINDOW = 64;
+
+  /**
+   * Calls a method that answers with a stream (see ipc_core::protocol, "Streams") and returns its items as an async
+   * iterable: `for await (const item of host.stream(...))`. The host sends items as they are read: at most `window`
+   * wait unread in the page. Leaving the loop (break, return, a throw) or `cancel()` stops the stream and the host drops
+   * it; an error the stream ends with is thrown by the loop once the items before it are read.
+   * @param {string} channel such as "jobs.progress"
+   * @param {Record<string, unknown>} [args] arguments by name
+   * @param {{timeout?: number, signal?: AbortSignal, window?: number}} [options] as for `invoke` (the timeout bounds the
+   *   whole stream), and `window`: how many items may wait unread (default 64)
+   */
+  function stream(channel, args, options) {
+    const wanted = options === undefined ? undefined : options.window;
+    const size = typeof wanted === "number" && wanted >= 1 ? Math.min(Math.floor(wanted), 65536) : STREAM_WINDOW;
+    /** Items received and not yet read, in order (at most `size`: the host sends no more than the credit given). */
+    const items = [];
+    /** Reads waiting for an item, in order. */
+    const readers = [];
+    let id = null;
+    let ended = false;
+    let failure = null;
+    let read = 0;
+    const wake = () => {
+      while (readers.length > 0 && (items.length > 0 || ended)) {
+        const reader = readers.shift();
+        if (items.length > 0) {
+          reader.resolve({ value: items.shift(), done: false });
+          giveCredit();
+        } else if (failure !== null) {
+          const error = failure;
+          failure = null;
+          reader.reject(error);
+        } else {
+          reader.resolve({ value: undefined, done: true });
+        }
+      }
+    };
+    // The host may send as many items as were read since credit was last given; given in batches of half the window.
+    const giveCredit = () => {
+      read += 1;
+      if (!ended && id !== null && read * 2 >= size) {
+        postEnvelope(`{"type":"credit","id":${id},"count":${read}}`);
+        read = 0;
+      }
+    };
+    const hooks = {
+      sent(callId) {
+        id = callId;
+        postEnvelope(`{"type":"credit","id":${id},"count":${size}}`);
+      },
+      item(data) {
+        items.push(data);
+        wake();
+      },
+      gaveUp() {
+        // Aborted or timed out: what was not read yet is dropped with the stream.
+        items.length = 0;
+      },
+    };
+    call(channel, args, options, hooks).then(() => {
+      ended = true;
+      wake();
+    }, (error) => {
+      ended = true;
+      failure = error;
+      wake();
+    });
+    const stop = () => {
+      if (!ended) {
+        ended = true;
+        items.length = 0;
+        if (id !== null && settle(id)) {
+          try {
+            postEnvelope(`{"type":"cancel","id":${id}}`);
+          } catch (e) {
+            // The page is going away; the host drops the stream with it.
+          }
+        }
+      }
+      wake();
+    };
+    return Object.freeze({
+      next() {
+        return new Promise((resolve, reject) => {
+          readers.push({ resolve, reject });
+          wake();
+        });
+      },
+      return() {
+        stop();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      cancel: stop,
+      [Symbol.asyncIterator]() {
+        return this;
+      },
     });
   }
 
@@ -501,6 +619,13 @@
     }
     if (message.type === "event") {
       dispatch(message.channel, message.payload);
+      return;
+    }
+    if (message.type === "item") {
+      const entry = pending.get(message.id);
+      if (entry !== undefined && entry.hooks !== null) {
+        entry.hooks.item(message.data);
+      }
       return;
     }
     if (message.type !== "answer") {
@@ -645,7 +770,7 @@
     }
   }
 
-  const host = Object.freeze({ invoke, send, postRaw, on, once, off, IpcError, services: {} });
+  const host = Object.freeze({ invoke, stream, send, postRaw, on, once, off, IpcError, services: {} });
   Object.defineProperty(window, "host", { value: host, writable: false, enumerable: true, configurable: false });
   /** The frames that have spoken through this page, by number; relayed only when the window allows frames. */
   const frameNumbers = new Map();

@@ -717,3 +717,111 @@ test("values the host would not decode, absent or null arguments, and uncompilab
   }
   assert.equal(p.envelopes().length, 8, "every call is sent");
 });
+
+// --- Streams (ipc_core::protocol, "Streams") ---
+
+const item = (id, data) => ({ type: "item", id, data });
+/** Whether an iterator result (from the page's realm) says the stream is over. */
+const over = (result) => result.done === true && result.value === undefined;
+
+test("a stream posts its call with credit for its window, then yields items in order and ends with the answer", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.count", { to: 3 }, { window: 8 });
+  assert.deepEqual(p.envelopes(), [
+    { type: "invoke", id: 1, channel: "feed.count", args: { to: 3 } },
+    { type: "credit", id: 1, count: 8 },
+  ]);
+  p.deliver(SECRET, [item(1, "a"), item(1, "b")]);
+  p.deliver(SECRET, [item(1, "c"), ok(1, null)]);
+  const read = [];
+  for await (const value of items) {
+    read.push(value);
+  }
+  assert.deepEqual(read, ["a", "b", "c"]);
+});
+
+test("a stream gives credit back in batches of half its window as its reader takes items", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.count", {}, { window: 4 });
+  p.deliver(SECRET, [1, 2, 3, 4].map((n) => item(1, n)));
+  const credits = () => p.envelopes().filter((m) => m.type === "credit").map((m) => m.count);
+  assert.deepEqual(credits(), [4], "nothing read, nothing given back");
+  await items.next();
+  assert.deepEqual(credits(), [4]);
+  await items.next();
+  assert.deepEqual(credits(), [4, 2], "half the window read");
+  await items.next();
+  await items.next();
+  assert.deepEqual(credits(), [4, 2, 2]);
+});
+
+test("items read after an error come first; the error is thrown after them, as an IpcError with the handler's data", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.failing", {});
+  p.deliver(SECRET, [item(1, 1), item(1, 2), failed(1, { code: 7009, kind: "HANDLER", message: "boom", data: "boom" })]);
+  const read = [];
+  await assert.rejects(async () => {
+    for await (const value of items) {
+      read.push(value);
+    }
+  }, (e) => e instanceof p.host.IpcError && e.kind === "HANDLER" && e.data === "boom");
+  assert.deepEqual(read, [1, 2]);
+  assert.ok(over(await items.next()), "a stream ends once");
+});
+
+test("leaving the loop cancels the stream on the host, and its later items are dropped", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.endless", {});
+  p.deliver(SECRET, [item(1, 0), item(1, 1)]);
+  for await (const value of items) {
+    assert.equal(value, 0);
+    break;
+  }
+  assert.deepEqual(p.envelopes().slice(-1), [{ type: "cancel", id: 1 }]);
+  const unclaimed = [];
+  p.host.on("host:unclaimed", (message) => unclaimed.push(message));
+  p.deliver(SECRET, [item(1, 2)]);
+  assert.ok(over(await items.next()));
+  assert.deepEqual(unclaimed, [], "an item for no stream is dropped quietly");
+});
+
+test("cancel() ends a waiting reader and tells the host once", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.endless", {});
+  const waiting = items.next();
+  items.cancel();
+  items.cancel();
+  assert.ok(over(await waiting));
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit", "cancel"]);
+});
+
+test("aborting a stream throws CANCELLED from the loop and tells the host", async () => {
+  const p = welcomed();
+  const controller = new AbortController();
+  const items = p.host.stream("feed.endless", {}, { signal: controller.signal });
+  p.deliver(SECRET, [item(1, 0)]);
+  controller.abort();
+  await assert.rejects(items.next(), (e) => e.kind === "CANCELLED");
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit", "cancel"]);
+});
+
+test("a stream started before the welcome posts its call and credit after it, in order", async () => {
+  const p = page();
+  const items = p.host.stream("feed.count", {}, { window: 2 });
+  p.welcome();
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit"]);
+  p.deliver(SECRET, [ok(1, null)]);
+  assert.ok(over(await items.next()));
+});
+
+test("binary items arrive as Uint8Array views of the delivery", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.chunks", {});
+  const text = JSON.stringify({ page: SECRET, messages: [
+    { type: "item", id: 1, binary: { key: "$ipc:k", count: 1 }, data: { "$ipc:k": 0 } },
+  ] });
+  p.deliverFrame(text, [[7, 8, 9]]);
+  const { value } = await items.next();
+  assert.equal(value.constructor.name, "Uint8Array");
+  assert.deepEqual([...value], [7, 8, 9]);
+});
