@@ -27,7 +27,7 @@ pub async fn answer_stream<S: futures::Stream + Send>(
     stream: S,
     codec: Codec<S::Item>,
 ) -> Result<Reply, CallError> {
-    crate::stream::answer(call.outlet, channel, stream, codec.encode).await
+    crate::stream::answer(call.args.outlet(), channel, stream, codec.encode).await
 }
 
 /// Encodes a handler's return value as the answer's `data`, with the bytes of its [`Binary`](crate::Binary) values.

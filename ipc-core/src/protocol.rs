@@ -170,6 +170,8 @@ enum MessageType {
     Send,
     Cancel,
     Credit,
+    Chunk,
+    End,
     Frame,
 }
 
@@ -182,6 +184,8 @@ impl MessageType {
             MessageType::Send => "send",
             MessageType::Cancel => "cancel",
             MessageType::Credit => "credit",
+            MessageType::Chunk => "chunk",
+            MessageType::End => "end",
             MessageType::Frame => "frame",
         }
     }
@@ -213,6 +217,8 @@ struct Envelope<'a> {
     #[serde(borrow, default)]
     schema: Option<Text<'a>>,
     count: Option<u32>,
+    upload: Option<u32>,
+    uploads: Option<u32>,
 }
 
 /// What a request with binary parts says of them: the placeholder key, and how many parts it carries.
@@ -246,6 +252,8 @@ pub(crate) enum Request<'a> {
         binary: Option<BinaryRef<'a>>,
         /// The fingerprint of the service bindings the calling client was generated from, when it says.
         schema: Option<Cow<'a, str>>,
+        /// How many of its arguments are uploads, each a placeholder `{"$ipc:upload": index}` (0 when it says none).
+        uploads: u32,
     },
     /// A one-way message (`host.send`): no answer.
     Send {
@@ -256,6 +264,16 @@ pub(crate) enum Request<'a> {
     Cancel { id: i64 },
     /// The page has room for `count` more items of the stream its call `id` answers with: no answer.
     Credit { id: i64, count: u32 },
+    /// The next item of upload `upload` of call `id`: no answer.
+    Chunk {
+        id: i64,
+        upload: u32,
+        payload: Option<&'a RawValue>,
+        /// Present when the chunk came as a binary frame whose parts its placeholders stand for.
+        binary: Option<BinaryRef<'a>>,
+    },
+    /// Upload `upload` of call `id` has no further items: no answer.
+    End { id: i64, upload: u32 },
     /// A message of one of the page's frames, relayed by the page's runtime with the origin the browser reported.
     Frame {
         frame: u32,
@@ -343,6 +361,8 @@ impl<'a> Request<'a> {
             binary,
             schema,
             count,
+            upload,
+            uploads,
         } = envelope;
         let refuse = |id: Option<i64>, message: String| Refused {
             id,
@@ -370,6 +390,8 @@ impl<'a> Request<'a> {
                 ("binary", binary.is_some()),
                 ("schema", schema.is_some()),
                 ("count", count.is_some()),
+                ("upload", upload.is_some()),
+                ("uploads", uploads.is_some()),
             ];
             match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
                 Some((name, _)) => Err(refuse(
@@ -401,7 +423,7 @@ impl<'a> Request<'a> {
                 Request::Ready
             }
             MessageType::Invoke => {
-                only(&["id", "channel", "args", "binary", "schema"])?;
+                only(&["id", "channel", "args", "binary", "schema", "uploads"])?;
                 let Some(id) = id else {
                     return Err(refuse(None, missing("id")));
                 };
@@ -414,6 +436,7 @@ impl<'a> Request<'a> {
                     args,
                     binary,
                     schema: schema.map(|Text(schema)| schema),
+                    uploads: uploads.unwrap_or(0),
                 }
             }
             MessageType::Send => {
@@ -436,6 +459,25 @@ impl<'a> Request<'a> {
                     return Err(refuse(None, missing("id` or `count")));
                 };
                 Request::Credit { id, count }
+            }
+            MessageType::Chunk => {
+                only(&["id", "upload", "payload", "binary"])?;
+                let (Some(id), Some(upload)) = (id, upload) else {
+                    return Err(refuse(None, missing("id` or `upload")));
+                };
+                Request::Chunk {
+                    id,
+                    upload,
+                    payload,
+                    binary,
+                }
+            }
+            MessageType::End => {
+                only(&["id", "upload"])?;
+                let (Some(id), Some(upload)) = (id, upload) else {
+                    return Err(refuse(None, missing("id` or `upload")));
+                };
+                Request::End { id, upload }
             }
             MessageType::Frame => {
                 only(&["frame", "origin", "envelope"])?;

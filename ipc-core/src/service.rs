@@ -155,19 +155,14 @@ pub struct Call<'a> {
     pub args: Args<'a>,
     /// The calling window and page origin.
     pub context: &'a CallContext,
-    /// Where a method answering with a stream sends its items; `None` outside a page's call.
-    pub(crate) outlet: Option<&'a Outlet>,
 }
 
 impl<'a> Call<'a> {
     /// A call with `args` from `context`, as a transport or a test hands it to a [`MethodHandler`]. A method that
-    /// answers with a stream fails such a call with `INVALID_REQUEST`: only a page's call can receive items.
+    /// answers with a stream, or takes an upload, fails such a call: only a page's call (see [`crate::transport`])
+    /// can send and receive items.
     pub fn new(args: Args<'a>, context: &'a CallContext) -> Self {
-        Call {
-            args,
-            context,
-            outlet: None,
-        }
+        Call { args, context }
     }
 }
 
@@ -177,12 +172,18 @@ impl<'a> Call<'a> {
 pub struct Args<'a> {
     json: Option<&'a str>,
     binary: Option<(&'a str, &'a [bytes::Bytes])>,
+    /// The call, for a stream answering it and for the uploads among its arguments; `None` outside a page's call.
+    outlet: Option<&'a Outlet>,
 }
 
 impl<'a> Args<'a> {
     /// Arguments of JSON text only (`None`: the request had none).
     pub fn json(json: Option<&'a str>) -> Self {
-        Args { json, binary: None }
+        Args {
+            json,
+            binary: None,
+            outlet: None,
+        }
     }
 
     /// Arguments whose placeholders (objects whose only key is `key`) stand for `parts`.
@@ -190,7 +191,18 @@ impl<'a> Args<'a> {
         Args {
             json,
             binary: Some((key, parts)),
+            outlet: None,
         }
+    }
+
+    /// The arguments of the page's call that `outlet` stands for.
+    pub(crate) fn from_call(self, outlet: Option<&'a Outlet>) -> Self {
+        Args { outlet, ..self }
+    }
+
+    /// The page's call these arguments came with, if they did.
+    pub(crate) fn outlet(&self) -> Option<&'a Outlet> {
+        self.outlet
     }
 
     /// The arguments' JSON text; `None` when the request had none.

@@ -71,7 +71,7 @@ use crate::protocol::{
     encode_answer, encode_event, encode_failure, encode_success, encode_welcome, split_secret, Request, MAX_ID,
 };
 use crate::service::{Args, Call, CallTimeout, Reply};
-use crate::stream::{Flow, Outlet};
+use crate::stream::{Flow, Item, Outlet, MAX_UPLOADS};
 use crate::window::{Message, Page, StartRefusal, WindowConfig, WindowId, WindowState};
 
 pub use crate::client::Bridge;
@@ -315,6 +315,9 @@ impl Reader {
         let mentioned = match &request {
             Ok(Request::Invoke {
                 binary: Some(binary), ..
+            })
+            | Ok(Request::Chunk {
+                binary: Some(binary), ..
             }) => binary.count,
             _ => 0,
         };
@@ -341,20 +344,51 @@ impl Reader {
                 args,
                 binary,
                 schema,
+                uploads,
             }) => {
                 if let Some(error) = schema.and_then(|schema| self.stale(&channel, &schema)) {
                     return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
                 }
                 let args = args.map(|args| offset_in(&text, args.get()));
                 let binary = binary.map(|binary| (binary.key.into_owned(), parts));
-                match self.admit(page, id, &channel) {
+                if uploads > MAX_UPLOADS {
+                    let error = CallError::new(
+                        ErrorCode::InvalidRequest,
+                        format!("a call carries at most {MAX_UPLOADS} uploads, not {uploads}"),
+                    );
+                    return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
+                }
+                match self.admit(page, id, &channel, uploads) {
                     Some(admitted) => (id, args, admitted, binary),
                     None => return,
                 }
             }
             Ok(Request::Send { channel, payload }) => return self.message(page, &channel, payload),
             Ok(Request::Cancel { id }) => return self.window.cancel_call(page, id),
-            Ok(Request::Credit { id, count }) => return self.window.grant_credit(page, id, count),
+            Ok(Request::Credit { id, count }) => {
+                if let Some(flow) = self.window.flow(page, id) {
+                    flow.grant(count);
+                }
+                return;
+            }
+            Ok(Request::Chunk {
+                id,
+                upload,
+                payload,
+                binary,
+            }) => {
+                let item = Item {
+                    text: payload.map_or_else(|| "null".to_owned(), |p| p.get().to_owned()),
+                    binary: binary.map(|binary| (binary.key.into_owned(), parts)),
+                };
+                return self.upload(page, id, |flow| flow.receive(upload, item));
+            }
+            Ok(Request::End { id, upload }) => {
+                return self.upload(page, id, |flow| {
+                    flow.end(upload);
+                    Ok(())
+                })
+            }
             Ok(Request::Ready) if !is_frame => return,
             Ok(Request::Frame {
                 frame,
@@ -363,7 +397,7 @@ impl Reader {
             }) if !is_frame => return self.frame(page, frame, &origin, envelope.into_owned()),
             Ok(Request::Hello { .. } | Request::Ready | Request::Frame { .. }) => {
                 let error = if is_frame {
-                    "a frame sends only invoke, send and cancel"
+                    "a frame sends only invoke, send, cancel, credit, chunk and end"
                 } else {
                     "a page says hello only once, without a secret"
                 };
@@ -372,6 +406,19 @@ impl Reader {
             }
         };
         self.spawn_call(page, id, args, admitted, text, binary);
+    }
+
+    /// Hands an upload's item or end to call `id` of `page`; an item beyond the host's credit stops the call. Items of
+    /// a call that is not in flight are let go: it ended, and the page stops sending when it learns so.
+    fn upload(&self, page: &Arc<Page>, id: i64, deliver: impl FnOnce(&Flow) -> Result<(), CallError>) {
+        let Some(flow) = self.window.flow(page, id) else {
+            return;
+        };
+        if let Err(error) = deliver(&flow) {
+            tracing::warn!(window = %self.window.id, "call {id} stopped: {}", error.message());
+            flow.fail(error);
+            self.window.cancel_call(page, id);
+        }
     }
 
     /// The error for a call made by a client generated from other bindings of `channel`'s service than the app
@@ -434,7 +481,7 @@ impl Reader {
 
     /// The checks a call passes before it runs: origin and capabilities, its channel, its id, the in-flight limit.
     /// `None` when it was refused (and answered).
-    fn admit(&self, page: &Arc<Page>, id: i64, channel: &str) -> Option<Admitted> {
+    fn admit(&self, page: &Arc<Page>, id: i64, channel: &str, uploads: u32) -> Option<Admitted> {
         let answer = |error: CallError| encode_answer(Some(id), &Err(error));
         if let Err(error) = self.check(page, channel, Direction::Invoke) {
             self.window.queue_answer(page, answer(error));
@@ -450,7 +497,7 @@ impl Reader {
         };
         let limit = self.hub.limits().max_in_flight;
         let stream = route.descriptor().stream;
-        let flow = stream.then(|| Arc::new(Flow::default()));
+        let flow = (stream || uploads > 0).then(|| Arc::new(Flow::with_uploads(uploads)));
         let (number, registration) = match self.window.start_call(page, id, limit, flow.clone()) {
             Ok(started) => started,
             Err(StartRefusal::Duplicate(_)) => {
@@ -516,16 +563,15 @@ impl Reader {
                 Some((key, parts)) => Args::with_parts(args, key, parts),
                 None => Args::json(args),
             };
-            let outlet = flow.map(|flow| Outlet {
+            let outlet = flow.as_ref().map(|flow| Outlet {
                 window: Arc::clone(&window),
                 page: Arc::clone(&page),
                 id,
-                flow,
+                flow: Arc::clone(flow),
             });
             let call = Call {
-                args,
+                args: args.from_call(outlet.as_ref()),
                 context: &context,
-                outlet: outlet.as_ref(),
             };
             let outcome = Abortable::new(run(&hub, channel, call, deadline), registration).await;
             window.finish_call(&page, id, number);
@@ -536,9 +582,13 @@ impl Reader {
                     window.queue_answer(&page, Message { text, parts });
                 }
                 Ok(Err(error)) => window.queue_answer(&page, encode_failure(Some(id), &error)),
-                Err(Aborted) => {
-                    tracing::debug!(%channel, window = %window.id, "call dropped: cancelled, or its page is gone")
-                }
+                // Stopped by its flow (an upload that broke the rules): answered with why.
+                Err(Aborted) => match flow.and_then(|flow| flow.failure()) {
+                    Some(error) => window.queue_answer(&page, encode_failure(Some(id), &error)),
+                    None => {
+                        tracing::debug!(%channel, window = %window.id, "call dropped: cancelled, or its page is gone")
+                    }
+                },
             }
         };
         self.hub.runtime().spawn(call.instrument(span));

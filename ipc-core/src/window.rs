@@ -483,13 +483,9 @@ impl WindowState {
         }
     }
 
-    /// Gives the stream answering call `id` of `page` credit for `count` more items; credit for an id that is not a
-    /// stream in flight does nothing.
-    pub(crate) fn grant_credit(&self, page: &Page, id: i64, count: u32) {
-        let flow = page.calls().get(&id).and_then(|call| call.flow.clone());
-        if let Some(flow) = flow {
-            flow.grant(count);
-        }
+    /// The flow of call `id` of `page` (its stream's credit and its uploads), if it is in flight and has one.
+    pub(crate) fn flow(&self, page: &Page, id: i64) -> Option<Arc<Flow>> {
+        page.calls().get(&id).and_then(|call| call.flow.clone())
     }
 
     /// Calls in flight across the window's pages.

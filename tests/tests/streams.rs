@@ -306,3 +306,180 @@ fn hub_window() -> ipc_core::WindowId {
     let hub = Hub::builder().build().unwrap();
     TestClient::new(&hub).window()
 }
+
+// --- Uploads: items from the page, for the host's credit ---
+
+#[ipc_service]
+trait Sink {
+    /// The sum of the numbers the page sends.
+    async fn sum(&self, numbers: ipc_core::Upload<u32>) -> u64;
+    /// The size of a file sent in chunks.
+    async fn store(&self, name: String, chunks: ipc_core::Upload<Binary>) -> String;
+    /// Waits 200 ms before reading anything, then sums.
+    async fn late(&self, numbers: ipc_core::Upload<u32>) -> u64;
+    /// Two uploads, interleaved: `a0 b0 a1 b1 ...` while both last.
+    async fn zip(&self, a: ipc_core::Upload<u32>, b: ipc_core::Upload<u32>) -> Vec<u32>;
+}
+
+struct SinkImpl;
+
+impl Sink for SinkImpl {
+    async fn sum(&self, numbers: ipc_core::Upload<u32>) -> u64 {
+        numbers.map(u64::from).fold(0, |a, b| async move { a + b }).await
+    }
+
+    async fn store(&self, name: String, mut chunks: ipc_core::Upload<Binary>) -> String {
+        let mut size = 0;
+        let mut first = Vec::new();
+        while let Some(chunk) = chunks.next().await {
+            first.push(chunk.first().copied().unwrap_or_default());
+            size += chunk.len();
+        }
+        format!("{name}: {size} bytes, first bytes {first:?}")
+    }
+
+    async fn late(&self, numbers: ipc_core::Upload<u32>) -> u64 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.sum(numbers).await
+    }
+
+    async fn zip(&self, a: ipc_core::Upload<u32>, b: ipc_core::Upload<u32>) -> Vec<u32> {
+        a.zip(b).flat_map(|(a, b)| stream::iter([a, b])).collect().await
+    }
+}
+
+fn sink_hub() -> Hub {
+    Hub::builder().service(SinkImpl.into_service()).build().unwrap()
+}
+
+const SUM: &str = r#"{"type":"invoke","id":1,"channel":"sink.sum","args":{"numbers":{"$ipc:upload":0}},"uploads":1}"#;
+
+fn chunk(id: i64, n: u32) -> String {
+    format!(r#"{{"type":"chunk","id":{id},"upload":0,"payload":{n}}}"#)
+}
+
+#[tokio::test]
+async fn an_upload_is_read_as_a_stream_for_the_credit_the_host_gives() {
+    let mut page = TestClient::new(&sink_hub());
+    page.post(SUM);
+    let credit = page.next_message().await.unwrap();
+    assert_eq!(credit, r#"{"type":"credit","id":1,"upload":0,"count":16}"#);
+    for n in 1..=16 {
+        page.post(&chunk(1, n));
+    }
+    let more = json(&page.next_message().await.unwrap());
+    assert_eq!(
+        (more["type"].as_str(), more["count"].as_u64()),
+        (Some("credit"), Some(8))
+    );
+    for n in 17..=20 {
+        page.post(&chunk(1, n));
+    }
+    page.post(r#"{"type":"end","id":1,"upload":0}"#);
+    loop {
+        let message = json(&page.next_message().await.unwrap());
+        if message["type"] == "answer" {
+            assert_eq!(message["data"], 210);
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn binary_chunks_arrive_as_binary() {
+    let mut page = TestClient::new(&sink_hub());
+    page.post(
+        r#"{"type":"invoke","id":1,"channel":"sink.store","args":{"name":"a.bin","chunks":{"$ipc:upload":0}},"uploads":1}"#,
+    );
+    page.next_message().await.unwrap();
+    for (n, size) in [(1u8, 3usize), (2, 5)] {
+        page.post_frame(
+            r#"{"type":"chunk","id":1,"upload":0,"payload":{"$ipc:k":0},"binary":{"key":"$ipc:k","count":1}}"#,
+            &[&vec![n; size]],
+        );
+    }
+    page.post(r#"{"type":"end","id":1,"upload":0}"#);
+    let answer = json(&page.next_message().await.unwrap());
+    assert_eq!(answer["data"], "a.bin: 8 bytes, first bytes [1, 2]");
+}
+
+#[tokio::test]
+async fn items_beyond_the_credit_stop_the_call() {
+    let mut page = TestClient::new(&sink_hub());
+    page.post(&SUM.replace("sink.sum", "sink.late"));
+    page.next_message().await.unwrap();
+    for n in 0..17 {
+        page.post(&chunk(1, n));
+    }
+    let answer = json(&page.next_message().await.unwrap());
+    assert_eq!(answer["error"]["kind"], "INVALID_REQUEST", "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("beyond the credit"));
+}
+
+#[tokio::test]
+async fn an_item_that_does_not_decode_stops_the_call_with_invalid_arguments() {
+    let mut page = TestClient::new(&sink_hub());
+    page.post(SUM);
+    page.next_message().await.unwrap();
+    page.post(&chunk(1, 5));
+    page.post(r#"{"type":"chunk","id":1,"upload":0,"payload":"six"}"#);
+    let answer = json(&page.next_message().await.unwrap());
+    assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(message.contains("item 2 of upload 0"), "{message}");
+}
+
+#[tokio::test]
+async fn upload_placeholders_the_call_does_not_announce_are_refused() {
+    let mut page = TestClient::new(&sink_hub());
+    let unannounced = page
+        .request(r#"{"type":"invoke","id":1,"channel":"sink.sum","args":{"numbers":{"$ipc:upload":0}}}"#)
+        .await;
+    assert!(unannounced.contains("a page's call that announces it"), "{unannounced}");
+    let beyond = page
+        .request(r#"{"type":"invoke","id":4,"channel":"sink.sum","args":{"numbers":{"$ipc:upload":1}},"uploads":1}"#)
+        .await;
+    assert!(
+        beyond.contains("upload 1 is not one the call said it carries"),
+        "{beyond}"
+    );
+    let not_an_upload = page
+        .request(r#"{"type":"invoke","id":2,"channel":"sink.sum","args":{"numbers":[1,2]},"uploads":1}"#)
+        .await;
+    assert!(not_an_upload.contains("INVALID_ARGUMENTS"), "{not_an_upload}");
+    let too_many = page
+        .request(r#"{"type":"invoke","id":3,"channel":"sink.sum","args":{"numbers":{"$ipc:upload":0}},"uploads":17}"#)
+        .await;
+    assert!(too_many.contains("at most 16 uploads"), "{too_many}");
+    page.post(r#"{"type":"invoke","id":5,"channel":"sink.zip","args":{"a":{"$ipc:upload":0},"b":{"$ipc:upload":0}},"uploads":2}"#);
+    let twice = loop {
+        // The first argument took its upload and gave credit before the second was refused.
+        let message = page.next_message().await.unwrap();
+        if json(&message)["type"] == "answer" {
+            break message;
+        }
+    };
+    assert!(twice.contains("upload 0 is taken by two arguments"), "{twice}");
+    // Items and ends for calls that are not in flight are let go.
+    page.post(&chunk(9, 1));
+    page.post(r#"{"type":"end","id":9,"upload":0}"#);
+    let malformed = page.request(r#"{"type":"chunk","id":9,"payload":1}"#).await;
+    assert!(malformed.contains("INVALID_REQUEST"), "{malformed}");
+}
+
+#[tokio::test]
+async fn a_cancelled_upload_drops_the_call() {
+    let hub = sink_hub();
+    let mut page = TestClient::new(&hub);
+    page.post(SUM);
+    page.next_message().await.unwrap();
+    page.post(&chunk(1, 1));
+    page.post(r#"{"type":"cancel","id":1}"#);
+    assert!(eventually(|| hub.calls_in_flight(page.window()) == 0).await);
+    page.post(&chunk(1, 2));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(page.try_next_message().is_none(), "no answer to a cancelled call");
+}
