@@ -100,18 +100,33 @@
   }
 
   /**
+   * Whether `value` is what an upload argument takes: a ReadableStream or an async iterable.
+   * @param {unknown} value
+   */
+  function isSource(value) {
+    return value !== null && typeof value === "object"
+      && (typeof value.getReader === "function" || typeof value[Symbol.asyncIterator] === "function");
+  }
+
+  /**
    * JSON text of `value`, refusing values JSON would silently change. Throws a TypeError naming the path at fault
    * (`items[2].when`), under `root`. With `binary` (`{key, parts}`), each Uint8Array or ArrayBuffer becomes a
-   * placeholder `{[key]: index}` and its bytes the part at that index (see ipc_core::protocol).
+   * placeholder `{[key]: index}` and its bytes the part at that index (see ipc_core::protocol). With `uploads` (a
+   * list), each ReadableStream or async iterable becomes a placeholder `{"$ipc:upload": index}` and is added to it.
    * @param {unknown} value @param {string} root @param {{key: string, parts: Uint8Array[]} | null} [binary]
+   * @param {Array<{source: any, path: string}> | null} [uploads]
    */
-  function encode(value, root, binary = null) {
+  function encode(value, root, binary = null, uploads = null) {
     const paths = new WeakMap();
     return stringify(value, function (key, item) {
       const parent = paths.get(this);
       const path = parent === undefined ? root
         : Array.isArray(this) ? `${parent}[${key}]`
           : parent === "" ? key : `${parent}.${key}`;
+      if (uploads !== null && isSource(item)) {
+        uploads[uploads.length] = { source: item, path };
+        return { "$ipc:upload": uploads.length - 1 };
+      }
       if (framed && (item instanceof Buffer || item instanceof Bytes)) {
         throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is binary data, which a frame cannot send`);
       }
@@ -344,14 +359,17 @@
       }
       const id = nextId++;
       let text;
+      /** The arguments that are uploads: sent item by item after the call, as the host gives credit. */
+      const uploads = [];
       // Binary data travels beside the JSON; a frame of the page's own runtime relays text only.
       const binary = framed || encoder === null ? null : { key: `$ipc:${randomHex()}`, parts: [] };
       try {
         // The id comes first, so the host can still answer a request too large to read.
-        const encoded = encode(args === undefined ? {} : args, "", binary);
+        const encoded = encode(args === undefined ? {} : args, "", binary, uploads);
         const carries = binary !== null && binary.parts.length > 0
           ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
-        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${schema}}`;
+        const streamed = uploads.length > 0 ? `,"uploads":${uploads.length}` : "";
+        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${streamed}${schema}}`;
         checkSize(channel, text, binary === null ? [] : binary.parts);
         // The rules the generated client mirrors, checked on what would be sent; the host checks them again.
         const rules = options === undefined ? undefined : options.rules;
@@ -364,7 +382,8 @@
           : localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
         return;
       }
-      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal, hooks };
+      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal, hooks,
+        uploads: uploads.map(() => ({ credit: 0, wake: null, closed: false })) };
       // Stops waiting: the promise rejects now and the host is asked to drop the call.
       const giveUp = (kind, message) => {
         if (settle(id)) {
@@ -392,11 +411,97 @@
         if (hooks !== null) {
           hooks.sent(id);
         }
+        for (let i = 0; i < uploads.length; i++) {
+          pump(channel, id, i, uploads[i], entry.uploads[i], (error) => {
+            // The upload's source failed, or an item could not be sent: the call stops, here and in the host.
+            if (settle(id)) {
+              reject(error);
+              try {
+                postEnvelope(`{"type":"cancel","id":${id}}`);
+              } catch (e) {
+                // The page is going away; the host drops the call with it.
+              }
+            }
+          });
+        }
       } catch (e) {
         settle(id);
         reject(localError("CHANNEL_SEND", `could not send \`${channel}\`: ${e.message}`));
       }
     });
+  }
+
+  /**
+   * Sends the items of upload `index` of call `id` (see ipc_core::protocol, "Uploads"): one per unit of credit the host
+   * gives, then the end. Stops reading when the call settles; `fail(error)` stops the call when the source throws or
+   * an item cannot be sent.
+   * @param {string} channel @param {number} id @param {number} index
+   * @param {{source: any, path: string}} upload
+   * @param {{credit: number, wake: (() => void) | null, closed: boolean}} state
+   * @param {(error: IpcError) => void} fail
+   */
+  async function pump(channel, id, index, upload, state, fail) {
+    const reader = typeof upload.source.getReader === "function" ? upload.source.getReader() : null;
+    const iterator = reader === null ? upload.source[Symbol.asyncIterator]() : null;
+    let done = false;
+    let count = 0;
+    try {
+      for (;;) {
+        while (state.credit === 0 && !state.closed) {
+          await new Promise((wake) => { state.wake = wake; });
+          state.wake = null;
+        }
+        if (state.closed) {
+          return;
+        }
+        let step;
+        try {
+          step = reader !== null ? await reader.read() : await iterator.next();
+        } catch (e) {
+          done = true;
+          fail(localError("CANCELLED", `\`${channel}\` was cancelled: its upload \`${upload.path}\` failed: `
+            + `${e !== null && typeof e === "object" && typeof e.message === "string" ? e.message : String(e)}`));
+          return;
+        }
+        if (state.closed) {
+          return;
+        }
+        if (step.done) {
+          done = true;
+          postEnvelope(`{"type":"end","id":${id},"upload":${index}}`);
+          return;
+        }
+        state.credit -= 1;
+        const binary = framed || encoder === null ? null : { key: `$ipc:${randomHex()}`, parts: [] };
+        let text;
+        try {
+          const encoded = encode(step.value === undefined ? null : step.value, `${upload.path}[${count}]`, binary);
+          const carries = binary !== null && binary.parts.length > 0
+            ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
+          text = `{"type":"chunk","id":${id},"upload":${index},"payload":${encoded}${carries}}`;
+          checkSize(channel, text, binary === null ? [] : binary.parts);
+        } catch (e) {
+          fail(e instanceof IpcError ? e
+            : localError("SERIALIZATION", `could not serialize an upload item of \`${channel}\`: ${e.message}`));
+          return;
+        }
+        count += 1;
+        postEnvelope(text, binary !== null && binary.parts.length > 0 ? binary.parts : undefined);
+      }
+    } finally {
+      // A source not read to its end is told to stop (a generator's finally runs; a stream is cancelled).
+      if (!done) {
+        try {
+          if (reader !== null) {
+            reader.cancel().catch(() => {});
+          } else if (typeof iterator.return === "function") {
+            Promise.resolve(iterator.return()).catch(() => {});
+          }
+        } catch (e) {
+          // The source refused to stop; nothing reads it any more.
+        }
+      }
+    }
   }
 
   /** How many items of a stream may wait unread in the page unless the call says otherwise (`window`). */
@@ -511,6 +616,13 @@
     }
     pending.delete(id);
     clearTimeout(entry.timer);
+    for (let i = 0; i < entry.uploads.length; i++) {
+      const upload = entry.uploads[i];
+      upload.closed = true;
+      if (upload.wake !== null) {
+        upload.wake();
+      }
+    }
     if (entry.onAbort !== undefined) {
       entry.signal.removeEventListener("abort", entry.onAbort);
     }
@@ -619,6 +731,17 @@
     }
     if (message.type === "event") {
       dispatch(message.channel, message.payload);
+      return;
+    }
+    if (message.type === "credit") {
+      const entry = pending.get(message.id);
+      const upload = entry === undefined || typeof message.upload !== "number" ? undefined : entry.uploads[message.upload];
+      if (upload !== undefined && typeof message.count === "number") {
+        upload.credit += message.count;
+        if (upload.wake !== null) {
+          upload.wake();
+        }
+      }
       return;
     }
     if (message.type === "item") {

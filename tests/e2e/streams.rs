@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
-use ipc_core::{ipc_service, Binary, Stream};
+use ipc_core::{ipc_service, Binary, Stream, Upload};
 use ipc_wry::AppHandle;
 use serde_json::{json, Value};
 
@@ -89,8 +89,55 @@ impl Feed for FeedImpl {
     }
 }
 
+/// Uploads for the page to send.
+#[ipc_service]
+pub trait Sink {
+    /// The sum of the numbers; with `pause_after`, reading stops for half a second after that many.
+    async fn sum(&self, numbers: Upload<u32>, pause_after: Option<u32>) -> u64;
+    /// The size of the bytes sent and their sum modulo 2^32.
+    async fn digest(&self, chunks: Upload<Binary>) -> (u64, u32);
+}
+
+/// How many items `sink.sum` has read so far.
+static READ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+pub struct SinkImpl;
+
+impl Sink for SinkImpl {
+    async fn sum(&self, mut numbers: Upload<u32>, pause_after: Option<u32>) -> u64 {
+        READ.store(0, std::sync::atomic::Ordering::SeqCst);
+        let mut sum = 0;
+        while let Some(n) = numbers.next().await {
+            sum += u64::from(n);
+            let read = READ.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if Some(read) == pause_after {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        sum
+    }
+
+    async fn digest(&self, mut chunks: Upload<Binary>) -> (u64, u32) {
+        let (mut size, mut sum) = (0u64, 0u32);
+        while let Some(chunk) = chunks.next().await {
+            size += chunk.len() as u64;
+            sum = chunk.iter().fold(sum, |s, b| s.wrapping_add(u32::from(*b)));
+        }
+        (size, sum)
+    }
+}
+
 pub fn all() -> Vec<(&'static str, crate::Scenario)> {
     vec![
+        ("an_upload_from_an_async_generator_reaches_rust_in_order", |h, w| {
+            Box::pin(upload_in_order(h, w))
+        }),
+        ("a_slow_reader_in_rust_holds_the_upload_back_in_the_page", |h, w| {
+            Box::pin(upload_backpressure(h, w))
+        }),
+        ("a_file_streams_to_rust_as_binary_chunks", |h, w| {
+            Box::pin(upload_file(h, w))
+        }),
         ("a_stream_is_read_in_order_with_for_await", |h, w| {
             Box::pin(in_order(h, w))
         }),
@@ -287,4 +334,68 @@ async fn reload(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     .await?;
     eventually("the reloaded page's stream is dropped", || watch("reload").dropped).await?;
     loaded(handle, w.peer).await
+}
+
+async fn upload_in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    start(
+        handle,
+        w.main,
+        "upload",
+        "async function* numbers() { for (let n = 1; n <= 1000; n++) yield n; } \
+         return await host.services.sink.sum(numbers());",
+    )
+    .await?;
+    match finish(handle, w.main, "upload").await? {
+        Ok(sum) if sum == json!(500500) => Ok(()),
+        other => Err(format!("sum: {other:?}")),
+    }
+}
+
+async fn upload_backpressure(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    start(
+        handle,
+        w.main,
+        "backpressure",
+        "window.__produced = 0; \
+         async function* numbers() { for (let n = 0; n < 100; n++) { window.__produced += 1; yield n; } } \
+         return await host.services.sink.sum(numbers(), 20);",
+    )
+    .await?;
+    eventually("Rust reads 20 items", || {
+        READ.load(std::sync::atomic::Ordering::SeqCst) >= 20
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let produced: u32 = eval(handle, w.main, "window.__produced")
+        .await?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    // Credit: 16 at first, 8 more after 8 and after 16 items read: the page may have sent 32, and not pulled more.
+    if !(20..=33).contains(&produced) {
+        return Err(format!(
+            "the page produced {produced} items while Rust had read 20 and paused"
+        ));
+    }
+    match finish(handle, w.main, "backpressure").await? {
+        Ok(sum) if sum == json!(4950) => Ok(()),
+        other => Err(format!("sum: {other:?}")),
+    }
+}
+
+async fn upload_file(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    start(
+        handle,
+        w.main,
+        "file",
+        "const bytes = new Uint8Array(3 * 1024 * 1024); \
+         for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255; \
+         let sum = 0; for (let i = 0; i < bytes.length; i++) sum = (sum + bytes[i]) >>> 0; \
+         const [size, digest] = await host.services.sink.digest(new Blob([bytes]).stream()); \
+         return { size, same: digest === sum };",
+    )
+    .await?;
+    match finish(handle, w.main, "file").await? {
+        Ok(value) if value == json!({"size": 3 * 1024 * 1024, "same": true}) => Ok(()),
+        other => Err(format!("digest: {other:?}")),
+    }
 }

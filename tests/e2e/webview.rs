@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use ipc_core::Capabilities;
 use ipc_wry::{App, AppHandle, Assets, WindowSpec};
-use streams::Feed;
+use streams::{Feed, Sink};
 use tests::kinds::{self, Kinds};
 use tests::{cases, Case, Fixture, FixtureImpl, Outcome, Page};
 
@@ -138,6 +138,7 @@ fn main() -> ExitCode {
         .service(kinds::Impl.into_service())
         .service(scenarios::probe_service())
         .service(streams::FeedImpl.into_service())
+        .service(streams::SinkImpl.into_service())
         .window(WindowSpec::html("main", PAGE).size(400, 300))
         .window(WindowSpec::html("peer", PAGE).size(400, 300))
         .window(WindowSpec::html("viewer", PAGE).size(400, 300).capabilities(viewer))
