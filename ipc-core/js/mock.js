@@ -68,8 +68,36 @@ export function installMock(handlers) {
       }
     }
   };
+  /** Uploads being received, by `${id}:${index}`: items not yet read, and what wakes a reader waiting for one. */
+  const uploads = new Map();
+  /** The argument a handler gets for upload `index` of call `id`: an async iterable of the page's items. */
+  const upload = (id, index) => {
+    const state = { items: [], ended: false, wake: null };
+    uploads.set(`${id}:${index}`, state);
+    const credit = (count) => deliver({ type: "credit", id, upload: index, count });
+    credit(16);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (state.items.length === 0 && !state.ended) {
+            await new Promise((wake) => { state.wake = wake; });
+          }
+          if (state.items.length === 0) return;
+          const item = state.items.shift();
+          credit(1);
+          yield item;
+        }
+      },
+    };
+  };
   const invoke = async ({ id, channel, args }) => {
     const method = METHODS[channel];
+    // Upload placeholders become async iterables of what the page sends.
+    for (const [name, value] of Object.entries(args ?? {})) {
+      if (value !== null && typeof value === "object" && typeof value["$ipc:upload"] === "number") {
+        args[name] = upload(id, value["$ipc:upload"]);
+      }
+    }
     const handler = method === undefined ? undefined : (handlers[method.service] ?? {})[method.name];
     calls.push({ channel, args: args ?? {} });
     if (method === undefined) {
@@ -114,6 +142,13 @@ export function installMock(handlers) {
           streams.set(envelope.id, { credit: 0, wake: null, cancelled: false });
         }
         invoke(envelope);
+      } else if (envelope.type === "chunk" || envelope.type === "end") {
+        const state = uploads.get(`${envelope.id}:${envelope.upload}`);
+        if (state !== undefined) {
+          if (envelope.type === "chunk") state.items.push(envelope.payload);
+          else state.ended = true;
+          if (state.wake !== null) state.wake();
+        }
       } else if (envelope.type === "credit") {
         const state = streams.get(envelope.id);
         if (state !== undefined) {

@@ -47,7 +47,17 @@ export declare function installMock(handlers: MockHandlers): Mock;
 /// `name` with the user types it names qualified by the `Ipc` namespace of the mock's import (`Array<Todo>` →
 /// `Array<Ipc.Todo>`): every identifier that starts with a capital letter and is not a TypeScript built-in.
 fn qualified(name: &str) -> String {
-    const BUILT_IN: &[&str] = &["Array", "Record", "Partial", "Uint8Array", "Promise", "Map", "Set"];
+    const BUILT_IN: &[&str] = &[
+        "Array",
+        "Record",
+        "Partial",
+        "Uint8Array",
+        "Promise",
+        "Map",
+        "Set",
+        "AsyncIterable",
+        "ReadableStream",
+    ];
     let mut out = String::with_capacity(name.len());
     let mut word = String::new();
     let mut in_string = false;
@@ -297,6 +307,18 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
     tags
 }
 
+/// The type a mock handler's parameter has: an upload (`AsyncIterable<T> | ReadableStream<T>` in the page) reaches
+/// the handler as the mock's `AsyncIterable<T>`; every other type as it is.
+fn mock_param(ts: &str) -> String {
+    match ts.strip_prefix("AsyncIterable<") {
+        Some(rest) if rest.contains("> | ReadableStream<") => {
+            let item = &rest[..rest.find("> | ReadableStream<").expect("just checked")];
+            format!("AsyncIterable<{item}>")
+        }
+        _ => ts.to_owned(),
+    }
+}
+
 /// What a generated method returns: a promise of its answer, or the stream of its items.
 fn answer_type(method: &MethodDescriptor) -> String {
     if method.stream {
@@ -541,7 +563,7 @@ impl Bindings {
                         method
                             .args
                             .iter()
-                            .map(|arg| format!("{}: {}", arg.js_name, qualified(&arg.ts.name()))),
+                            .map(|arg| format!("{}: {}", arg.js_name, qualified(&mock_param(&arg.ts.name())))),
                     )
                     .collect();
                 let returns = method

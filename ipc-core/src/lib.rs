@@ -126,6 +126,10 @@ pub use futures::Stream;
 /// breaks out of its loop, aborts, reloads or closes, or the window may no longer call the method. The hub's default
 /// deadline does not apply to streams. The wire format is in [`protocol`], "Streams".
 ///
+/// The other way, an argument of type [`Upload<T>`] is a stream of items the page sends while the method runs: in the
+/// page, an async iterable or a `ReadableStream` (an `Upload<Binary>` takes `Uint8Array` chunks, such as
+/// `file.stream()`), sent as the method reads.
+///
 /// Owned forms of borrowed types work as arguments and answers: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (ipc-core
 /// turns on serde's `rc` feature, so each call decodes its own copy). References and other lifetimes are refused, one
 /// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it.

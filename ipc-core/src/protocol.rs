@@ -94,6 +94,29 @@
 //! `FORBIDDEN`). The hub's default deadline does not apply to a stream; a `#[ipc(timeout = "...")]` on the method
 //! bounds the whole stream.
 //!
+//! # Uploads (renderer → host, with credit from the host)
+//!
+//! An argument of type [`Upload<T>`](crate::Upload) is sent after its call, item by item. The call says how many of
+//! its arguments are uploads, and each is a placeholder holding its index:
+//!
+//! ```json
+//! 9a1e...:{"type": "invoke", "id": 8, "channel": "files.store", "args": {"name": "a.png", "chunks": {"$ipc:upload": 0}}, "uploads": 1}
+//! ```
+//!
+//! The host gives credit per upload once the method has taken it ([`UPLOAD_WINDOW`](crate::UPLOAD_WINDOW) items),
+//! and again as the method reads; the page sends one item per unit of credit, then the end. An item with binary data
+//! travels as a binary frame, as a call does:
+//!
+//! ```json
+//! {"type": "credit", "id": 8, "upload": 0, "count": 16}
+//! 9a1e...:{"type": "chunk", "id": 8, "upload": 0, "payload": {"$ipc:5d1e...": 0}, "binary": {"key": "$ipc:5d1e...", "count": 1}}
+//! 9a1e...:{"type": "end", "id": 8, "upload": 0}
+//! ```
+//!
+//! An item beyond the credit (or after the end) stops the call with `INVALID_REQUEST`, and one that does not decode as
+//! a `T` with `INVALID_ARGUMENTS`; the page cancels the call when its source fails, so a method never reads a partial
+//! upload as a whole one. Items for a call that is not in flight are let go, and a call carries at most 16 uploads.
+//!
 //! # Frames (only in windows that allow them)
 //!
 //! A window can allow frames of given origins ([`WindowConfig::allow_frames`](crate::WindowConfig::allow_frames)).

@@ -19,6 +19,11 @@ const mock = installMock({
   kinds: {
     // A stream's handler gives its items: a list, a generator, or an async generator.
     watch: (count) => Array.from({ length: count }, (_, n) => ({ title: `todo ${n}`, done: false, dueDate: null })),
+    async import(todos) {
+      let count = 0;
+      for await (const todo of todos) count += todo.title.length;
+      return count;
+    },
     async *watchIds(count) {
       for (let n = 0; n < count; n++) {
         mockState.pulled = n + 1;
@@ -93,4 +98,11 @@ test("an error thrown by a stream's handler ends the loop after its items", asyn
     for await (const id of kinds.watchIds(2)) read.push(id);
   }, (e) => e.kind === "HANDLER" && e.data.NotFound === "gone");
   assert.deepEqual(read, [0, 1]);
+});
+
+test("an upload reaches the mock's handler as an async iterable of the items the page sends", async () => {
+  async function* todos() {
+    for (const title of ["a", "bb", "ccc"]) yield { title, done: false, dueDate: null };
+  }
+  assert.equal(await kinds.import(todos()), 6);
 });

@@ -116,6 +116,8 @@ pub trait Kinds: Send + Sync + 'static {
     fn watch(&self, count: u32) -> impl ipc_core::Stream<Item = Todo> + Send;
     /// Ids, then a store error: a stream of `Result`s.
     async fn watch_ids(&self, count: u32) -> impl ipc_core::Stream<Item = StoreResult<u32>> + Send;
+    /// Counts the todos the page uploads.
+    async fn import(&self, todos: ipc_core::Upload<Todo>) -> u32;
     /// Pushed by the host: the todos changed.
     #[ipc(event)]
     fn changed(&self, todos: Vec<Todo>);
@@ -249,6 +251,9 @@ impl Kinds for Impl {
             done: n % 2 == 0,
             due_date: None,
         }))
+    }
+    async fn import(&self, todos: ipc_core::Upload<Todo>) -> u32 {
+        futures::StreamExt::count(todos).await as u32
     }
     async fn watch_ids(&self, count: u32) -> impl ipc_core::Stream<Item = StoreResult<u32>> + Send {
         futures::stream::iter(

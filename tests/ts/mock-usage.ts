@@ -17,6 +17,11 @@ const mock = installMock({
     async *watchIds(count) {
       for (let n = 0; n < count; n++) yield n;
     },
+    async import(todos) {
+      let count = 0;
+      for await (const todo of todos) count += todo.done ? 1 : 0;
+      return count;
+    },
   },
 });
 mock.emit("kinds.changed", [{ title: "milk", done: false, dueDate: null }]);

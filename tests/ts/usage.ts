@@ -130,5 +130,11 @@ export async function streams(): Promise<string[]> {
   for await (const value of raw) {
     titles.push(String(value));
   }
+  async function* todos(): AsyncGenerator<Todo> {
+    yield { title: "milk", done: false, dueDate: null };
+  }
+  const imported: number = await kinds.import(todos());
+  const fromStream: number = await kinds.import(new ReadableStream<Todo>());
+  titles.push(String(imported + fromStream));
   return next.done ? titles : [...titles, next.value.title];
 }

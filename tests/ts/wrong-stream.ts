@@ -6,4 +6,5 @@ export async function wrongStream(): Promise<void> {
   for await (const todo of kinds.watch(1)) {
     const n: number = todo.title;
   }
+  await kinds.import([{ title: "a", done: false, dueDate: null }]);
 }
