@@ -196,7 +196,7 @@ impl<'a> Args<'a> {
     }
 
     /// The arguments of the page's call that `outlet` stands for.
-    pub(crate) fn from_call(self, outlet: Option<&'a Outlet>) -> Self {
+    pub(crate) fn with_call(self, outlet: Option<&'a Outlet>) -> Self {
         Args { outlet, ..self }
     }
 

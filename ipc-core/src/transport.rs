@@ -570,7 +570,7 @@ impl Reader {
                 flow: Arc::clone(flow),
             });
             let call = Call {
-                args: args.from_call(outlet.as_ref()),
+                args: args.with_call(outlet.as_ref()),
                 context: &context,
             };
             let outcome = Abortable::new(run(&hub, channel, call, deadline), registration).await;
