@@ -23,6 +23,8 @@ trait Feed {
     async fn later(&self, to: u32) -> impl Stream<Item = String> + Send;
     /// `count` pieces of `size` bytes each.
     fn chunks(&self, count: u32, size: u32) -> impl Stream<Item = Binary> + Send;
+    /// 0 to `count - 1`, each pushed on `feed.next` just before it is sent.
+    fn announced(&self, count: u32, ctx: ipc_core::CallContext) -> impl Stream<Item = u32> + Send;
 }
 
 #[derive(Default)]
@@ -69,6 +71,13 @@ impl Feed for Service {
     fn chunks(&self, count: u32, size: u32) -> impl Stream<Item = Binary> + Send {
         stream::iter((0..count).map(move |n| Binary::from(vec![n as u8; size as usize])))
     }
+
+    fn announced(&self, count: u32, ctx: ipc_core::CallContext) -> impl Stream<Item = u32> + Send {
+        stream::iter(0..count).map(move |n| {
+            ctx.hub().send_to_window(ctx.window(), "feed.next", &n).unwrap();
+            n
+        })
+    }
 }
 
 fn hub_with(probe: &Arc<Probe>) -> Hub {
@@ -106,6 +115,27 @@ async fn items_arrive_in_order_then_the_stream_ends_with_a_null_answer() {
         end,
         r#"{"type":"answer","id":1,"success":true,"data":null,"error":null}"#
     );
+}
+
+#[tokio::test]
+async fn items_and_pushes_reach_the_page_in_the_order_they_were_made() {
+    let hub = hub_with(&Arc::default());
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"feed.announced","args":{"count":500}}"#);
+    page.post(r#"{"type":"credit","id":1,"count":1000}"#);
+    let mut seen = Vec::new();
+    loop {
+        let message = json(&page.next_message().await.unwrap());
+        match message["type"].as_str() {
+            Some("event") => seen.push(format!("push {}", message["payload"])),
+            Some("item") => seen.push(format!("item {}", message["data"])),
+            _ => break,
+        }
+    }
+    let expected: Vec<String> = (0..500)
+        .flat_map(|n| [format!("push {n}"), format!("item {n}")])
+        .collect();
+    assert_eq!(seen, expected);
 }
 
 #[tokio::test]
