@@ -504,8 +504,11 @@
     }
   }
 
-  /** How many items of a stream may wait unread in the page unless the call says otherwise (`window`). */
-  const STREAM_WINDOW = 64;
+  /**
+   * How many items of a stream may wait unread in the page unless the call says otherwise (`window`). Large enough that
+   * credit round trips do not slow small items down; large items are held back by bytes in the host.
+   */
+  const STREAM_WINDOW = 1024;
 
   /**
    * Calls a method that answers with a stream (see ipc_core::protocol, "Streams") and returns its items as an async
@@ -515,7 +518,8 @@
    * @param {string} channel such as "jobs.progress"
    * @param {Record<string, unknown>} [args] arguments by name
    * @param {{timeout?: number, signal?: AbortSignal, window?: number}} [options] as for `invoke` (the timeout bounds the
-   *   whole stream), and `window`: how many items may wait unread (default 64)
+   *   whole stream), and `window`: how many items may wait unread (default 1024; the host also keeps the bytes
+   *   unread within 4 MiB, one item always going whatever its size)
    */
   function stream(channel, args, options) {
     const wanted = options === undefined ? undefined : options.window;

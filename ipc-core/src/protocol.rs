@@ -80,9 +80,11 @@
 //! ```
 //!
 //! The host sends an item only for credit the page gave, one item per unit of credit, and does not pull the next
-//! item from the stream before it has credit for it: a page that reads slowly slows the stream down, and nothing
-//! piles up in the host. The runtime gives credit for its buffer when it makes the call, and again as its reader
-//! takes items:
+//! item from the stream before it has sent the one it holds: a page that reads slowly slows the stream down, and
+//! nothing piles up in the host. The runtime gives credit for its window when it makes the call (1,024 items unless
+//! the call says otherwise), and again as its reader takes items; the first grant is the window, each later one
+//! counts items read. Whatever the credit, the host keeps the bytes of items sent and not yet read within 4 MiB (one
+//! item always goes, whatever its size), so a large window costs nothing for small items and is safe for large ones:
 //!
 //! ```json
 //! 9a1e...:{"type": "credit", "id": 7, "count": 32}

@@ -402,6 +402,11 @@ impl Reply {
     pub fn get(&self) -> &str {
         self.json.get()
     }
+
+    /// Bytes of JSON text and binary data.
+    pub(crate) fn len(&self) -> usize {
+        self.json.get().len() + self.attached.parts.iter().map(bytes::Bytes::len).sum::<usize>()
+    }
 }
 
 impl From<Box<RawValue>> for Reply {

@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -22,8 +21,14 @@ use crate::protocol::encode_item;
 use crate::service::Reply;
 use crate::window::{Message, Page, WindowState};
 
-/// The most credit one stream holds: grants beyond it are capped, so no count a page sends can overflow.
-const MAX_CREDIT: u64 = 1 << 20;
+/// The most credit one stream holds: grants beyond it are capped, so no count a page sends can overflow (the runtime's
+/// largest window is as large).
+const MAX_CREDIT: u64 = 1 << 16;
+
+/// The most bytes of one stream's items sent and not yet read by the page, whatever its credit: a window of many items
+/// stays cheap for small ones without letting large ones pile up in the page (one item always goes, whatever its
+/// size).
+pub(crate) const STREAM_BYTES: usize = 4 * 1024 * 1024;
 
 /// The most uploads one call may carry.
 pub(crate) const MAX_UPLOADS: u32 = 16;
@@ -35,10 +40,21 @@ pub const UPLOAD_WINDOW: u32 = 16;
 /// arrives, the items of its uploads, and the failure that stopped it, if one did.
 #[derive(Debug, Default)]
 pub(crate) struct Flow {
-    credit: AtomicU64,
+    credit: Mutex<Credit>,
     granted: Notify,
     uploads: Vec<Mutex<Inbox>>,
     failure: Mutex<Option<CallError>>,
+}
+
+/// What a stream may send: the page's credit in items, and the sizes of the items sent and not yet read.
+#[derive(Debug, Default)]
+struct Credit {
+    items: u64,
+    /// The page's first grant (its window) came: every later one says how many items it read.
+    window_given: bool,
+    /// The size of each item sent and not yet read, oldest first, and their sum.
+    unread: VecDeque<usize>,
+    unread_bytes: usize,
 }
 
 /// The items of one upload that arrived and were not read yet.
@@ -123,22 +139,40 @@ impl Flow {
         self.failure.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    /// Lets the stream send `count` more items.
+    fn credit(&self) -> MutexGuard<'_, Credit> {
+        self.credit.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Lets the stream send `count` more items. Every grant after the page's first says it read `count` items.
     pub(crate) fn grant(&self, count: u32) {
-        let _ = self.credit.fetch_update(Ordering::AcqRel, Ordering::Acquire, |credit| {
-            Some((credit + u64::from(count)).min(MAX_CREDIT))
-        });
+        {
+            let mut credit = self.credit();
+            credit.items = (credit.items + u64::from(count)).min(MAX_CREDIT);
+            if std::mem::replace(&mut credit.window_given, true) {
+                for _ in 0..count {
+                    let Some(size) = credit.unread.pop_front() else {
+                        break;
+                    };
+                    credit.unread_bytes -= size;
+                }
+            }
+        }
         self.granted.notify_one();
     }
 
-    /// Waits for one unit of credit and takes it.
-    async fn take(&self) {
+    /// Waits until an item of `bytes` may be sent (a unit of credit, and room within [`STREAM_BYTES`] unread), and
+    /// takes the credit.
+    async fn take(&self, bytes: usize) {
         loop {
-            let taken = self
-                .credit
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |credit| credit.checked_sub(1));
-            if taken.is_ok() {
-                return;
+            {
+                let mut credit = self.credit();
+                let room = credit.unread_bytes == 0 || credit.unread_bytes + bytes <= STREAM_BYTES;
+                if credit.items > 0 && room {
+                    credit.items -= 1;
+                    credit.unread.push_back(bytes);
+                    credit.unread_bytes += bytes;
+                    return;
+                }
             }
             // One waiter only (the stream's own call): a grant made before this wait leaves a permit behind.
             self.granted.notified().await;
@@ -234,7 +268,7 @@ pub(crate) async fn answer<S: Stream>(
     let mut stream = std::pin::pin!(stream);
     while let Some(item) = stream.next().await {
         let item = encode(channel, item)?;
-        outlet.flow.take().await;
+        outlet.flow.take(item.len()).await;
         outlet.send(channel, item).await?;
     }
     Ok(Reply::null())
@@ -454,16 +488,43 @@ mod tests {
     async fn credit_is_taken_one_unit_at_a_time_and_waits_for_a_grant() {
         let flow = Arc::new(Flow::default());
         flow.grant(2);
-        flow.take().await;
-        flow.take().await;
+        flow.take(10).await;
+        flow.take(10).await;
         let waiting = tokio::spawn({
             let flow = Arc::clone(&flow);
-            async move { flow.take().await }
+            async move { flow.take(10).await }
         });
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished(), "no credit is left");
         flow.grant(1);
         waiting.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unread_bytes_hold_large_items_back_whatever_the_credit() {
+        let flow = Arc::new(Flow::default());
+        flow.grant(100);
+        let mib = 1024 * 1024;
+        for _ in 0..4 {
+            flow.take(mib).await;
+        }
+        let waiting = tokio::spawn({
+            let flow = Arc::clone(&flow);
+            async move { flow.take(mib).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "4 MiB are unread");
+        flow.grant(1);
+        waiting.await.unwrap();
+        assert_eq!(flow.credit().unread_bytes, 4 * mib);
+    }
+
+    #[tokio::test]
+    async fn one_item_larger_than_the_budget_still_goes_alone() {
+        let flow = Flow::default();
+        flow.grant(5);
+        flow.take(64 * 1024 * 1024).await;
+        assert_eq!(flow.credit().items, 4);
     }
 
     #[test]
@@ -472,6 +533,7 @@ mod tests {
         for _ in 0..1000 {
             flow.grant(u32::MAX);
         }
-        assert_eq!(flow.credit.load(Ordering::Acquire), MAX_CREDIT);
+        assert_eq!(flow.credit().items, MAX_CREDIT);
+        assert!(flow.credit().unread.is_empty());
     }
 }

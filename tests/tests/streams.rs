@@ -272,6 +272,36 @@ async fn a_window_that_loses_the_right_to_call_gets_no_further_item() {
 }
 
 #[tokio::test]
+async fn large_items_wait_for_the_page_to_read_whatever_its_credit() {
+    let hub = Hub::builder()
+        .service(Service(Arc::default()).into_service())
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    // Credit for all 64 items of 256 KiB: the host still sends no more than 4 MiB the page has not read.
+    page.post(r#"{"type":"invoke","id":1,"channel":"feed.chunks","args":{"count":64,"size":262144}}"#);
+    page.post(r#"{"type":"credit","id":1,"count":64}"#);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut received = 0;
+    while page.try_next_message().is_some() {
+        received += 1;
+    }
+    // 15 items of 256 KiB and their JSON fit in 4 MiB; the 16th would not.
+    assert_eq!(received, 15, "the host sent what fits in 4 MiB unread, and waits");
+    // Reading (each read gives one unit back, as the runtime does) lets the rest through.
+    for _ in 0..15 {
+        page.post(r#"{"type":"credit","id":1,"count":1}"#);
+    }
+    let mut rest = 0;
+    while rest < 15 {
+        let (message, _) = page.next_message_with_parts().await.unwrap();
+        if json(&message)["type"] == "item" {
+            rest += 1;
+        }
+    }
+}
+
+#[tokio::test]
 async fn large_items_wait_for_room_in_the_window_queue() {
     let hub = Hub::builder()
         .service(Service(Arc::default()).into_service())
@@ -279,17 +309,17 @@ async fn large_items_wait_for_room_in_the_window_queue() {
         .build()
         .unwrap();
     let mut page = TestClient::new(&hub);
-    // 64 items of 256 KiB with credit for all: the host queues about 1 MiB at a time, not 16.
-    page.post(r#"{"type":"invoke","id":1,"channel":"feed.chunks","args":{"count":64,"size":262144}}"#);
+    page.post(r#"{"type":"invoke","id":1,"channel":"feed.chunks","args":{"count":8,"size":262144}}"#);
     page.post(r#"{"type":"credit","id":1,"count":64}"#);
     tokio::time::sleep(Duration::from_millis(100)).await;
+    // The window's queue holds 1 MiB: the stream waits for room there too.
     assert!(
         hub.queued_bytes(page.window()) <= (1 << 20) + 262_144 + 1024,
         "queued: {}",
         hub.queued_bytes(page.window())
     );
     let mut received = 0;
-    while received < 64 {
+    while received < 8 {
         let (message, _) = page.next_message_with_parts().await.unwrap();
         if json(&message)["type"] == "item" {
             received += 1;
