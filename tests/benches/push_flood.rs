@@ -353,7 +353,7 @@ fn flood_framework(handle: &AppHandle, count: usize, size: usize, stream: bool, 
         let started = Instant::now();
         if stream {
             handle
-                .evaluate(window, &format!("__read({count}, {size}, {slow}); true"))
+                .evaluate(window, format!("__read({count}, {size}, {slow}); true"))
                 .map_err(|e| e.to_string())?;
         } else {
             let hub = handle.hub().clone();
