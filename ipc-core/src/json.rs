@@ -3,8 +3,8 @@
 //! JavaScript numbers are IEEE-754 doubles: integers are exact only within ±(2^53 − 1)
 //! (`Number.MAX_SAFE_INTEGER`). A `u64` or `i64` beyond that would arrive rounded, silently. So the host refuses to
 //! send such an integer ([`ErrorCode::Serialization`], naming the value), and the renderer runtime refuses to send one
-//! (or a `BigInt`) in arguments. To carry full 64-bit values, send them as strings (a `String` field, or
-//! `#[serde(with = ...)]` on the field).
+//! in arguments. To carry full 64- and 128-bit values, opt in to exact integers ([`crate::exact`]): they travel as
+//! `BigInt` values in the page, and decode from their decimal strings too.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -62,7 +62,8 @@ fn check(
             ErrorCode::Serialization,
             format!(
                 "could not serialize {}: the integer {integer} is beyond ±{MAX_SAFE_INTEGER}, the range JavaScript \
-                 numbers hold exactly; send it as a string",
+                 numbers hold exactly; carry it as an exact integer (`#[ipc(exact)]`, or `ipc_core::Exact` in a \
+                 field), a BigInt in the page",
                 what()
             ),
         )),
@@ -160,7 +161,8 @@ mod tests {
         assert_eq!(
             err.message(),
             "could not serialize the answer of `a.b`: the integer 18446744073709551615 is beyond ±9007199254740991, \
-             the range JavaScript numbers hold exactly; send it as a string"
+             the range JavaScript numbers hold exactly; carry it as an exact integer (`#[ipc(exact)]`, or \
+             `ipc_core::Exact` in a field), a BigInt in the page"
         );
         assert_eq!(
             to_renderer_json(&MAX_SAFE_INTEGER, String::new).unwrap().get(),

@@ -50,7 +50,8 @@
 //!   knows which page load, in which window, sent each message.
 //! - [`validate`] checks arguments beyond their types; [`typescript`] types them for the `.d.ts`.
 //! - [`client`] renders the renderer runtime (`window.host`) and the JavaScript clients.
-//! - [`error`] lists every error code; [`json`] explains how integers beyond 2^53 are kept from losing precision.
+//! - [`error`] lists every error code; [`json`] explains how integers beyond 2^53 are kept from losing precision, and
+//!   [`exact`] how to carry them exactly (as a `BigInt` in the page) where you opt in.
 //! - [`testing::TestClient`] calls services exactly as a page would, without a WebView.
 #![warn(missing_docs)]
 #![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
@@ -67,6 +68,7 @@ mod context;
 mod emitter;
 pub mod error;
 pub mod event;
+pub mod exact;
 mod hub;
 pub mod json;
 pub mod limits;
@@ -90,6 +92,7 @@ pub use context::CallContext;
 pub use emitter::Emitter;
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
+pub use exact::Exact;
 pub use hub::{Hub, HubBuilder};
 pub use limits::Limits;
 pub use service::{

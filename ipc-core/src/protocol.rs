@@ -504,7 +504,7 @@ struct BinaryParts<'a> {
 
 impl<'a> BinaryParts<'a> {
     fn of(attached: &'a Attached) -> Option<Self> {
-        (!attached.parts.is_empty()).then(|| BinaryParts {
+        (!attached.key.is_empty()).then(|| BinaryParts {
             key: &attached.key,
             count: attached.parts.len(),
         })

@@ -6,7 +6,8 @@
 //!
 //! One deliberate difference from ts-rs: 64-bit integers are typed `number`, not `bigint`. On the wire they are JSON
 //! numbers, and [`crate::json`] guarantees they are exact or refused; a `bigint` type would promise values that
-//! `JSON.parse` never produces.
+//! `JSON.parse` never produces. Only the integers opted in to exact transport ([`crate::exact`]) are `bigint`: the
+//! runtime turns them into `BigInt` values.
 //!
 //! Without the default `typescript` feature, no type needs `ts_rs::TS` and every value is typed `unknown`.
 
@@ -85,8 +86,17 @@ impl Declarations {
     }
 }
 
-/// `bigint` → `number`, as a whole word (see the module docs for why).
+/// `bigint` → `number`, as a whole word (see the module docs for why), and an [`Exact`](crate::Exact) integer's type
+/// → `bigint`.
 fn bigint_as_number(ts: &str) -> String {
+    let ts = bigint_words_as_number(ts);
+    #[cfg(feature = "typescript")]
+    let ts = ts.replace(crate::exact::EXACT_BIGINT, "bigint");
+    ts
+}
+
+/// `bigint` → `number`, as a whole word.
+fn bigint_words_as_number(ts: &str) -> String {
     let mut out = String::with_capacity(ts.len());
     let mut rest = ts;
     while let Some(at) = rest.find("bigint") {
