@@ -201,10 +201,10 @@ async fn values_not_opted_in_keep_the_default_rule() {
     let answer = call(&mut page, "ids.exact_in", json!({"id": 1, "plain": placeholder("5")})).await;
     assert_eq!(answer["error"]["kind"], json!("INVALID_ARGUMENTS"));
     assert!(
-        answer["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("invalid arguments for `ids.exact_in`: plain: invalid type: map, expected u64"),
+        answer["error"]["message"].as_str().unwrap().starts_with(
+            "invalid arguments for `ids.exact_in`: plain: invalid type: map, expected u64 (a BigInt reaches only \
+                 an exact integer of the host: `#[ipc(exact)]`, or `ipc_core::Exact` in a field)"
+        ),
         "{answer}"
     );
     let answer = call(&mut page, "ledger.small", json!({"n": placeholder("5")})).await;
