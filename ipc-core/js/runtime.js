@@ -657,8 +657,13 @@
       const available = parts === null ? 0 : parts.length;
       if (binary !== undefined && binary !== null && typeof binary.key === "string"
         && typeof binary.count === "number" && nextPart + binary.count <= available) {
+        // A failed answer's placeholders are exact integers in its error's data.
+        const failed = message.type === "answer" && message.success === false;
+        const holder = failed ? message.error : message;
         const field = message.type === "event" ? "payload" : "data";
-        message[field] = attach(message[field], binary.key, parts === null ? [] : parts, nextPart, binary.count);
+        if (holder !== null && typeof holder === "object") {
+          holder[field] = attach(holder[field], binary.key, parts === null ? [] : parts, nextPart, binary.count);
+        }
         nextPart += binary.count;
       }
       handle(message);

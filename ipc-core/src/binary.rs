@@ -25,7 +25,8 @@
 //!
 //! How the placeholder works: each message that carries bytes gets a key made of fresh random digits, written in the
 //! message as `"binary":{"key":...,"count":n}`; each placeholder is an object whose only key is that one, with the
-//! index of its part as value. Data cannot forge a placeholder: it was serialized before the key existed.
+//! index of its part as value. Data cannot forge a placeholder: it does not know the key, drawn fresh for the
+//! message. [`Exact`](crate::Exact) integers share the key, with their digits as a string value.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -118,7 +119,7 @@ impl<'de> Deserialize<'de> for Binary {
 fn serialize_bytes<S: Serializer>(bytes: bytes::Bytes, serializer: S) -> Result<S::Ok, S::Error> {
     let slot = PARTS.with(|parts| {
         let mut parts = parts.borrow_mut();
-        let parts = parts.as_mut()?;
+        let parts = parts.as_mut().filter(|parts| parts.takes_bytes)?;
         parts.bytes.push(bytes.clone());
         Some((parts.key().to_owned(), parts.bytes.len() - 1))
     });
@@ -204,6 +205,8 @@ impl<'de> Visitor<'de> for BytesVisitor {
 struct Parts {
     /// Empty until the message's first placeholder.
     key: String,
+    /// Whether bytes become parts (or are written as numbers, where the message cannot carry parts).
+    takes_bytes: bool,
     bytes: Vec<bytes::Bytes>,
 }
 
@@ -254,8 +257,20 @@ pub(crate) struct Attached {
 
 /// Runs `serialize` with every [`Binary`] it meets collected as a part under a placeholder key made fresh for it.
 pub(crate) fn collecting<T>(serialize: impl FnOnce() -> T) -> (T, Attached) {
+    collecting_with(true, serialize)
+}
+
+/// Like [`collecting`], for a value whose message carries no parts (a handler's error data): bytes are written as
+/// numbers, and only [`Exact`](crate::Exact) integers are placeholders.
+pub(crate) fn collecting_integers<T>(serialize: impl FnOnce() -> T) -> (T, String) {
+    let (value, attached) = collecting_with(false, serialize);
+    (value, attached.key)
+}
+
+fn collecting_with<T>(takes_bytes: bool, serialize: impl FnOnce() -> T) -> (T, Attached) {
     let fresh = Parts {
         key: String::new(),
+        takes_bytes,
         bytes: Vec::new(),
     };
     let outer = PARTS.with(|parts| parts.borrow_mut().replace(fresh));

@@ -33,11 +33,13 @@ pub fn encode_result<T: Serialize, E: Serialize>(channel: &str, result: Result<T
     match result {
         Ok(value) => encode(channel, &value),
         Err(error) => {
-            // An error's data is plain JSON: binary data in it is written as numbers.
-            let data = crate::json::to_renderer_json(&error, || format!("the error of `{channel}`"))?;
+            // An error's data carries no parts: binary data in it is written as numbers. Exact integers are
+            // placeholders, under a key of their own.
+            let (data, key) =
+                crate::json::to_renderer_json_with_integers(&error, || format!("the error of `{channel}`"))?;
             let message =
                 serde_json::from_str::<String>(data.get()).unwrap_or_else(|_| format!("`{channel}` returned an error"));
-            Err(CallError::new(ErrorCode::Handler, message).with_data(data))
+            Err(CallError::new(ErrorCode::Handler, message).with_data_and_key(data, key))
         }
     }
 }

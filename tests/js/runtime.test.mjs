@@ -376,6 +376,14 @@ test("exact integers in answers and pushes become BigInts, in text deliveries to
   assert.deepEqual([...seen[0]], [2n ** 128n - 1n, 0n]);
 });
 
+test("exact integers in a failed answer's error data become BigInts", async () => {
+  const p = welcomed();
+  const call = p.host.invoke("ids.take");
+  p.deliver(SECRET, [{ type: "answer", id: 1, success: false, data: null, binary: { key: KEY, count: 0 },
+    error: { code: 7009, kind: "HANDLER", message: "short", data: { missing: { [KEY]: "18446744073709551615" } } } }]);
+  await assert.rejects(call, (e) => e.kind === "HANDLER" && e.data.missing === 18446744073709551615n);
+});
+
 test("placeholders of malformed digits, or under another key, stay data", () => {
   const p = welcomed();
   const seen = [];

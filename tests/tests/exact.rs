@@ -14,6 +14,12 @@ struct Account {
     ids: Vec<Exact<u64>>,
 }
 
+/// An error whose data holds an exact integer.
+#[derive(Serialize, ts_rs::TS)]
+struct Shortfall {
+    missing: Exact<u64>,
+}
+
 /// Every integer argument and return value of this service travels exactly.
 #[ipc_service(exact_integers)]
 trait Ledger {
@@ -24,6 +30,8 @@ trait Ledger {
     fn double(&self, account: Account) -> Account;
     /// An integer the service leaves alone: its `u32` is always exact.
     fn small(&self, n: u32) -> u32;
+    /// Always short by `u64::MAX`.
+    fn withdraw(&self) -> Result<(), Shortfall>;
 }
 
 struct LedgerImpl;
@@ -49,6 +57,12 @@ impl Ledger for LedgerImpl {
 
     fn small(&self, n: u32) -> u32 {
         n
+    }
+
+    fn withdraw(&self) -> Result<(), Shortfall> {
+        Err(Shortfall {
+            missing: Exact(u64::MAX),
+        })
     }
 }
 
@@ -166,6 +180,22 @@ async fn options_results_and_struct_fields_carry_exact_integers() {
     assert_eq!(
         revived(&answer),
         json!({"name": "a", "balance": format!("n:{}", i128::MIN), "ids": ["n:18446744073709551615", "n:1"]})
+    );
+}
+
+#[tokio::test]
+async fn an_exact_integer_in_a_handlers_error_data_is_a_placeholder_under_the_answers_key() {
+    let hub = hub();
+    let mut page = TestClient::new(&hub);
+    let answer = call(&mut page, "ledger.withdraw", json!({})).await;
+    assert_eq!(answer["error"]["kind"], json!("HANDLER"), "{answer}");
+    let key = answer["binary"]["key"]
+        .as_str()
+        .expect("the failed answer announces its key");
+    assert_eq!(answer["binary"]["count"], json!(0));
+    assert_eq!(
+        answer["error"]["data"],
+        json!({"missing": {key: "18446744073709551615"}})
     );
 }
 
