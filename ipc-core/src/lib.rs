@@ -123,8 +123,15 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 /// The trait gains the supertraits `Send + Sync + 'static` (writing them yourself is allowed), and each `async fn` becomes
 /// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.
 ///
-/// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the
-/// first part of every channel and the property of `host.services` in JavaScript.
+/// Attribute arguments:
+///
+/// - `name = "..."` sets the service name (default: the trait name in snake_case), which is the first part of every
+///   channel and the property of `host.services` in JavaScript;
+/// - `exact_integers` makes every argument and return value written `u64`, `i64`, `u128` or `i128`, or an `Option`,
+///   `Vec` or `Result` (its `Ok` side) of one, travel as an exact integer: a `BigInt` in the page, typed `bigint`
+///   (see [`exact`]). Without it, such integers are JSON numbers typed `number`, refused beyond ±(2^53 − 1) rather
+///   than rounded ([`json`]). Events and nested values are left as they are: use [`Exact<T>`](Exact) there. The
+///   macro reads types as written: an alias of `u64` is not recognised.
 ///
 /// Method attributes, in one `#[ipc(...)]` or several:
 ///
@@ -136,9 +143,29 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 ///   (`fn changed(&self, todos: Vec<Todo>);`). The trait's implementations do not write it: the macro generates
 ///   `{Trait}Events` (such as `TodosEvents`, with the trait's visibility), whose `new(&hub)` gives one typed
 ///   [`Emitter`] per event, lists it in [`ServiceDescriptor::events`], and gives the JavaScript client a listener
-///   (`host.services.todos.on.changed(listener)`, typed in the `.d.ts`). `rename` applies to events too.
+///   (`host.services.todos.on.changed(listener)`, typed in the `.d.ts`). `rename` applies to events too;
+/// - `#[ipc(exact)]` makes the method's return value travel as an exact integer, as `exact_integers` does for the
+///   whole service; the return type must be written `u64`, `i64`, `u128`, `i128`, or an `Option`, `Vec` or `Result`
+///   of one (anything else is a compile error at the type).
 ///
-/// Parameter attributes: `#[validate(...)]` checks an argument before the method runs (see [`validate`]).
+/// Parameter attributes:
+///
+/// - `#[validate(...)]` checks an argument before the method runs (see [`validate`]);
+/// - `#[ipc(exact)]` makes the argument an exact integer (`BigInt` in the page), under the same rule of types as on a
+///   method. It also accepts the integer's decimal string.
+///
+/// ```
+/// use ipc_core::{ipc_service, Exact};
+///
+/// #[ipc_service]
+/// trait Ledger {
+///     /// `host.services.ledger.nextId(after: bigint, step: number): Promise<bigint>`
+///     #[ipc(exact)]
+///     fn next_id(&self, #[ipc(exact)] after: u64, step: u32) -> u64;
+///     /// `host.services.ledger.balance(): Promise<bigint>`
+///     fn balance(&self) -> Exact<i128>;
+/// }
+/// ```
 ///
 /// Rust's own attributes work as usual: `#[cfg(...)]` on a method removes it from the router and the clients, and on
 /// an argument removes that argument (at most three arguments of a method may carry one); `#[deprecated]` keeps the
