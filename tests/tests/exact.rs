@@ -332,3 +332,20 @@ fn exact_values_are_typed_bigint_in_the_declarations() {
         assert!(dts.contains(expected), "missing `{expected}` in:\n{dts}");
     }
 }
+
+#[tokio::test]
+async fn a_push_carries_exact_integers_under_its_own_key_and_plain_ones_are_still_refused() {
+    let hub = hub();
+    let mut page = TestClient::new(&hub);
+    hub.send_to_window(page.window(), "ledger.moved", &(Exact(u64::MAX), Exact(i64::MIN)))
+        .unwrap();
+    let push: Value = serde_json::from_str(&page.next_message().await.expect("the push")).unwrap();
+    let key = push["binary"]["key"].as_str().expect("the push announces its key");
+    assert_eq!(push["binary"]["count"], json!(0));
+    assert_eq!(
+        push["payload"],
+        json!([{key: "18446744073709551615"}, {key: "-9223372036854775808"}])
+    );
+    let refused = hub.send_to_window(page.window(), "ledger.moved", &u64::MAX);
+    assert!(matches!(refused, Err(ipc_core::Error::Serialization(_))), "{refused:?}");
+}
