@@ -34,8 +34,9 @@
 //! an object whose only key is the message's random placeholder key, and whose value is the integer's decimal digits
 //! (a string, where a binary part's is a number): `{"$ipc:77c1...": "18446744073709551615"}`. The runtime puts a
 //! `BigInt` in its place. Data cannot forge one: it does not know the key. An exact integer also decodes from its
-//! decimal string (`"18446744073709551615"`, as a page without `BigInt` or a Rust subscriber of `host.send` can pass
-//! it) and from a JSON integer within its range; never from a fraction or from digits that would not fit.
+//! decimal string (`"18446744073709551615"`: what a page sends where a `BigInt` cannot travel, such as a `host.send`
+//! payload a Rust subscriber reads) and from a JSON integer within its range; never from a fraction, from other
+//! spellings (`"0x10"`, `" 1"`, `"01"`) or from digits that do not fit.
 
 use std::fmt;
 use std::str::FromStr;
@@ -124,15 +125,14 @@ exact_integer!(u64, i64, u128, i128);
 
 impl<T: ExactInteger> Serialize for Exact<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Digits of a u128 fit in 40 bytes: formatted without a heap allocation beyond the placeholder's.
-        let digits = self.0.to_string();
+        // The digits are written straight into the output (`collect_str`), not formatted into a string first.
         match crate::binary::outgoing_key() {
             Some(key) => {
                 let mut map = serializer.serialize_map(Some(1))?;
-                map.serialize_entry(&key, &digits)?;
+                map.serialize_entry(&key, &format_args!("{}", self.0))?;
                 map.end()
             }
-            None => serializer.serialize_str(&digits),
+            None => serializer.collect_str(&self.0),
         }
     }
 }
