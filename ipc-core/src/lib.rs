@@ -118,7 +118,9 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 ///
 /// Owned forms of borrowed types work as arguments and answers: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (ipc-core
 /// turns on serde's `rc` feature, so each call decodes its own copy). References and other lifetimes are refused, one
-/// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it.
+/// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it. A map
+/// written in a signature with a key serde_json cannot write as a string (a tuple, a list, an `Option`) is refused at
+/// the key type: it could never be sent.
 ///
 /// The trait gains the supertraits `Send + Sync + 'static` (writing them yourself is allowed), and each `async fn` becomes
 /// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.

@@ -708,6 +708,7 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
         Type::Slice(slice) => check_owned(cx, &slice.elem, role, declared),
         Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role, declared)),
         Type::Path(path) => {
+            check_map_key(cx, path);
             for segment in &path.path.segments {
                 if let PathArguments::AngleBracketed(generics) = &segment.arguments {
                     for argument in &generics.args {
@@ -731,6 +732,63 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
             }
         }
         _ => {}
+    }
+}
+
+/// A map (`HashMap`, `BTreeMap`, `IndexMap`) is a JSON object, keyed by strings: serde_json writes string, number,
+/// char, bool and unit-variant keys as strings, and refuses keys that are lists, tuples, maps or absent, so a map
+/// written with such a key in a signature could never be sent nor received, and its `.d.ts` would not type-check.
+/// (A key type of the user's own, or a map inside a struct, is not seen here: serde_json refuses it when called.)
+fn check_map_key(cx: &Ctxt, path: &syn::TypePath) {
+    let Some(last) = path.path.segments.last() else {
+        return;
+    };
+    if !["HashMap", "BTreeMap", "IndexMap"].contains(&last.ident.to_string().as_str()) {
+        return;
+    }
+    let PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return;
+    };
+    let mut types = generics.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let (Some(key), value) = (types.next(), types.next()) else {
+        return;
+    };
+    let refused = match ungroup(key) {
+        Type::Tuple(_) | Type::Array(_) | Type::Slice(_) => true,
+        Type::Path(key_path) => key_path.path.segments.last().is_some_and(|segment| {
+            [
+                "Vec", "VecDeque", "HashSet", "BTreeSet", "HashMap", "BTreeMap", "IndexMap", "Option", "Binary",
+            ]
+            .contains(&segment.ident.to_string().as_str())
+        }),
+        _ => false,
+    };
+    if refused {
+        let written = |ty: &Type| {
+            let text = quote::quote!(#ty).to_string().replace(' ', "");
+            text.replace(',', ", ").replace(';', "; ")
+        };
+        let key_text = written(key);
+        let value_text = value.map_or_else(|| "V".to_owned(), written);
+        cx.error_at(
+            key,
+            format!(
+                "a map crosses IPC as a JSON object, whose keys are strings: serde_json refuses a `{key_text}` key, \
+                 so every call would fail; key the map by a `String` or a number, or send its entries as a list of \
+                 pairs, `Vec<({key_text}, {value_text})>`"
+            ),
+        );
+    }
+}
+
+fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => ungroup(&inner.elem),
+        Type::Group(inner) => ungroup(&inner.elem),
+        _ => ty,
     }
 }
 
@@ -959,6 +1017,25 @@ mod tests {
         assert!(found[3].contains("the return type `String` is none of them"));
         assert!(found[4].contains("the caller's context is injected"));
         assert!(found[5].starts_with("an event's payload is pushed as its own type"));
+    }
+
+    #[test]
+    fn a_map_keyed_by_a_tuple_a_list_or_an_option_is_one_error_at_the_key() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Grid {
+                fn fine(&self, cells: HashMap<u32, String>, names: std::collections::BTreeMap<String, (u8, u8)>);
+                fn by_pair(&self, cells: HashMap<(u32, u32), String>) -> Vec<BTreeMap<Vec<u8>, u8>>;
+                fn by_option(&self) -> Result<IndexMap<Option<String>, u8>, HashMap<[u8; 2], u8>>;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].starts_with("a map crosses IPC as a JSON object, whose keys are strings: serde_json refuses a \
+                                      `(u32, u32)` key, so every call would fail; key the map by a `String` or a number, \
+                                      or send its entries as a list of pairs, `Vec<((u32, u32), String)>`"), "{}", found[0]);
+        assert!(found[1].contains("refuses a `Vec<u8>` key"));
+        assert!(found[2].contains("refuses a `Option<String>` key"));
+        assert!(found[3].contains("refuses a `[u8; 2]` key"));
     }
 
     #[test]
