@@ -29,6 +29,13 @@ pub struct Account {
     pub balance: ipc_core::Exact<i128>,
 }
 
+/// A handler's error holding an exact integer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+pub struct Shortfall {
+    /// How much is missing, exactly.
+    pub missing: ipc_core::Exact<u64>,
+}
+
 /// A service with one method per behaviour under test.
 #[ipc_service]
 pub trait Fixture {
@@ -53,6 +60,8 @@ pub trait Fixture {
     fn echo_exact(&self, #[ipc(exact)] n: u64) -> u64;
     /// `max`, `min` and `account` back, the account's balance negated (saturating).
     fn exact_extremes(&self, #[ipc(exact)] max: u64, #[ipc(exact)] min: i64, account: Account) -> ExactExtremes;
+    /// Fails, short by `n`.
+    fn short_by(&self, #[ipc(exact)] n: u64) -> Result<(), Shortfall>;
     /// Validates every argument, each with other rules.
     fn register(
         &self,
@@ -124,6 +133,12 @@ impl Fixture for FixtureImpl {
 
     fn echo_exact(&self, n: u64) -> u64 {
         n
+    }
+
+    fn short_by(&self, n: u64) -> Result<(), Shortfall> {
+        Err(Shortfall {
+            missing: ipc_core::Exact(n),
+        })
     }
 
     fn exact_extremes(&self, max: u64, min: i64, account: Account) -> ExactExtremes {
@@ -453,6 +468,15 @@ pub fn cases() -> Vec<Case> {
                     "-170141183460469231731687303715884105727"
                 ]))
             },
+        },
+        Case {
+            name: "an_exact_integer_in_a_handlers_error_reaches_the_page_as_a_bigint",
+            page: Page::Js(
+                "host.services.fixture.shortBy(2n ** 64n - 1n).catch((e) => [e.kind, typeof e.data.missing, \
+                 String(e.data.missing)])",
+            ),
+            request: None,
+            check: |o| o.expect_data(json!(["HANDLER", "bigint", "18446744073709551615"])),
         },
         Case {
             name: "an_exact_integer_also_takes_its_decimal_string",
