@@ -64,9 +64,65 @@ export function installMock(handlers) {
     type: "answer", id, success: false, data: null,
     error: { code: CODES[kind] ?? CODES.HANDLER, kind: CODES[kind] === undefined ? "HANDLER" : kind, message, data },
   });
+  /** Streams being answered, by call id: the credit the page gave, and what wakes a stream waiting for it. */
+  const streams = new Map();
+  /** Delivers the items of `source` (an iterable or async iterable) for the page's credit, then the end. */
+  const pour = async (id, source) => {
+    const state = streams.get(id);
+    const iterator = typeof source[Symbol.asyncIterator] === "function"
+      ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    try {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done || state.cancelled) break;
+        while (state.credit === 0 && !state.cancelled) {
+          await new Promise((wake) => { state.wake = wake; });
+        }
+        if (state.cancelled) break;
+        state.credit -= 1;
+        deliver({ type: "item", id, data: step.value === undefined ? null : step.value });
+      }
+      if (!state.cancelled) {
+        deliver({ type: "answer", id, success: true, data: null, error: null });
+      }
+    } finally {
+      streams.delete(id);
+      if (state.cancelled && typeof iterator.return === "function") {
+        await iterator.return();
+      }
+    }
+  };
+  /** Uploads being received, by `${id}:${index}`: items not yet read, and what wakes a reader waiting for one. */
+  const uploads = new Map();
+  /** The argument a handler gets for upload `index` of call `id`: an async iterable of the page's items. */
+  const upload = (id, index) => {
+    const state = { items: [], ended: false, wake: null };
+    uploads.set(`${id}:${index}`, state);
+    const credit = (count) => deliver({ type: "credit", id, upload: index, count });
+    credit(16);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (state.items.length === 0 && !state.ended) {
+            await new Promise((wake) => { state.wake = wake; });
+          }
+          if (state.items.length === 0) return;
+          const item = state.items.shift();
+          credit(1);
+          yield item;
+        }
+      },
+    };
+  };
   const invoke = async ({ id, channel, args: sent, binary }) => {
     const args = reviveExact(sent, binary === undefined ? undefined : binary.key);
     const method = METHODS[channel];
+    // Upload placeholders become async iterables of what the page sends.
+    for (const [name, value] of Object.entries(args ?? {})) {
+      if (value !== null && typeof value === "object" && typeof value["$ipc:upload"] === "number") {
+        args[name] = upload(id, value["$ipc:upload"]);
+      }
+    }
     const handler = method === undefined ? undefined : (handlers[method.service] ?? {})[method.name];
     calls.push({ channel, args: args ?? {} });
     if (method === undefined) {
@@ -79,6 +135,10 @@ export function installMock(handlers) {
     }
     try {
       const value = await handler(...method.args.map((name) => (args ?? {})[name]));
+      if (method.stream) {
+        await pour(id, value);
+        return;
+      }
       deliver({ type: "answer", id, success: true, data: value === undefined ? null : value, error: null });
     } catch (error) {
       if (error instanceof MockError) {
@@ -103,11 +163,32 @@ export function installMock(handlers) {
       }
       const envelope = JSON.parse(text.slice(text.indexOf(":") + 1));
       if (envelope.type === "invoke") {
+        if ((METHODS[envelope.channel] ?? {}).stream) {
+          streams.set(envelope.id, { credit: 0, wake: null, cancelled: false });
+        }
         invoke(envelope);
+      } else if (envelope.type === "chunk" || envelope.type === "end") {
+        const state = uploads.get(`${envelope.id}:${envelope.upload}`);
+        if (state !== undefined) {
+          if (envelope.type === "chunk") state.items.push(envelope.payload);
+          else state.ended = true;
+          if (state.wake !== null) state.wake();
+        }
+      } else if (envelope.type === "credit") {
+        const state = streams.get(envelope.id);
+        if (state !== undefined) {
+          state.credit += envelope.count;
+          if (state.wake !== null) state.wake();
+        }
       } else if (envelope.type === "send") {
         sent.push({ channel: envelope.channel, payload: envelope.payload });
       } else if (envelope.type === "cancel") {
         cancelled.push(envelope.id);
+        const state = streams.get(envelope.id);
+        if (state !== undefined) {
+          state.cancelled = true;
+          if (state.wake !== null) state.wake();
+        }
       }
     },
   };

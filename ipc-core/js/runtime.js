@@ -107,20 +107,35 @@
   }
 
   /**
+   * Whether `value` is what an upload argument takes: a ReadableStream or an async iterable.
+   * @param {unknown} value
+   */
+  function isSource(value) {
+    return value !== null && typeof value === "object"
+      && (typeof value.getReader === "function" || typeof value[Symbol.asyncIterator] === "function");
+  }
+
+  /**
    * JSON text of `value`, refusing values JSON would silently change. Throws a TypeError naming the path at fault
    * (`items[2].when`), under `root`. With `binary` (`{key, parts, integers}`), each BigInt becomes a placeholder
    * `{[key]: "digits"}` (counted in `integers`) and, unless `parts` is null, each Uint8Array or ArrayBuffer a
-   * placeholder `{[key]: index}` and its bytes the part at that index (see ipc_core::protocol).
+   * placeholder `{[key]: index}` and its bytes the part at that index (see ipc_core::protocol). With `uploads` (a
+   * list), each ReadableStream or async iterable becomes a placeholder `{"$ipc:upload": index}` and is added to it.
    * @param {unknown} value @param {string} root
    * @param {{key: string, parts: Uint8Array[] | null, integers: number} | null} [binary]
+   * @param {Array<{source: any, path: string}> | null} [uploads]
    */
-  function encode(value, root, binary = null) {
+  function encode(value, root, binary = null, uploads = null) {
     const paths = new WeakMap();
     return stringify(value, function (key, item) {
       const parent = paths.get(this);
       const path = parent === undefined ? root
         : Array.isArray(this) ? `${parent}[${key}]`
           : parent === "" ? key : `${parent}.${key}`;
+      if (uploads !== null && isSource(item)) {
+        uploads[uploads.length] = { source: item, path };
+        return { "$ipc:upload": uploads.length - 1 };
+      }
       if (framed && (item instanceof Buffer || item instanceof Bytes)) {
         throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is binary data, which a frame cannot send`);
       }
@@ -334,6 +349,17 @@
    * @returns {Promise<unknown>}
    */
   function invoke(channel, args, options) {
+    return call(channel, args, options, null);
+  }
+
+  /**
+   * `invoke`, with `hooks` for a call answered with a stream: `sent(id)` once the request is posted, `item(data)` for
+   * each item, `gaveUp()` when the page stops waiting (abort or timeout).
+   * @param {string} channel @param {Record<string, unknown> | undefined} args @param {any} options
+   * @param {{sent: (id: number) => void, item: (data: unknown) => void, gaveUp: () => void} | null} hooks
+   * @returns {Promise<unknown>}
+   */
+  function call(channel, args, options, hooks) {
     const timeout = options === undefined ? undefined : options.timeout;
     const signal = options === undefined ? undefined : options.signal;
     // Generated modules say which bindings they were built from; the host refuses calls from stale ones.
@@ -346,16 +372,19 @@
       }
       const id = nextId++;
       let text;
+      /** The arguments that are uploads: sent item by item after the call, as the host gives credit. */
+      const uploads = [];
       // Binary data travels beside the JSON; a frame of the page's own runtime relays text only. Exact integers
       // (BigInt values) are placeholders in the text, under the same key.
       const binary = { key: `$ipc:${randomHex()}`, parts: framed || encoder === null ? null : [], integers: 0 };
       const parts = () => (binary.parts === null ? [] : binary.parts);
       try {
         // The id comes first, so the host can still answer a request too large to read.
-        const encoded = encode(args === undefined ? {} : args, "", binary);
+        const encoded = encode(args === undefined ? {} : args, "", binary, uploads);
         const carries = parts().length > 0 || binary.integers > 0
           ? `,"binary":{"key":${stringify(binary.key)},"count":${parts().length}}` : "";
-        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${schema}}`;
+        const streamed = uploads.length > 0 ? `,"uploads":${uploads.length}` : "";
+        text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${streamed}${schema}}`;
         checkSize(channel, text, parts());
         // The rules the generated client mirrors, checked on what would be sent; the host checks them again.
         const rules = options === undefined ? undefined : options.rules;
@@ -368,10 +397,14 @@
           : localError("SERIALIZATION", `could not serialize the arguments of \`${channel}\`: ${e.message}`));
         return;
       }
-      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal };
+      const entry = { resolve, reject, timer: undefined, onAbort: undefined, signal, hooks,
+        uploads: uploads.map(() => ({ credit: 0, wake: null, closed: false })) };
       // Stops waiting: the promise rejects now and the host is asked to drop the call.
       const giveUp = (kind, message) => {
         if (settle(id)) {
+          if (hooks !== null) {
+            hooks.gaveUp();
+          }
           reject(localError(kind, message));
           try {
             postEnvelope(`{"type":"cancel","id":${id}}`);
@@ -390,10 +423,202 @@
       pending.set(id, entry);
       try {
         postEnvelope(text, parts().length > 0 ? parts() : undefined);
+        if (hooks !== null) {
+          hooks.sent(id);
+        }
+        for (let i = 0; i < uploads.length; i++) {
+          pump(channel, id, i, uploads[i], entry.uploads[i], (error) => {
+            // The upload's source failed, or an item could not be sent: the call stops, here and in the host.
+            if (settle(id)) {
+              reject(error);
+              try {
+                postEnvelope(`{"type":"cancel","id":${id}}`);
+              } catch (e) {
+                // The page is going away; the host drops the call with it.
+              }
+            }
+          });
+        }
       } catch (e) {
         settle(id);
         reject(localError("CHANNEL_SEND", `could not send \`${channel}\`: ${e.message}`));
       }
+    });
+  }
+
+  /**
+   * Sends the items of upload `index` of call `id` (see ipc_core::protocol, "Uploads"): one per unit of credit the host
+   * gives, then the end. Stops reading when the call settles; `fail(error)` stops the call when the source throws or
+   * an item cannot be sent.
+   * @param {string} channel @param {number} id @param {number} index
+   * @param {{source: any, path: string}} upload
+   * @param {{credit: number, wake: (() => void) | null, closed: boolean}} state
+   * @param {(error: IpcError) => void} fail
+   */
+  async function pump(channel, id, index, upload, state, fail) {
+    const reader = typeof upload.source.getReader === "function" ? upload.source.getReader() : null;
+    const iterator = reader === null ? upload.source[Symbol.asyncIterator]() : null;
+    let done = false;
+    let count = 0;
+    try {
+      for (;;) {
+        while (state.credit === 0 && !state.closed) {
+          await new Promise((wake) => { state.wake = wake; });
+          state.wake = null;
+        }
+        if (state.closed) {
+          return;
+        }
+        let step;
+        try {
+          step = reader !== null ? await reader.read() : await iterator.next();
+        } catch (e) {
+          done = true;
+          fail(localError("CANCELLED", `\`${channel}\` was cancelled: its upload \`${upload.path}\` failed: `
+            + `${e !== null && typeof e === "object" && typeof e.message === "string" ? e.message : String(e)}`));
+          return;
+        }
+        if (state.closed) {
+          return;
+        }
+        if (step.done) {
+          done = true;
+          postEnvelope(`{"type":"end","id":${id},"upload":${index}}`);
+          return;
+        }
+        state.credit -= 1;
+        // As a call's arguments: binary parts beside the text, exact integers as placeholders, under one key.
+        const binary = { key: `$ipc:${randomHex()}`, parts: framed || encoder === null ? null : [], integers: 0 };
+        const parts = binary.parts === null ? [] : binary.parts;
+        let text;
+        try {
+          const encoded = encode(step.value === undefined ? null : step.value, `${upload.path}[${count}]`, binary);
+          const carries = parts.length > 0 || binary.integers > 0
+            ? `,"binary":{"key":${stringify(binary.key)},"count":${parts.length}}` : "";
+          text = `{"type":"chunk","id":${id},"upload":${index},"payload":${encoded}${carries}}`;
+          checkSize(channel, text, parts);
+        } catch (e) {
+          fail(e instanceof IpcError ? e
+            : localError("SERIALIZATION", `could not serialize an upload item of \`${channel}\`: ${e.message}`));
+          return;
+        }
+        count += 1;
+        postEnvelope(text, parts.length > 0 ? parts : undefined);
+      }
+    } finally {
+      // A source not read to its end is told to stop (a generator's finally runs; a stream is cancelled).
+      if (!done) {
+        try {
+          if (reader !== null) {
+            reader.cancel().catch(() => {});
+          } else if (typeof iterator.return === "function") {
+            Promise.resolve(iterator.return()).catch(() => {});
+          }
+        } catch (e) {
+          // The source refused to stop; nothing reads it any more.
+        }
+      }
+    }
+  }
+
+  /** How many items of a stream may wait unread in the page unless the call says otherwise (`window`). */
+  const STREAM_WINDOW = 64;
+
+  /**
+   * Calls a method that answers with a stream (see ipc_core::protocol, "Streams") and returns its items as an async
+   * iterable: `for await (const item of host.stream(...))`. The host sends items as they are read: at most `window`
+   * wait unread in the page. Leaving the loop (break, return, a throw) or `cancel()` stops the stream and the host drops
+   * it; an error the stream ends with is thrown by the loop once the items before it are read.
+   * @param {string} channel such as "jobs.progress"
+   * @param {Record<string, unknown>} [args] arguments by name
+   * @param {{timeout?: number, signal?: AbortSignal, window?: number}} [options] as for `invoke` (the timeout bounds the
+   *   whole stream), and `window`: how many items may wait unread (default 64)
+   */
+  function stream(channel, args, options) {
+    const wanted = options === undefined ? undefined : options.window;
+    const size = typeof wanted === "number" && wanted >= 1 ? Math.min(Math.floor(wanted), 65536) : STREAM_WINDOW;
+    /** Items received and not yet read, in order (at most `size`: the host sends no more than the credit given). */
+    const items = [];
+    /** Reads waiting for an item, in order. */
+    const readers = [];
+    let id = null;
+    let ended = false;
+    let failure = null;
+    let read = 0;
+    const wake = () => {
+      while (readers.length > 0 && (items.length > 0 || ended)) {
+        const reader = readers.shift();
+        if (items.length > 0) {
+          reader.resolve({ value: items.shift(), done: false });
+          giveCredit();
+        } else if (failure !== null) {
+          const error = failure;
+          failure = null;
+          reader.reject(error);
+        } else {
+          reader.resolve({ value: undefined, done: true });
+        }
+      }
+    };
+    // The host may send as many items as were read since credit was last given; given in batches of half the window.
+    const giveCredit = () => {
+      read += 1;
+      if (!ended && id !== null && read * 2 >= size) {
+        postEnvelope(`{"type":"credit","id":${id},"count":${read}}`);
+        read = 0;
+      }
+    };
+    const hooks = {
+      sent(callId) {
+        id = callId;
+        postEnvelope(`{"type":"credit","id":${id},"count":${size}}`);
+      },
+      item(data) {
+        items.push(data);
+        wake();
+      },
+      gaveUp() {
+        // Aborted or timed out: what was not read yet is dropped with the stream.
+        items.length = 0;
+      },
+    };
+    call(channel, args, options, hooks).then(() => {
+      ended = true;
+      wake();
+    }, (error) => {
+      ended = true;
+      failure = error;
+      wake();
+    });
+    const stop = () => {
+      if (!ended) {
+        ended = true;
+        items.length = 0;
+        if (id !== null && settle(id)) {
+          try {
+            postEnvelope(`{"type":"cancel","id":${id}}`);
+          } catch (e) {
+            // The page is going away; the host drops the stream with it.
+          }
+        }
+      }
+      wake();
+    };
+    return Object.freeze({
+      next() {
+        return new Promise((resolve, reject) => {
+          readers.push({ resolve, reject });
+          wake();
+        });
+      },
+      return() {
+        stop();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      cancel: stop,
+      [Symbol.asyncIterator]() {
+        return this;
+      },
     });
   }
 
@@ -408,6 +633,13 @@
     }
     pending.delete(id);
     clearTimeout(entry.timer);
+    for (let i = 0; i < entry.uploads.length; i++) {
+      const upload = entry.uploads[i];
+      upload.closed = true;
+      if (upload.wake !== null) {
+        upload.wake();
+      }
+    }
     if (entry.onAbort !== undefined) {
       entry.signal.removeEventListener("abort", entry.onAbort);
     }
@@ -516,6 +748,24 @@
     }
     if (message.type === "event") {
       dispatch(message.channel, message.payload);
+      return;
+    }
+    if (message.type === "credit") {
+      const entry = pending.get(message.id);
+      const upload = entry === undefined || typeof message.upload !== "number" ? undefined : entry.uploads[message.upload];
+      if (upload !== undefined && typeof message.count === "number") {
+        upload.credit += message.count;
+        if (upload.wake !== null) {
+          upload.wake();
+        }
+      }
+      return;
+    }
+    if (message.type === "item") {
+      const entry = pending.get(message.id);
+      if (entry !== undefined && entry.hooks !== null) {
+        entry.hooks.item(message.data);
+      }
       return;
     }
     if (message.type !== "answer") {
@@ -670,7 +920,7 @@
     }
   }
 
-  const host = Object.freeze({ invoke, send, postRaw, on, once, off, IpcError, services: {} });
+  const host = Object.freeze({ invoke, stream, send, postRaw, on, once, off, IpcError, services: {} });
   Object.defineProperty(window, "host", { value: host, writable: false, enumerable: true, configurable: false });
   /** The frames that have spoken through this page, by number; relayed only when the window allows frames. */
   const frameNumbers = new Map();

@@ -29,6 +29,14 @@ pub trait DecodeArgs: Sized {
 /// Decodes `args` (the request's raw `args`, borrowed) into the tuple `T`, whose elements are named `names`.
 /// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault.
 pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<T, CallError> {
+    if let Some(outlet) = args.outlet() {
+        // Uploads among the arguments take their items from the call's flow.
+        return crate::stream::decoding(outlet, || decode_parts(channel, names, args));
+    }
+    decode_parts(channel, names, args)
+}
+
+fn decode_parts<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<T, CallError> {
     match args.binary() {
         Some((key, parts)) => crate::binary::reading(key, parts, || decode_text(channel, names, args.text()))
             .map_err(|error| with_bigint_hint(error, key, args.text())),

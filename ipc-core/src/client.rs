@@ -47,7 +47,17 @@ export declare function installMock(handlers: MockHandlers): Mock;
 /// `name` with the user types it names qualified by the `Ipc` namespace of the mock's import (`Array<Todo>` →
 /// `Array<Ipc.Todo>`): every identifier that starts with a capital letter and is not a TypeScript built-in.
 fn qualified(name: &str) -> String {
-    const BUILT_IN: &[&str] = &["Array", "Record", "Partial", "Uint8Array", "Promise", "Map", "Set"];
+    const BUILT_IN: &[&str] = &[
+        "Array",
+        "Record",
+        "Partial",
+        "Uint8Array",
+        "Promise",
+        "Map",
+        "Set",
+        "AsyncIterable",
+        "ReadableStream",
+    ];
     let mut out = String::with_capacity(name.len());
     let mut word = String::new();
     let mut in_string = false;
@@ -215,9 +225,10 @@ fn client_script(services: &[&ServiceDescriptor], schema: bool) -> String {
             } else {
                 format!("{{ ...__options, {} }}", added.join(", "))
             };
+            let call = if method.stream { "stream" } else { "invoke" };
             let _ = writeln!(
                 out,
-                "    {}({}) {{\n      return host.invoke({}, {{ {} }}, {options});\n    }},",
+                "    {}({}) {{\n      return host.{call}({}, {{ {} }}, {options});\n    }},",
                 method.js_name,
                 with_options.join(", "),
                 js_string(method.channel),
@@ -279,8 +290,12 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
         }
     }
     if typed {
-        tags.push("@param {InvokeOptions} [__options] timeout and abort signal of this call".to_owned());
-        tags.push(format!("@returns {{Promise<{}>}}", returns(method)));
+        if method.stream {
+            tags.push("@param {StreamOptions} [__options] timeout, abort signal and window of this stream".to_owned());
+        } else {
+            tags.push("@param {InvokeOptions} [__options] timeout and abort signal of this call".to_owned());
+        }
+        tags.push(format!("@returns {{{}}}", answer_type(method)));
     }
     if let Some(error) = method.error {
         tags.push(format!(
@@ -292,7 +307,29 @@ fn jsdoc_tags(method: &MethodDescriptor, typed: bool) -> Vec<String> {
     tags
 }
 
-/// The type a method's promise resolves to: `void` for no value, and for `()` (typed `null`, as in `Result<(), E>`).
+/// The type a mock handler's parameter has: an upload (`AsyncIterable<T> | ReadableStream<T>` in the page) reaches
+/// the handler as the mock's `AsyncIterable<T>`; every other type as it is.
+fn mock_param(ts: &str) -> String {
+    match ts.strip_prefix("AsyncIterable<") {
+        Some(rest) if rest.contains("> | ReadableStream<") => {
+            let item = &rest[..rest.find("> | ReadableStream<").expect("just checked")];
+            format!("AsyncIterable<{item}>")
+        }
+        _ => ts.to_owned(),
+    }
+}
+
+/// What a generated method returns: a promise of its answer, or the stream of its items.
+fn answer_type(method: &MethodDescriptor) -> String {
+    if method.stream {
+        format!("IpcStream<{}>", returns(method))
+    } else {
+        format!("Promise<{}>", returns(method))
+    }
+}
+
+/// The type a method's promise resolves to (or a stream's item): `void` for no value, and for `()` (typed `null`, as in
+/// `Result<(), E>`).
 fn returns(method: &MethodDescriptor) -> String {
     match method.returns.map(|ty| ty.name()) {
         Some(name) if name != "null" => name,
@@ -425,10 +462,10 @@ impl Bindings {
                 write_docs(&mut out, "  ", method.docs, &jsdoc_tags(method, false));
                 let _ = writeln!(
                     out,
-                    "  {}({}): Promise<{}>;",
+                    "  {}({}): {};",
                     method.js_name,
                     ts_params(method),
-                    returns(method)
+                    answer_type(method)
                 );
             }
             write_listener_types(&mut out, service);
@@ -493,11 +530,12 @@ impl Bindings {
                 let args: Vec<String> = method.args.iter().map(|a| js_string(a.js_name)).collect();
                 let _ = writeln!(
                     out,
-                    "  {}: {{ service: {}, name: {}, args: [{}] }},",
+                    "  {}: {{ service: {}, name: {}, args: [{}], stream: {} }},",
                     js_string(method.channel),
                     js_string(service.js_name),
                     js_string(method.js_name),
-                    args.join(", ")
+                    args.join(", "),
+                    method.stream
                 );
             }
         }
@@ -526,7 +564,7 @@ impl Bindings {
                         method
                             .args
                             .iter()
-                            .map(|arg| format!("{}: {}", arg.js_name, qualified(&arg.ts.name()))),
+                            .map(|arg| format!("{}: {}", arg.js_name, qualified(&mock_param(&arg.ts.name())))),
                     )
                     .collect();
                 let returns = method
@@ -534,6 +572,12 @@ impl Bindings {
                     .as_ref()
                     .map_or_else(|| "void".to_owned(), |ty| qualified(&ty.name()));
                 let returns = if returns == "null" { "void".to_owned() } else { returns };
+                // A stream's handler gives the items, as a list, a generator or an async generator.
+                let returns = if method.stream {
+                    format!("Iterable<{returns}> | AsyncIterable<{returns}>")
+                } else {
+                    returns
+                };
                 let _ = writeln!(
                     out,
                     "    {}?({}): {returns} | Promise<{returns}>;",
@@ -663,6 +707,25 @@ export interface InvokeOptions {
    */
   rules?: ReadonlyArray<unknown>;
 }
+
+/** Options of a method that answers with a stream: a call's options (the timeout bounds the whole stream), and more. */
+export interface StreamOptions extends InvokeOptions {
+  /** How many items may wait unread in the page (default 64): the host sends more only as the loop reads them. */
+  window?: number;
+}
+
+/**
+ * The items of a method that answers with a stream, in order: read them with `for await`. Leaving the loop (`break`,
+ * `return`, a throw) or `cancel()` stops the stream, and the host drops it. An error the stream ends with (an
+ * `IpcError`, of kind "HANDLER" for the method's own errors) is thrown by the loop after the items sent before it.
+ */
+export interface IpcStream<T> extends AsyncIterableIterator<T> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  return(): Promise<IteratorResult<T, undefined>>;
+  [Symbol.asyncIterator](): IpcStream<T>;
+  /** Stops the stream: the host drops it, and a loop reading it ends. */
+  cancel(): void;
+}
 "#;
 
 const HOST_DTS: &str = r#"
@@ -678,6 +741,8 @@ export interface WindowEvents {
 export interface Host {
   /** Calls `channel` with arguments by name; resolves with the answer's data or rejects with an `IpcError`. */
   invoke(channel: string, args?: Record<string, unknown>, options?: InvokeOptions): Promise<unknown>;
+  /** Calls `channel`, a method that answers with a stream, and returns its items (see `IpcStream`). */
+  stream(channel: string, args?: Record<string, unknown>, options?: StreamOptions): IpcStream<unknown>;
   /** Sends a one-way message to Rust subscribers of `channel` (no answer). */
   send(channel: string, payload?: unknown): void;
   /** Calls `callback` for every event pushed on `channel`; returns a function that removes it. */
@@ -745,7 +810,12 @@ fn ts_params(method: &MethodDescriptor) -> String {
     } else {
         "options"
     };
-    params.push(format!("{options}?: InvokeOptions"));
+    let kind = if method.stream {
+        "StreamOptions"
+    } else {
+        "InvokeOptions"
+    };
+    params.push(format!("{options}?: {kind}"));
     params.join(", ")
 }
 
@@ -802,6 +872,7 @@ mod tests {
             error: Some(TsType::of::<u32>()),
             timeout: crate::CallTimeout::Default,
             deprecated: Some("use `greet` twice"),
+            stream: false,
         }],
         events: &[
             EventDescriptor {

@@ -76,6 +76,7 @@ mod mirror;
 pub mod protocol;
 mod router;
 mod service;
+mod stream;
 pub mod testing;
 pub mod transport;
 pub mod typescript;
@@ -99,7 +100,11 @@ pub use service::{
     ArgDescriptor, Args, Call, CallTimeout, EventDescriptor, MethodDescriptor, MethodHandler, Reply, Service,
     ServiceDescriptor,
 };
+pub use stream::{Upload, UPLOAD_WINDOW};
 pub use window::{FrameRule, WindowConfig, WindowId};
+
+/// The trait of what a streaming method returns (`-> impl Stream<Item = T> + Send`), re-exported from `futures`.
+pub use futures::Stream;
 
 /// Turns a trait into an IPC service. See the [crate docs](crate) for an example.
 ///
@@ -115,6 +120,18 @@ pub use window::{FrameRule, WindowConfig, WindowId};
 /// `type Result<T> = std::result::Result<T, Error>` and a renamed import are all `Result`s. `E` must implement
 /// `serde::Serialize` (and `ts_rs::TS`): an `io::Result<T>` or `anyhow::Result<T>` is refused at compile time, at the
 /// return type; map such errors in the method, for example to `Result<T, String>` with `.map_err(|e| e.to_string())`.
+///
+/// A method can answer with a stream: `fn watch(&self, ..) -> impl Stream<Item = T> + Send` (or an `async fn`
+/// returning one). The page reads the items as an async iterable (`for await (const item of todos.watch())`, typed
+/// `IpcStream<T>` in the `.d.ts`); each item is encoded like an answer, so an `Item = Result<T, E>` stream ends at its
+/// first `Err` with a `HANDLER` error the loop throws. Items go as the page asks for them (credit-based backpressure: a
+/// page that reads slowly pauses the stream, nothing piles up in the host), and the stream is dropped when the page
+/// breaks out of its loop, aborts, reloads or closes, or the window may no longer call the method. The hub's default
+/// deadline does not apply to streams. The wire format is in [`protocol`], "Streams".
+///
+/// The other way, an argument of type [`Upload<T>`] is a stream of items the page sends while the method runs: in the
+/// page, an async iterable or a `ReadableStream` (an `Upload<Binary>` takes `Uint8Array` chunks, such as
+/// `file.stream()`), sent as the method reads.
 ///
 /// Owned forms of borrowed types work as arguments and answers: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (ipc-core
 /// turns on serde's `rc` feature, so each call decodes its own copy). References and other lifetimes are refused, one

@@ -206,6 +206,7 @@ mod tests {
             error: None,
             timeout: CallTimeout::Default,
             deprecated: None,
+            stream: false,
         }
     }
 

@@ -20,6 +20,17 @@ use crate::service::{ArgDescriptor, Args, MethodDescriptor, MethodHandler, Reply
 
 pub use crate::args::decode as decode_args;
 
+/// Answers `call` with `stream`: items sent as the page gives credit, each encoded by `codec` (see
+/// [`crate::protocol`], "Streams").
+pub async fn answer_stream<S: futures::Stream + Send>(
+    call: crate::Call<'_>,
+    channel: &str,
+    stream: S,
+    codec: Codec<S::Item>,
+) -> Result<Reply, CallError> {
+    crate::stream::answer(call.args.outlet(), channel, stream, codec.encode).await
+}
+
 /// Encodes a handler's return value as the answer's `data`, with the bytes of its [`Binary`](crate::Binary) values.
 pub fn encode<T: Serialize + ?Sized>(channel: &str, value: &T) -> Result<Reply, CallError> {
     let (json, attached) = crate::json::to_renderer_json_with_parts(value, || format!("the answer of `{channel}`"))?;

@@ -69,6 +69,54 @@
 //! rejected (`CANCELLED` or `TIMEOUT`). The host drops the handler's future at its next await and sends no answer. A
 //! cancel for an id not in flight does nothing and leaves nothing behind.
 //!
+//! # Streams (host → renderer, with credit from the renderer)
+//!
+//! A method that returns a stream (`-> impl Stream<Item = T> + Send`) answers its call with any number of items, then
+//! the one answer that ends the stream: `"data": null` when the stream is done, or a failure (a `Result` item's `Err`
+//! is a `HANDLER` error, like a method's). Items travel in order with everything else for the page:
+//!
+//! ```json
+//! {"type": "item", "id": 7, "data": {"done": 3, "of": 10}}
+//! ```
+//!
+//! The host sends an item only for credit the page gave, one item per unit of credit, and does not pull the next
+//! item from the stream before it has credit for it: a page that reads slowly slows the stream down, and nothing
+//! piles up in the host. The runtime gives credit for its buffer when it makes the call, and again as its reader
+//! takes items:
+//!
+//! ```json
+//! 9a1e...:{"type": "credit", "id": 7, "count": 32}
+//! ```
+//!
+//! Credit for an id that is not a stream in flight does nothing. A `cancel` stops the stream (the host drops it,
+//! and sends no answer), as do the page's retirement, the window's detachment, and the window losing the right to
+//! call the method ([`Capabilities`](crate::Capabilities) are asked again before every item; the stream then ends with
+//! `FORBIDDEN`). The hub's default deadline does not apply to a stream; a `#[ipc(timeout = "...")]` on the method
+//! bounds the whole stream.
+//!
+//! # Uploads (renderer → host, with credit from the host)
+//!
+//! An argument of type [`Upload<T>`](crate::Upload) is sent after its call, item by item. The call says how many of
+//! its arguments are uploads, and each is a placeholder holding its index:
+//!
+//! ```json
+//! 9a1e...:{"type": "invoke", "id": 8, "channel": "files.store", "args": {"name": "a.png", "chunks": {"$ipc:upload": 0}}, "uploads": 1}
+//! ```
+//!
+//! The host gives credit per upload once the method has taken it ([`UPLOAD_WINDOW`](crate::UPLOAD_WINDOW) items),
+//! and again as the method reads; the page sends one item per unit of credit, then the end. An item with binary data
+//! travels as a binary frame, as a call does:
+//!
+//! ```json
+//! {"type": "credit", "id": 8, "upload": 0, "count": 16}
+//! 9a1e...:{"type": "chunk", "id": 8, "upload": 0, "payload": {"$ipc:5d1e...": 0}, "binary": {"key": "$ipc:5d1e...", "count": 1}}
+//! 9a1e...:{"type": "end", "id": 8, "upload": 0}
+//! ```
+//!
+//! An item beyond the credit (or after the end) stops the call with `INVALID_REQUEST`, and one that does not decode as
+//! a `T` with `INVALID_ARGUMENTS`; the page cancels the call when its source fails, so a method never reads a partial
+//! upload as a whole one. Items for a call that is not in flight are let go, and a call carries at most 16 uploads.
+//!
 //! # Frames (only in windows that allow them)
 //!
 //! A window can allow frames of given origins ([`WindowConfig::allow_frames`](crate::WindowConfig::allow_frames)).
@@ -157,6 +205,9 @@ enum MessageType {
     Invoke,
     Send,
     Cancel,
+    Credit,
+    Chunk,
+    End,
     Frame,
 }
 
@@ -168,6 +219,9 @@ impl MessageType {
             MessageType::Invoke => "invoke",
             MessageType::Send => "send",
             MessageType::Cancel => "cancel",
+            MessageType::Credit => "credit",
+            MessageType::Chunk => "chunk",
+            MessageType::End => "end",
             MessageType::Frame => "frame",
         }
     }
@@ -198,6 +252,9 @@ struct Envelope<'a> {
     binary: Option<BinaryRef<'a>>,
     #[serde(borrow, default)]
     schema: Option<Text<'a>>,
+    count: Option<u32>,
+    upload: Option<u32>,
+    uploads: Option<u32>,
 }
 
 /// What a request with binary parts says of them: the placeholder key, and how many parts it carries.
@@ -231,6 +288,8 @@ pub(crate) enum Request<'a> {
         binary: Option<BinaryRef<'a>>,
         /// The fingerprint of the service bindings the calling client was generated from, when it says.
         schema: Option<Cow<'a, str>>,
+        /// How many of its arguments are uploads, each a placeholder `{"$ipc:upload": index}` (0 when it says none).
+        uploads: u32,
     },
     /// A one-way message (`host.send`): no answer.
     Send {
@@ -239,6 +298,18 @@ pub(crate) enum Request<'a> {
     },
     /// The page gave up on its call `id` (aborted or timed out): no answer.
     Cancel { id: i64 },
+    /// The page has room for `count` more items of the stream its call `id` answers with: no answer.
+    Credit { id: i64, count: u32 },
+    /// The next item of upload `upload` of call `id`: no answer.
+    Chunk {
+        id: i64,
+        upload: u32,
+        payload: Option<&'a RawValue>,
+        /// Present when the chunk came as a binary frame whose parts its placeholders stand for.
+        binary: Option<BinaryRef<'a>>,
+    },
+    /// Upload `upload` of call `id` has no further items: no answer.
+    End { id: i64, upload: u32 },
     /// A message of one of the page's frames, relayed by the page's runtime with the origin the browser reported.
     Frame {
         frame: u32,
@@ -325,6 +396,9 @@ impl<'a> Request<'a> {
             envelope,
             binary,
             schema,
+            count,
+            upload,
+            uploads,
         } = envelope;
         let refuse = |id: Option<i64>, message: String| Refused {
             id,
@@ -351,6 +425,9 @@ impl<'a> Request<'a> {
                 ("envelope", envelope.is_some()),
                 ("binary", binary.is_some()),
                 ("schema", schema.is_some()),
+                ("count", count.is_some()),
+                ("upload", upload.is_some()),
+                ("uploads", uploads.is_some()),
             ];
             match present.iter().find(|(name, there)| *there && !allowed.contains(name)) {
                 Some((name, _)) => Err(refuse(
@@ -382,7 +459,7 @@ impl<'a> Request<'a> {
                 Request::Ready
             }
             MessageType::Invoke => {
-                only(&["id", "channel", "args", "binary", "schema"])?;
+                only(&["id", "channel", "args", "binary", "schema", "uploads"])?;
                 let Some(id) = id else {
                     return Err(refuse(None, missing("id")));
                 };
@@ -395,6 +472,7 @@ impl<'a> Request<'a> {
                     args,
                     binary,
                     schema: schema.map(|Text(schema)| schema),
+                    uploads: uploads.unwrap_or(0),
                 }
             }
             MessageType::Send => {
@@ -410,6 +488,32 @@ impl<'a> Request<'a> {
                     return Err(refuse(None, missing("id")));
                 };
                 Request::Cancel { id }
+            }
+            MessageType::Credit => {
+                only(&["id", "count"])?;
+                let (Some(id), Some(count)) = (id, count) else {
+                    return Err(refuse(None, missing("id` or `count")));
+                };
+                Request::Credit { id, count }
+            }
+            MessageType::Chunk => {
+                only(&["id", "upload", "payload", "binary"])?;
+                let (Some(id), Some(upload)) = (id, upload) else {
+                    return Err(refuse(None, missing("id` or `upload")));
+                };
+                Request::Chunk {
+                    id,
+                    upload,
+                    payload,
+                    binary,
+                }
+            }
+            MessageType::End => {
+                only(&["id", "upload"])?;
+                let (Some(id), Some(upload)) = (id, upload) else {
+                    return Err(refuse(None, missing("id` or `upload")));
+                };
+                Request::End { id, upload }
             }
             MessageType::Frame => {
                 only(&["frame", "origin", "envelope"])?;
@@ -443,6 +547,27 @@ struct Answer<'a> {
     error: Option<&'a CallError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     binary: Option<BinaryParts<'a>>,
+}
+
+/// Encodes one item of the stream answering request `id` (see "Streams" above).
+pub(crate) fn encode_item(id: i64, data: &RawValue, attached: &Attached) -> String {
+    #[derive(Serialize)]
+    struct Item<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        id: i64,
+        data: &'a RawValue,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        binary: Option<BinaryParts<'a>>,
+    }
+    let item = Item {
+        kind: "item",
+        id,
+        data,
+        binary: BinaryParts::of(attached),
+    };
+    // Serializing these fields cannot fail: the data is already valid JSON.
+    serde_json::to_string(&item).expect("an item envelope always serializes")
 }
 
 /// Encodes the answer to request `id`. The data is copied in as it is: the handler's value is serialized only once.

@@ -146,6 +146,7 @@ mod tests {
             error: None,
             timeout: CallTimeout::Default,
             deprecated: None,
+            stream: false,
         }
     }
 
@@ -183,13 +184,7 @@ mod tests {
         let context = CallContext::new(hub, WindowId(1), "app://localhost");
 
         let route = router.route("numbers.two").expect("a route for every method");
-        let answer = route
-            .call(Call {
-                args: crate::Args::json(None),
-                context: &context,
-            })
-            .await
-            .unwrap();
+        let answer = route.call(Call::new(crate::Args::json(None), &context)).await.unwrap();
 
         assert!(std::ptr::eq(route.descriptor(), &NUMBERS.methods[1]));
         assert_eq!(answer.get(), r#""second""#);

@@ -52,6 +52,17 @@ impl std::fmt::Debug for TestClient {
     }
 }
 
+/// The credit [`TestClient::stream`] gives a stream with its call.
+pub const STREAM_WINDOW: u32 = 16;
+
+/// The type and id of a message for the page.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    id: Option<i64>,
+}
+
 #[derive(Deserialize)]
 struct Delivery<'a> {
     page: Option<&'a str>,
@@ -212,6 +223,42 @@ impl TestClient {
         self.next_id += 1;
         let request = json!({"type": "invoke", "id": id, "channel": channel, "args": args});
         self.request(&request.to_string()).await
+    }
+
+    /// Calls `channel`, a method that answers with a stream, and reads the stream to its end as the page's runtime
+    /// does: credit for [`STREAM_WINDOW`] items with the call, and more as items are read. Returns each item message
+    /// (`{"type":"item","id":...,"data":...}`) and the answer that ended the stream; other messages are dropped.
+    ///
+    /// # Panics
+    ///
+    /// If `args` is not valid JSON, or the window is detached before the stream ends.
+    pub async fn stream(&mut self, channel: &str, args: &str) -> (Vec<String>, String) {
+        let args: serde_json::Value = serde_json::from_str(args).expect("`args` is valid JSON");
+        let id = self.next_id;
+        self.next_id += 1;
+        self.post(&json!({"type": "invoke", "id": id, "channel": channel, "args": args}).to_string());
+        self.post(&json!({"type": "credit", "id": id, "count": STREAM_WINDOW}).to_string());
+        let mut items = Vec::new();
+        loop {
+            let message = self
+                .next_message()
+                .await
+                .expect("the window stays attached until the stream ends");
+            let Ok(head) = serde_json::from_str::<Head<'_>>(&message) else {
+                continue;
+            };
+            if head.id != Some(id) {
+                continue;
+            }
+            match head.kind {
+                "item" => {
+                    items.push(message);
+                    self.post(&json!({"type": "credit", "id": id, "count": 1}).to_string());
+                }
+                "answer" => return (items, message),
+                _ => {}
+            }
+        }
     }
 
     /// The link this client attached with, to post or take deliveries by hand.

@@ -71,6 +71,7 @@ use crate::protocol::{
     encode_answer, encode_event, encode_failure, encode_success, encode_welcome, split_secret, Request, MAX_ID,
 };
 use crate::service::{Args, Call, CallTimeout, Reply};
+use crate::stream::{Flow, Item, Outlet, MAX_UPLOADS};
 use crate::window::{Message, Page, StartRefusal, WindowConfig, WindowId, WindowState};
 
 pub use crate::client::Bridge;
@@ -261,6 +262,8 @@ struct Admitted {
     /// Lets a cancel or the page's retirement drop the call's future.
     registration: futures::future::AbortRegistration,
     deadline: Option<std::time::Duration>,
+    /// For a method answering with a stream: the credit its page gives.
+    flow: Option<Arc<Flow>>,
 }
 
 /// Reads one window's messages, in order.
@@ -312,6 +315,9 @@ impl Reader {
         let mentioned = match &request {
             Ok(Request::Invoke {
                 binary: Some(binary), ..
+            })
+            | Ok(Request::Chunk {
+                binary: Some(binary), ..
             }) => binary.count,
             _ => 0,
         };
@@ -338,19 +344,51 @@ impl Reader {
                 args,
                 binary,
                 schema,
+                uploads,
             }) => {
                 if let Some(error) = schema.and_then(|schema| self.stale(&channel, &schema)) {
                     return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
                 }
                 let args = args.map(|args| offset_in(&text, args.get()));
                 let binary = binary.map(|binary| (binary.key.into_owned(), parts));
-                match self.admit(page, id, &channel) {
+                if uploads > MAX_UPLOADS {
+                    let error = CallError::new(
+                        ErrorCode::InvalidRequest,
+                        format!("a call carries at most {MAX_UPLOADS} uploads, not {uploads}"),
+                    );
+                    return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
+                }
+                match self.admit(page, id, &channel, uploads) {
                     Some(admitted) => (id, args, admitted, binary),
                     None => return,
                 }
             }
             Ok(Request::Send { channel, payload }) => return self.message(page, &channel, payload),
             Ok(Request::Cancel { id }) => return self.window.cancel_call(page, id),
+            Ok(Request::Credit { id, count }) => {
+                if let Some(flow) = self.window.flow(page, id) {
+                    flow.grant(count);
+                }
+                return;
+            }
+            Ok(Request::Chunk {
+                id,
+                upload,
+                payload,
+                binary,
+            }) => {
+                let item = Item {
+                    text: payload.map_or_else(|| "null".to_owned(), |p| p.get().to_owned()),
+                    binary: binary.map(|binary| (binary.key.into_owned(), parts)),
+                };
+                return self.upload(page, id, |flow| flow.receive(upload, item));
+            }
+            Ok(Request::End { id, upload }) => {
+                return self.upload(page, id, |flow| {
+                    flow.end(upload);
+                    Ok(())
+                })
+            }
             Ok(Request::Ready) if !is_frame => return,
             Ok(Request::Frame {
                 frame,
@@ -359,7 +397,7 @@ impl Reader {
             }) if !is_frame => return self.frame(page, frame, &origin, envelope.into_owned()),
             Ok(Request::Hello { .. } | Request::Ready | Request::Frame { .. }) => {
                 let error = if is_frame {
-                    "a frame sends only invoke, send and cancel"
+                    "a frame sends only invoke, send, cancel, credit, chunk and end"
                 } else {
                     "a page says hello only once, without a secret"
                 };
@@ -368,6 +406,19 @@ impl Reader {
             }
         };
         self.spawn_call(page, id, args, admitted, text, binary);
+    }
+
+    /// Hands an upload's item or end to call `id` of `page`; an item beyond the host's credit stops the call. Items of
+    /// a call that is not in flight are let go: it ended, and the page stops sending when it learns so.
+    fn upload(&self, page: &Arc<Page>, id: i64, deliver: impl FnOnce(&Flow) -> Result<(), CallError>) {
+        let Some(flow) = self.window.flow(page, id) else {
+            return;
+        };
+        if let Err(error) = deliver(&flow) {
+            tracing::warn!(window = %self.window.id, "call {id} stopped: {}", error.message());
+            flow.fail(error);
+            self.window.cancel_call(page, id);
+        }
     }
 
     /// The error for a call made by a client generated from other bindings of `channel`'s service than the app
@@ -430,7 +481,7 @@ impl Reader {
 
     /// The checks a call passes before it runs: origin and capabilities, its channel, its id, the in-flight limit.
     /// `None` when it was refused (and answered).
-    fn admit(&self, page: &Arc<Page>, id: i64, channel: &str) -> Option<Admitted> {
+    fn admit(&self, page: &Arc<Page>, id: i64, channel: &str, uploads: u32) -> Option<Admitted> {
         let answer = |error: CallError| encode_answer(Some(id), &Err(error));
         if let Err(error) = self.check(page, channel, Direction::Invoke) {
             self.window.queue_answer(page, answer(error));
@@ -445,7 +496,9 @@ impl Reader {
             return None;
         };
         let limit = self.hub.limits().max_in_flight;
-        let (number, registration) = match self.window.start_call(page, id, limit) {
+        let stream = route.descriptor().stream;
+        let flow = (stream || uploads > 0).then(|| Arc::new(Flow::with_uploads(uploads)));
+        let (number, registration) = match self.window.start_call(page, id, limit, flow.clone()) {
             Ok(started) => started,
             Err(StartRefusal::Duplicate(_)) => {
                 // Answered without the id: the call in flight keeps the only answer under it.
@@ -466,6 +519,8 @@ impl Reader {
             }
         };
         let deadline = match route.descriptor().timeout {
+            // A stream lives as long as its page reads it.
+            CallTimeout::Default if stream => None,
             CallTimeout::Default => self.hub.limits().call_timeout,
             CallTimeout::After(after) => Some(after),
             CallTimeout::Never => None,
@@ -475,6 +530,7 @@ impl Reader {
             number,
             registration,
             deadline,
+            flow,
         })
     }
 
@@ -493,6 +549,7 @@ impl Reader {
             number,
             registration,
             deadline,
+            flow,
         } = admitted;
         let hub = self.hub.clone();
         let window = Arc::clone(&self.window);
@@ -506,7 +563,17 @@ impl Reader {
                 Some((key, parts)) => Args::with_parts(args, key, parts),
                 None => Args::json(args),
             };
-            let outcome = Abortable::new(run(&hub, channel, &context, args, deadline), registration).await;
+            let outlet = flow.as_ref().map(|flow| Outlet {
+                window: Arc::clone(&window),
+                page: Arc::clone(&page),
+                id,
+                flow: Arc::clone(flow),
+            });
+            let call = Call {
+                args: args.with_call(outlet.as_ref()),
+                context: &context,
+            };
+            let outcome = Abortable::new(run(&hub, channel, call, deadline), registration).await;
             window.finish_call(&page, id, number);
             match outcome {
                 Ok(Ok(reply)) => {
@@ -515,9 +582,13 @@ impl Reader {
                     window.queue_answer(&page, Message { text, parts });
                 }
                 Ok(Err(error)) => window.queue_answer(&page, encode_failure(Some(id), &error)),
-                Err(Aborted) => {
-                    tracing::debug!(%channel, window = %window.id, "call dropped: cancelled, or its page is gone")
-                }
+                // Stopped by its flow (an upload that broke the rules): answered with why.
+                Err(Aborted) => match flow.and_then(|flow| flow.failure()) {
+                    Some(error) => window.queue_answer(&page, encode_failure(Some(id), &error)),
+                    None => {
+                        tracing::debug!(%channel, window = %window.id, "call dropped: cancelled, or its page is gone")
+                    }
+                },
             }
         };
         self.hub.runtime().spawn(call.instrument(span));
@@ -573,17 +644,17 @@ impl Reader {
 async fn run(
     hub: &Hub,
     channel: &str,
-    context: &CallContext,
-    args: Args<'_>,
+    call: Call<'_>,
     deadline: Option<std::time::Duration>,
 ) -> Result<Reply, CallError> {
+    let context = call.context;
     let route = hub
         .router()
         .route(channel)
         .expect("the channel was routed when the call started");
     // Hot path: the arguments are borrowed from the request text, already read once as one JSON value; the
     // handler's value is serialized once.
-    let work = AssertUnwindSafe(route.call(Call { args, context })).catch_unwind();
+    let work = AssertUnwindSafe(route.call(call)).catch_unwind();
     let outcome = match deadline {
         Some(deadline) => match tokio::time::timeout(deadline, work).await {
             Ok(outcome) => outcome,

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 
 use crate::capability::{Capabilities, Direction};
 use crate::protocol::{delivery_start, DELIVERY_END};
+use crate::stream::Flow;
 
 /// Identifies one window (one renderer endpoint) attached to a [`Hub`](crate::Hub).
 ///
@@ -108,7 +109,7 @@ pub(crate) struct Page {
     /// Whether this origin may speak for the window (the app's origin, or one the capabilities allow).
     pub permitted: bool,
     seq: u64,
-    calls: Mutex<HashMap<i64, (u64, AbortHandle)>>,
+    calls: Mutex<HashMap<i64, CallEntry>>,
     retired: AtomicBool,
     /// For a frame of a page: that page and the frame's number in it.
     pub parent: Option<(Arc<Page>, u32)>,
@@ -136,9 +137,17 @@ impl Page {
         same_secret(&self.token, secret)
     }
 
-    fn calls(&self) -> MutexGuard<'_, HashMap<i64, (u64, AbortHandle)>> {
+    fn calls(&self) -> MutexGuard<'_, HashMap<i64, CallEntry>> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// One call in flight: its number (telling it from a later call reusing its id), what drops its future, and for a
+/// call answered with a stream, the credit its page gave.
+struct CallEntry {
+    number: u64,
+    abort: AbortHandle,
+    flow: Option<Arc<Flow>>,
 }
 
 impl fmt::Debug for Page {
@@ -396,10 +405,10 @@ impl WindowState {
         for frame in frames {
             self.retire(&frame);
         }
-        let calls: Vec<(u64, AbortHandle)> = page.calls().drain().map(|(_, call)| call).collect();
+        let calls: Vec<CallEntry> = page.calls().drain().map(|(_, call)| call).collect();
         self.in_flight.fetch_sub(calls.len(), Ordering::AcqRel);
-        for (_, handle) in calls {
-            handle.abort();
+        for call in calls {
+            call.abort.abort();
         }
     }
 
@@ -423,12 +432,14 @@ impl WindowState {
 
     /// Registers call `id` of `page`, unless the page already has a call with that id in flight or the window has
     /// `limit` calls in flight. Returns the call's number (for [`finish_call`](Self::finish_call)) and the
-    /// registration that lets a cancel or a page retirement drop its future.
+    /// registration that lets a cancel or a page retirement drop its future. A call answered with a stream brings the
+    /// `flow` its page's credit goes to.
     pub(crate) fn start_call(
         &self,
         page: &Page,
         id: i64,
         limit: usize,
+        flow: Option<Arc<Flow>>,
     ) -> Result<(u64, AbortRegistration), StartRefusal> {
         let mut calls = page.calls();
         if calls.contains_key(&id) {
@@ -443,14 +454,21 @@ impl WindowState {
         }
         let number = self.next_call.fetch_add(1, Ordering::Relaxed);
         let (handle, registration) = AbortHandle::new_pair();
-        calls.insert(id, (number, handle));
+        calls.insert(
+            id,
+            CallEntry {
+                number,
+                abort: handle,
+                flow,
+            },
+        );
         Ok((number, registration))
     }
 
     /// Forgets call `id` of `page` once it has ended, if it is still the call numbered `number`.
     pub(crate) fn finish_call(&self, page: &Page, id: i64, number: u64) {
         let mut calls = page.calls();
-        if calls.get(&id).is_some_and(|(n, _)| *n == number) {
+        if calls.get(&id).is_some_and(|call| call.number == number) {
             calls.remove(&id);
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
@@ -459,10 +477,15 @@ impl WindowState {
     /// Drops the future of call `id` of `page`; a cancel for an id not in flight does nothing.
     pub(crate) fn cancel_call(&self, page: &Page, id: i64) {
         let removed = page.calls().remove(&id);
-        if let Some((_, handle)) = removed {
+        if let Some(call) = removed {
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            handle.abort();
+            call.abort.abort();
         }
+    }
+
+    /// The flow of call `id` of `page` (its stream's credit and its uploads), if it is in flight and has one.
+    pub(crate) fn flow(&self, page: &Page, id: i64) -> Option<Arc<Flow>> {
+        page.calls().get(&id).and_then(|call| call.flow.clone())
     }
 
     /// Calls in flight across the window's pages.
@@ -786,7 +809,7 @@ mod tests {
         let window = window(1024);
         let first = window.open_page("one".into(), "app://test");
         assert!(window.page("one").is_some());
-        let (_, registration) = window.start_call(&first, 1, 8).unwrap();
+        let (_, registration) = window.start_call(&first, 1, 8, None).unwrap();
         let call = futures::future::Abortable::new(std::future::pending::<()>(), registration);
         let second = window.open_page("two".into(), "app://test");
         assert!(
@@ -806,28 +829,28 @@ mod tests {
         let window = window(1024);
         let page = window.open_page("one".into(), "app://test");
         window.page("one").unwrap();
-        let (number, _reg) = window.start_call(&page, 7, 2).unwrap();
+        let (number, _reg) = window.start_call(&page, 7, 2, None).unwrap();
         assert!(matches!(
-            window.start_call(&page, 7, 2),
+            window.start_call(&page, 7, 2, None),
             Err(StartRefusal::Duplicate(_))
         ));
-        let _second = window.start_call(&page, 8, 2).unwrap();
-        assert!(matches!(window.start_call(&page, 9, 2), Err(StartRefusal::Busy)));
+        let _second = window.start_call(&page, 8, 2, None).unwrap();
+        assert!(matches!(window.start_call(&page, 9, 2, None), Err(StartRefusal::Busy)));
         window.finish_call(&page, 7, number);
-        assert!(window.start_call(&page, 9, 2).is_ok());
+        assert!(window.start_call(&page, 9, 2, None).is_ok());
     }
 
     #[test]
     fn a_finished_call_does_not_forget_a_newer_call_with_its_id() {
         let window = window(1024);
         let page = window.open_page("one".into(), "app://test");
-        let (old, _r1) = window.start_call(&page, 7, 8).unwrap();
+        let (old, _r1) = window.start_call(&page, 7, 8, None).unwrap();
         window.cancel_call(&page, 7);
-        let (_new, _r2) = window.start_call(&page, 7, 8).unwrap();
+        let (_new, _r2) = window.start_call(&page, 7, 8, None).unwrap();
         window.finish_call(&page, 7, old);
         assert_eq!(window.calls_in_flight(), 1);
         assert!(matches!(
-            window.start_call(&page, 7, 8),
+            window.start_call(&page, 7, 8, None),
             Err(StartRefusal::Duplicate(_))
         ));
     }

@@ -572,7 +572,8 @@ fn check_output(cx: &Ctxt, method: &Method<'_>) {
     let declared = declared_lifetimes(method);
     match method.output {
         Output::Unit => {}
-        Output::Value(ty) => match result_parts(ty) {
+        // A stream's items are judged as answers.
+        Output::Value(ty) | Output::Stream(ty) => match result_parts(ty) {
             // Spelled `Result<T, E>`: each part named for its role. An alias is judged by the compiler instead.
             Some((ok, err)) => {
                 check_owned(cx, ok, Role::Return, &declared);
@@ -590,21 +591,22 @@ fn check_output(cx: &Ctxt, method: &Method<'_>) {
                 ),
             );
         }
-        Output::OtherImpl(impl_trait, ref name) if name == "Stream" || name == "TryStream" => cx.error_at(
+        Output::BadStream(impl_trait) => cx.error_at(
             impl_trait,
-            format!(
-                "an IPC method cannot return `impl {name}`: a call has exactly one answer; return the items \
-                 together (`Vec<T>`), or take a `CallContext` and push each item to the caller's window with \
-                 `ctx.hub().send_to_window(ctx.window(), \"channel\", &item)`, which the page receives with \
-                 `host.on(\"channel\", ...)`"
-            ),
+            "a returned stream must be `Send` and name its items: calls run on the hub's multi-threaded runtime; \
+             write `impl Stream<Item = T> + Send`",
+        ),
+        Output::OtherImpl(impl_trait, ref name) if name == "TryStream" => cx.error_at(
+            impl_trait,
+            "an IPC method cannot return `impl TryStream`: write `impl Stream<Item = Result<T, E>> + Send`; an `Err` \
+             item ends the stream with a HANDLER error",
         ),
         Output::OtherImpl(impl_trait, ref name) => cx.error_at(
             impl_trait,
             format!(
                 "an IPC method cannot return `impl {name}`: the answer is encoded from one concrete type; return \
                  that type (it must implement `serde::Serialize` and `ts_rs::TS`); only `impl Future<Output = T> + \
-                 Send` is awaited"
+                 Send` is awaited, and `impl Stream<Item = T> + Send` streamed"
             ),
         ),
     }
@@ -1197,15 +1199,21 @@ mod tests {
             trait Jobs {
                 fn ok(&self) -> impl Future<Output = u32> + Send;
                 fn not_send(&self) -> impl Future<Output = u32>;
-                fn stream(&self) -> impl Stream<Item = u32>;
+                fn stream(&self) -> impl Stream<Item = u32> + Send;
+                fn future_stream(&self) -> impl Future<Output = impl Stream<Item = u32> + Send> + Send;
+                fn not_send_stream(&self) -> impl Stream<Item = u32>;
+                fn no_item(&self) -> impl Stream + Send;
+                fn try_stream(&self) -> impl TryStream<Ok = u32, Error = String> + Send;
                 fn value(&self) -> impl Serialize;
             }
         };
         let found = errors(&item);
-        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(found.len(), 5, "{found:#?}");
         assert!(found[0].contains("must be `Send`"));
-        assert!(found[1].contains("cannot return `impl Stream`: a call has exactly one answer"));
-        assert!(found[2].contains("cannot return `impl Serialize`"));
+        assert!(found[1].contains("a returned stream must be `Send` and name its items"));
+        assert!(found[2].contains("a returned stream must be `Send` and name its items"));
+        assert!(found[3].contains("cannot return `impl TryStream`"));
+        assert!(found[4].contains("cannot return `impl Serialize`"));
     }
 
     #[test]

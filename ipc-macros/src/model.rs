@@ -130,7 +130,13 @@ pub(crate) enum Output<'a> {
     Value(&'a Type),
     /// `-> impl Future<Output = T>` without `+ Send` (refused by the checks), `T` being the answer.
     NotSendFuture(&'a syn::TypeImplTrait, Option<&'a Type>),
-    /// `-> impl Trait` for any trait but `Future` (refused by the checks), with the trait's last path segment.
+    /// `-> impl Stream<Item = T> + Send` (also awaited from an `async fn` or a `Send` future): the answer is a stream
+    /// of `T` items, each encoded as an answer would be (a `Result` item's `Err` ends it with a HANDLER error).
+    Stream(&'a Type),
+    /// `-> impl Stream` without `+ Send` or without `Item = T` (refused by the checks).
+    BadStream(&'a syn::TypeImplTrait),
+    /// `-> impl Trait` for any trait but `Future` and `Stream` (refused by the checks), with the trait's last path
+    /// segment.
     OtherImpl(&'a syn::TypeImplTrait, String),
 }
 
@@ -162,6 +168,16 @@ pub(crate) fn is_exact_shape(ty: &Type) -> bool {
         "u64" | "i64" | "u128" | "i128" => last.arguments.is_none(),
         "Option" | "Vec" | "Result" => first_type().is_some_and(is_exact_shape),
         _ => false,
+    }
+}
+
+impl Output<'_> {
+    /// The type each answer (or, for a stream, each item) is encoded from.
+    pub(crate) fn encoded(&self) -> Option<&Type> {
+        match self {
+            Output::Value(ty) | Output::Stream(ty) => Some(ty),
+            Output::Unit | Output::NotSendFuture(..) | Output::BadStream(_) | Output::OtherImpl(..) => None,
+        }
     }
 }
 

@@ -91,7 +91,7 @@ impl<'a> Method<'a> {
             timeout_key: settings.timeout_key,
             event: settings.event,
             is_async: sig.asyncness.is_some()
-                || matches!(sig.output, ReturnType::Type(_, ref ty) if matches!(ungroup(ty), Type::ImplTrait(_))),
+                || matches!(sig.output, ReturnType::Type(_, ref ty) if is_future(ungroup(ty))),
             receiver,
             args,
             output,
@@ -142,7 +142,8 @@ impl<'a> Output<'a> {
         }
     }
 
-    /// `impl Future<Output = T> + Send` is a future to await; any other `impl Trait` is refused by the checks.
+    /// `impl Future<Output = T> + Send` is a future to await and `impl Stream<Item = T> + Send` a stream of answers;
+    /// any other `impl Trait` is refused by the checks.
     fn from_impl_trait(impl_trait: &'a syn::TypeImplTrait) -> Self {
         let traits: Vec<&syn::PathSegment> = impl_trait
             .bounds
@@ -152,27 +153,52 @@ impl<'a> Output<'a> {
                 _ => None,
             })
             .collect();
+        let is_send = traits.iter().any(|s| s.ident == "Send");
+        if let Some(stream) = traits.iter().find(|s| s.ident == "Stream") {
+            return match assoc_type(stream, "Item") {
+                Some(item) if is_send => Output::Stream(item),
+                _ => Output::BadStream(impl_trait),
+            };
+        }
         let Some(future) = traits.iter().find(|s| s.ident == "Future") else {
             let name = traits
                 .first()
                 .map_or_else(|| "Trait".to_owned(), |s| s.ident.to_string());
             return Output::OtherImpl(impl_trait, name);
         };
-        let output = match &future.arguments {
-            PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|a| match a {
-                GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
-                _ => None,
-            }),
-            _ => None,
-        };
-        if !traits.iter().any(|s| s.ident == "Send") {
+        let output = assoc_type(future, "Output");
+        if !is_send {
             return Output::NotSendFuture(impl_trait, output);
         }
-        match output {
-            Some(ty) if matches!(ungroup(ty), Type::Tuple(t) if t.elems.is_empty()) => Output::Unit,
-            Some(ty) => Output::Value(ty),
+        match output.map(ungroup) {
+            Some(Type::Tuple(t)) if t.elems.is_empty() => Output::Unit,
+            // A future of a stream: awaited, then streamed.
+            Some(Type::ImplTrait(inner)) => Output::from_impl_trait(inner),
+            Some(_) => Output::Value(output.expect("matched `Some`")),
             None => Output::NotSendFuture(impl_trait, None),
         }
+    }
+}
+
+/// Whether a return type is `impl Future<...>`, a value to await.
+fn is_future(ty: &Type) -> bool {
+    let Type::ImplTrait(impl_trait) = ty else {
+        return false;
+    };
+    impl_trait.bounds.iter().any(|bound| match bound {
+        TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
+        _ => false,
+    })
+}
+
+/// The type bound to `name` in a trait's angle brackets (`Item` in `Stream<Item = T>`).
+fn assoc_type<'a>(segment: &'a syn::PathSegment, name: &str) -> Option<&'a Type> {
+    match &segment.arguments {
+        PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|a| match a {
+            GenericArgument::AssocType(assoc) if assoc.ident == name => Some(&assoc.ty),
+            _ => None,
+        }),
+        _ => None,
     }
 }
 

@@ -415,21 +415,36 @@ pub async fn a_binary_answer_comes_back_as_a_uint8array(handle: &AppHandle, w: &
 
 /// Ordering across paths and producers, counted in the page: while the page makes 10,000 calls (200 in flight at a
 /// time) whose handlers each push before answering, four Rust tasks push 5,000 numbered messages each, every 50th of
-/// them large enough to be fetched. Per task, every push arrives once and in order; per call, its push arrives before
-/// its answer. 40,000 messages in all, 0 inversions and 0 losses expected.
+/// them large enough to be fetched, and the page reads a stream of 5,000 items, each pushed just before it is sent.
+/// Per task, every push arrives once and in order; per call, its push arrives before its answer; per stream item, its
+/// push arrives before it, and items arrive in order. 50,000 messages in all, 0 inversions and 0 losses expected.
 pub async fn answers_and_pushes_from_many_tasks_arrive_in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     const CALLS: u32 = 10_000;
     const TASKS: usize = 4;
     const PER_TASK: usize = 5_000;
+    const ITEMS: u32 = 5_000;
     let window = w.bulk;
     let setup = format!(
         r#"window.__order = {{ next: new Array({TASKS}).fill(0), taskInversions: 0, pushedCalls: new Set(),
-             callInversions: 0, answers: 0, done: false }};
+             callInversions: 0, answers: 0, done: false, pushedItems: 0, items: 0, itemInversions: 0,
+             streamed: false }};
            host.on("e2e.order.task", (p) => {{
              if (p.seq !== __order.next[p.task]) __order.taskInversions++;
              __order.next[p.task] = p.seq + 1;
            }});
            host.on("e2e.order.call", (k) => {{ __order.pushedCalls.add(k); }});
+           host.on("e2e.order.stream", (k) => {{
+             if (k !== __order.pushedItems) __order.itemInversions++;
+             __order.pushedItems = k + 1;
+           }});
+           (async () => {{
+             for await (const k of host.services.probe.orderedStream({ITEMS})) {{
+               // Read after the delivery that carried it: its push, sent before it, must have arrived by then.
+               if (k !== __order.items || __order.pushedItems < k + 1) __order.itemInversions++;
+               __order.items++;
+             }}
+             __order.streamed = true;
+           }})();
            (async () => {{
              for (let start = 0; start < {CALLS}; start += 200) {{
                const batch = [];
@@ -471,9 +486,10 @@ pub async fn answers_and_pushes_from_many_tasks_arrive_in_order(handle: &AppHand
         task.await.map_err(|e| e.to_string())??;
     }
     let condition = format!(
-        "__order.done && __order.next.every((n) => n === {PER_TASK}) && \
+        "__order.done && __order.streamed && __order.next.every((n) => n === {PER_TASK}) && \
          {{ next: __order.next, taskInversions: __order.taskInversions, callInversions: __order.callInversions, \
-           answers: __order.answers, pushedCalls: __order.pushedCalls.size }}"
+           answers: __order.answers, pushedCalls: __order.pushedCalls.size, items: __order.items, \
+           itemInversions: __order.itemInversions }}"
     );
     let text = handle
         .wait_for(window, &condition, Duration::from_secs(120))
@@ -486,13 +502,16 @@ pub async fn answers_and_pushes_from_many_tasks_arrive_in_order(handle: &AppHand
         "callInversions": 0,
         "answers": CALLS,
         "pushedCalls": CALLS,
+        "items": ITEMS,
+        "itemInversions": 0,
     });
     if got != expected {
         return Err(format!("the page counted {got}"));
     }
     println!(
-        "      {} messages (answers, handler pushes, task pushes) in {:.2?}: 0 inversions, 0 losses",
-        2 * CALLS as usize + TASKS * PER_TASK,
+        "      {} messages (answers, handler pushes, task pushes, stream items and their pushes) in {:.2?}: 0 \
+         inversions, 0 losses",
+        2 * CALLS as usize + TASKS * PER_TASK + 2 * ITEMS as usize,
         started.elapsed()
     );
     Ok(())

@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use futures::StreamExt as _;
 use ipc_core::{ipc_service, CallContext, Error, Service, WindowEventKind, WindowId};
 use ipc_wry::AppHandle;
 use serde_json::{json, Value};
@@ -32,6 +33,8 @@ pub trait Probe {
     fn reverse(&self, data: ipc_core::Binary) -> ipc_core::Binary;
     /// Pushes `{k}` on `e2e.order.call` to the calling window, then answers `k`.
     fn ordered(&self, k: u32, ctx: CallContext) -> u32;
+    /// Items 0 to `count - 1`, each pushed on `e2e.order.stream` just before it is yielded.
+    fn ordered_stream(&self, count: u32, ctx: CallContext) -> impl ipc_core::Stream<Item = u32> + Send;
 }
 
 struct Counting;
@@ -63,6 +66,15 @@ impl Probe for Counting {
             eprintln!("ordered({k}): the push was refused: {err}");
         }
         k
+    }
+
+    fn ordered_stream(&self, count: u32, ctx: CallContext) -> impl ipc_core::Stream<Item = u32> + Send {
+        futures::stream::iter(0..count).map(move |k| {
+            if let Err(err) = ctx.hub().send_to_window(ctx.window(), "e2e.order.stream", &k) {
+                eprintln!("ordered_stream({k}): the push was refused: {err}");
+            }
+            k
+        })
     }
 
     fn reverse(&self, data: ipc_core::Binary) -> ipc_core::Binary {

@@ -16,6 +16,7 @@ mod assets;
 mod attacks;
 mod bulk;
 mod scenarios;
+mod streams;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use ipc_core::Capabilities;
 use ipc_wry::{App, AppHandle, Assets, WindowSpec};
+use streams::{Feed, Sink};
 use tests::kinds::{self, Kinds};
 use tests::{cases, Case, Fixture, FixtureImpl, Outcome, Page};
 
@@ -104,8 +106,11 @@ fn main() -> ExitCode {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let wanted = move |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     let selected: Vec<Case> = cases().into_iter().filter(|c| wanted(c.name)).collect();
-    let selected_scenarios: Vec<(&'static str, Scenario)> =
-        scenarios::all().into_iter().filter(|(name, _)| wanted(name)).collect();
+    let selected_scenarios: Vec<(&'static str, Scenario)> = scenarios::all()
+        .into_iter()
+        .chain(streams::all())
+        .filter(|(name, _)| wanted(name))
+        .collect();
     println!(
         "\nrunning {} end-to-end WebView tests",
         selected.len() + selected_scenarios.len()
@@ -132,6 +137,8 @@ fn main() -> ExitCode {
         .service(FixtureImpl.into_service())
         .service(kinds::Impl.into_service())
         .service(scenarios::probe_service())
+        .service(streams::FeedImpl.into_service())
+        .service(streams::SinkImpl.into_service())
         .window(WindowSpec::html("main", PAGE).size(400, 300))
         .window(WindowSpec::html("peer", PAGE).size(400, 300))
         .window(WindowSpec::html("viewer", PAGE).size(400, 300).capabilities(viewer))

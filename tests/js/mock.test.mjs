@@ -18,7 +18,24 @@ const mock = installMock({
     echoExact: (n) => n + 0n,
     exactExtremes: (max, min, account) => ({ max, min, account: { ...account, balance: -account.balance } }),
   },
+  kinds: {
+    // A stream's handler gives its items: a list, a generator, or an async generator.
+    watch: (count) => Array.from({ length: count }, (_, n) => ({ title: `todo ${n}`, done: false, dueDate: null })),
+    async import(todos) {
+      let count = 0;
+      for await (const todo of todos) count += todo.title.length;
+      return count;
+    },
+    async *watchIds(count) {
+      for (let n = 0; n < count; n++) {
+        mockState.pulled = n + 1;
+        yield n;
+      }
+      throw new MockError("HANDLER", "store error", { NotFound: "gone" });
+    },
+  },
 });
+var mockState = { pulled: 0 };
 const { fixture, kinds, host, IpcError } = await import(`${dir}/ipc.js`);
 
 test("a call is answered by its handler, which gets the arguments in order", async () => {
@@ -66,4 +83,34 @@ test("emit reaches a service's typed listener and host.on, until removed", async
 test("host.send is recorded", () => {
   host.send("app.clicked", { x: 1 });
   assert.deepEqual(mock.sent.at(-1), { channel: "app.clicked", payload: { x: 1 } });
+});
+
+test("a stream's handler gives items the page reads with for await, for its credit", async () => {
+  const titles = [];
+  for await (const todo of kinds.watch(3)) {
+    titles.push(todo.title);
+  }
+  assert.deepEqual(titles, ["todo 0", "todo 1", "todo 2"]);
+  const before = mock.cancelled.length;
+  const ids = kinds.watchIds(1000, { window: 4 });
+  assert.equal((await ids.next()).value, 0);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(mockState.pulled <= 6, `the mock pulled ${mockState.pulled} items for a window of 4`);
+  ids.cancel();
+  assert.equal(mock.cancelled.length, before + 1, "the mock was told the stream stopped");
+});
+
+test("an error thrown by a stream's handler ends the loop after its items", async () => {
+  const read = [];
+  await assert.rejects(async () => {
+    for await (const id of kinds.watchIds(2)) read.push(id);
+  }, (e) => e.kind === "HANDLER" && e.data.NotFound === "gone");
+  assert.deepEqual(read, [0, 1]);
+});
+
+test("an upload reaches the mock's handler as an async iterable of the items the page sends", async () => {
+  async function* todos() {
+    for (const title of ["a", "bb", "ccc"]) yield { title, done: false, dueDate: null };
+  }
+  assert.equal(await kinds.import(todos()), 6);
 });

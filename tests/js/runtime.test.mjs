@@ -33,6 +33,7 @@ function page({ runtime = RUNTIME, client = "" } = {}) {
     crypto: webcrypto,
     TextEncoder,
     TextDecoder,
+    ReadableStream,
     setTimeout,
     clearTimeout,
     console: { error: (...args) => errors.push(args.join(" ")) },
@@ -798,4 +799,207 @@ test("values the host would not decode, absent or null arguments, and uncompilab
     p.host.invoke("todos.add", args, { rules });
   }
   assert.equal(p.envelopes().length, 8, "every call is sent");
+});
+
+// --- Streams (ipc_core::protocol, "Streams") ---
+
+const item = (id, data) => ({ type: "item", id, data });
+/** Whether an iterator result (from the page's realm) says the stream is over. */
+const over = (result) => result.done === true && result.value === undefined;
+
+test("a stream posts its call with credit for its window, then yields items in order and ends with the answer", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.count", { to: 3 }, { window: 8 });
+  assert.deepEqual(p.envelopes(), [
+    { type: "invoke", id: 1, channel: "feed.count", args: { to: 3 } },
+    { type: "credit", id: 1, count: 8 },
+  ]);
+  p.deliver(SECRET, [item(1, "a"), item(1, "b")]);
+  p.deliver(SECRET, [item(1, "c"), ok(1, null)]);
+  const read = [];
+  for await (const value of items) {
+    read.push(value);
+  }
+  assert.deepEqual(read, ["a", "b", "c"]);
+});
+
+test("a stream gives credit back in batches of half its window as its reader takes items", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.count", {}, { window: 4 });
+  p.deliver(SECRET, [1, 2, 3, 4].map((n) => item(1, n)));
+  const credits = () => p.envelopes().filter((m) => m.type === "credit").map((m) => m.count);
+  assert.deepEqual(credits(), [4], "nothing read, nothing given back");
+  await items.next();
+  assert.deepEqual(credits(), [4]);
+  await items.next();
+  assert.deepEqual(credits(), [4, 2], "half the window read");
+  await items.next();
+  await items.next();
+  assert.deepEqual(credits(), [4, 2, 2]);
+});
+
+test("items read after an error come first; the error is thrown after them, as an IpcError with the handler's data", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.failing", {});
+  p.deliver(SECRET, [item(1, 1), item(1, 2), failed(1, { code: 7009, kind: "HANDLER", message: "boom", data: "boom" })]);
+  const read = [];
+  await assert.rejects(async () => {
+    for await (const value of items) {
+      read.push(value);
+    }
+  }, (e) => e instanceof p.host.IpcError && e.kind === "HANDLER" && e.data === "boom");
+  assert.deepEqual(read, [1, 2]);
+  assert.ok(over(await items.next()), "a stream ends once");
+});
+
+test("leaving the loop cancels the stream on the host, and its later items are dropped", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.endless", {});
+  p.deliver(SECRET, [item(1, 0), item(1, 1)]);
+  for await (const value of items) {
+    assert.equal(value, 0);
+    break;
+  }
+  assert.deepEqual(p.envelopes().slice(-1), [{ type: "cancel", id: 1 }]);
+  const unclaimed = [];
+  p.host.on("host:unclaimed", (message) => unclaimed.push(message));
+  p.deliver(SECRET, [item(1, 2)]);
+  assert.ok(over(await items.next()));
+  assert.deepEqual(unclaimed, [], "an item for no stream is dropped quietly");
+});
+
+test("cancel() ends a waiting reader and tells the host once", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.endless", {});
+  const waiting = items.next();
+  items.cancel();
+  items.cancel();
+  assert.ok(over(await waiting));
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit", "cancel"]);
+});
+
+test("aborting a stream throws CANCELLED from the loop and tells the host", async () => {
+  const p = welcomed();
+  const controller = new AbortController();
+  const items = p.host.stream("feed.endless", {}, { signal: controller.signal });
+  p.deliver(SECRET, [item(1, 0)]);
+  controller.abort();
+  await assert.rejects(items.next(), (e) => e.kind === "CANCELLED");
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit", "cancel"]);
+});
+
+test("a stream started before the welcome posts its call and credit after it, in order", async () => {
+  const p = page();
+  const items = p.host.stream("feed.count", {}, { window: 2 });
+  p.welcome();
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit"]);
+  p.deliver(SECRET, [ok(1, null)]);
+  assert.ok(over(await items.next()));
+});
+
+test("binary items arrive as Uint8Array views of the delivery", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.chunks", {});
+  const text = JSON.stringify({ page: SECRET, messages: [
+    { type: "item", id: 1, binary: { key: "$ipc:k", count: 1 }, data: { "$ipc:k": 0 } },
+  ] });
+  p.deliverFrame(text, [[7, 8, 9]]);
+  const { value } = await items.next();
+  assert.equal(value.constructor.name, "Uint8Array");
+  assert.deepEqual([...value], [7, 8, 9]);
+});
+
+// --- Uploads (ipc_core::protocol, "Uploads") ---
+
+const credit = (id, upload, count) => ({ type: "credit", id, upload, count });
+/** Lets the runtime's pumps run. */
+const settleDown = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+test("an async iterable argument becomes an upload: announced with the call, sent item by item for the host's credit", async () => {
+  const p = welcomed();
+  async function* numbers() {
+    for (let n = 1; n <= 3; n++) yield n;
+  }
+  const call = p.host.invoke("sink.sum", { numbers: numbers() });
+  await settleDown();
+  assert.deepEqual(p.envelopes(), [
+    { type: "invoke", id: 1, channel: "sink.sum", args: { numbers: { "$ipc:upload": 0 } }, uploads: 1 },
+  ], "nothing is sent before the host gives credit");
+  p.deliver(SECRET, [credit(1, 0, 2)]);
+  await settleDown();
+  assert.deepEqual(p.envelopes().slice(1), [
+    { type: "chunk", id: 1, upload: 0, payload: 1 },
+    { type: "chunk", id: 1, upload: 0, payload: 2 },
+  ]);
+  p.deliver(SECRET, [credit(1, 0, 5)]);
+  await settleDown();
+  assert.deepEqual(p.envelopes().slice(3), [
+    { type: "chunk", id: 1, upload: 0, payload: 3 },
+    { type: "end", id: 1, upload: 0 },
+  ]);
+  p.deliver(SECRET, [ok(1, 6)]);
+  assert.equal(await call, 6);
+});
+
+test("a ReadableStream of bytes is an upload of binary chunks, each beside its JSON in a frame", async () => {
+  const p = welcomed();
+  const stream = p.evaluate(`new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1, 2])); c.close(); } })`);
+  p.host.invoke("sink.store", { name: "a", chunks: stream });
+  p.deliver(SECRET, [credit(1, 0, 4)]);
+  await settleDown();
+  await settleDown();
+  const frame = p.posted[3];
+  assert.ok(frame instanceof p.evaluate("ArrayBuffer"), "the chunk went as a binary frame");
+  const bytes = new Uint8Array(frame);
+  const length = bytes[0] | (bytes[1] << 8);
+  const text = new TextDecoder().decode(bytes.subarray(4, 4 + length));
+  const chunk = JSON.parse(text.slice(SECRET.length + 1));
+  assert.equal(chunk.type, "chunk");
+  assert.deepEqual([...bytes.subarray(4 + length + 4)], [1, 2]);
+  assert.equal(p.posted.at(-1), `${SECRET}:{"type":"end","id":1,"upload":0}`);
+});
+
+test("a failing source cancels the call in the page and the host", async () => {
+  const p = welcomed();
+  async function* broken() {
+    yield 1;
+    throw new Error("disk gone");
+  }
+  const call = p.host.invoke("sink.sum", { numbers: broken() });
+  p.deliver(SECRET, [credit(1, 0, 8)]);
+  await assert.rejects(call, (e) => e.kind === "CANCELLED" && e.message.includes("upload `numbers` failed: disk gone"));
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "chunk", "cancel"]);
+});
+
+test("an upload item JSON cannot carry stops the call with SERIALIZATION, naming its path", async () => {
+  const p = welcomed();
+  async function* bad() {
+    yield 1;
+    yield { n: 2 ** 60 };
+  }
+  const call = p.host.invoke("sink.sum", { numbers: bad() });
+  p.deliver(SECRET, [credit(1, 0, 8)]);
+  await assert.rejects(call, (e) => e.kind === "SERIALIZATION" && e.message.includes("numbers[1].n"));
+});
+
+test("once the call settles, the source is told to stop and nothing more is sent", async () => {
+  const p = welcomed();
+  let stopped = false;
+  async function* endless() {
+    try {
+      for (let n = 0; ; n++) yield n;
+    } finally {
+      stopped = true;
+    }
+  }
+  const call = p.host.invoke("sink.sum", { numbers: endless() });
+  p.deliver(SECRET, [credit(1, 0, 1)]);
+  await settleDown();
+  p.deliver(SECRET, [failed(1, { code: 7009, kind: "HANDLER", message: "enough", data: null })]);
+  await assert.rejects(call, (e) => e.kind === "HANDLER");
+  p.deliver(SECRET, [credit(1, 0, 5)]);
+  await settleDown();
+  await settleDown();
+  assert.ok(stopped, "the generator's finally ran");
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "chunk"]);
 });

@@ -112,6 +112,12 @@ pub trait Kinds: Send + Sync + 'static {
     fn caller_renamed(&self, greeting: String, who: Caller) -> String;
     #[ipc(rename = "renamed")]
     fn original_name(&self) -> &'static str;
+    /// Todos numbered 0 to `count - 1`, as a stream.
+    fn watch(&self, count: u32) -> impl ipc_core::Stream<Item = Todo> + Send;
+    /// Ids, then a store error: a stream of `Result`s.
+    async fn watch_ids(&self, count: u32) -> impl ipc_core::Stream<Item = StoreResult<u32>> + Send;
+    /// Counts the todos the page uploads.
+    async fn import(&self, todos: ipc_core::Upload<Todo>) -> u32;
     /// Pushed by the host: the todos changed.
     #[ipc(event)]
     fn changed(&self, todos: Vec<Todo>);
@@ -238,5 +244,22 @@ impl Kinds for Impl {
     }
     fn original_name(&self) -> &'static str {
         "renamed"
+    }
+    fn watch(&self, count: u32) -> impl ipc_core::Stream<Item = Todo> + Send {
+        futures::stream::iter((0..count).map(|n| Todo {
+            title: format!("todo {n}"),
+            done: n % 2 == 0,
+            due_date: None,
+        }))
+    }
+    async fn import(&self, todos: ipc_core::Upload<Todo>) -> u32 {
+        futures::StreamExt::count(todos).await as u32
+    }
+    async fn watch_ids(&self, count: u32) -> impl ipc_core::Stream<Item = StoreResult<u32>> + Send {
+        futures::stream::iter(
+            (0..count)
+                .map(Ok)
+                .chain([Err(StoreError::NotFound(format!("todo {count}")))]),
+        )
     }
 }

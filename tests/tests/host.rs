@@ -501,7 +501,7 @@ async fn a_frame_can_neither_relay_nor_say_hello() {
         assert_eq!(answer["message"]["id"], Value::Null, "{answer}");
         assert_eq!(
             answer["message"]["error"]["message"],
-            "a frame sends only invoke, send and cancel"
+            "a frame sends only invoke, send, cancel, credit, chunk and end"
         );
     }
     assert_eq!(counter.0.load(Ordering::SeqCst), 0);

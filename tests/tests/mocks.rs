@@ -10,7 +10,7 @@ use tests::kinds::{Impl, Kinds};
 use tests::{ts_dir, tsc, Fixture, FixtureImpl};
 
 /// How many tests the two Node files hold: a test that silently stops running is a failure too.
-const NODE_TESTS: usize = 8;
+const NODE_TESTS: usize = 11;
 
 /// Writes the bindings of the test services as `ipc.*` into a directory of their own.
 fn write_bindings() -> PathBuf {
@@ -49,7 +49,12 @@ fn mock_handlers_and_pushes_are_typed() {
     let out = tsc("mock-wrong.ts");
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "tsc accepted mock-wrong.ts");
-    for line in ["mock-wrong.ts(6,", "mock-wrong.ts(9,", "mock-wrong.ts(13,"] {
+    for line in [
+        "mock-wrong.ts(6,",
+        "mock-wrong.ts(9,",
+        "mock-wrong.ts(10,",
+        "mock-wrong.ts(14,",
+    ] {
         assert!(report.contains(line), "no error at {line}:\n{report}");
     }
 }

@@ -70,6 +70,7 @@ fn the_fingerprint_follows_what_a_client_relies_on() {
             error: None,
             timeout: CallTimeout::Default,
             deprecated: None,
+            stream: false,
         }])),
         events: &[],
     };

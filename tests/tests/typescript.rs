@@ -57,6 +57,20 @@ fn a_deprecated_method_is_marked_in_the_module_and_the_declarations() {
 }
 
 #[test]
+fn a_stream_is_not_a_promise_and_its_items_are_typed() {
+    assert_rejected(
+        "wrong-stream.ts",
+        &[
+            "wrong-stream.ts(5,",
+            "Property 'then' does not exist on type 'IpcStream<Todo>'",
+            "wrong-stream.ts(7,",
+            "error TS2322: Type 'string' is not assignable to type 'number'",
+            "wrong-stream.ts(9,",
+        ],
+    );
+}
+
+#[test]
 fn a_wrong_argument_type_fails_the_type_check() {
     assert_rejected(
         "wrong.ts",

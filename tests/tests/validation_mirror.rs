@@ -314,6 +314,7 @@ fn mirrored_patterns_match_the_same_texts_in_both_engines() {
             error: None,
             timeout: CallTimeout::Default,
             deprecated: None,
+            stream: false,
         })
         .collect();
     let service: &'static ServiceDescriptor = Box::leak(Box::new(ServiceDescriptor {

@@ -7,6 +7,7 @@ const mock = installMock({
   },
   kinds: {
     todo: (todo) => ({ title: todo.title }),
+    watch: () => [1, 2],
   },
 });
 // a wrong payload for the event

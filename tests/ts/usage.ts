@@ -112,3 +112,37 @@ export async function withOptions(): Promise<number> {
   const maybe: string | null = await kinds.optional(1, undefined, { timeout: 100 });
   return sum + (maybe === null ? 0 : 1);
 }
+
+/** A streaming method is read with `for await`, its items typed; `cancel` and the stream options are typed too. */
+export async function streams(): Promise<string[]> {
+  const titles: string[] = [];
+  for await (const todo of kinds.watch(3, { window: 8 })) {
+    const title: string = todo.title;
+    titles.push(title);
+  }
+  const ids = kinds.watchIds(2, { signal: new AbortController().signal, timeout: 1000 });
+  try {
+    for await (const id of ids) {
+      const n: number = id;
+      titles.push(String(n));
+    }
+  } catch (e) {
+    if (e instanceof IpcError && e.kind === "HANDLER") {
+      const error = e as IpcError<KindsErrors["watchIds"]>;
+      titles.push(JSON.stringify(error.data));
+    }
+  }
+  const next: IteratorResult<Todo, undefined> = await kinds.watch(1).next();
+  kinds.watch(1).cancel();
+  const raw = host.stream("kinds.watch", { count: 1 });
+  for await (const value of raw) {
+    titles.push(String(value));
+  }
+  async function* todos(): AsyncGenerator<Todo> {
+    yield { title: "milk", done: false, dueDate: null };
+  }
+  const imported: number = await kinds.import(todos());
+  const fromStream: number = await kinds.import(new ReadableStream<Todo>());
+  titles.push(String(imported + fromStream));
+  return next.done ? titles : [...titles, next.value.title];
+}

@@ -11,36 +11,29 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-use crate::model::{Method, Output, Service};
+use crate::model::{Method, Service};
 
 /// The hidden type holding the codecs, named after the trait.
 fn holder(service: &Service<'_>) -> syn::Ident {
     format_ident!("__IpcAnswers{}", service.original.ident.unraw())
 }
 
-/// The expression of a method's codec (`ipc_core::__private::Codec<R>`), or `None` when it returns nothing.
+/// The expression of a method's codec (`ipc_core::__private::Codec<R>`, for each item of a stream), or `None` when it
+/// returns nothing.
 pub(super) fn codec(service: &Service<'_>, method: &Method<'_>) -> Option<TokenStream> {
-    match method.output {
-        Output::Value(_) => {
-            let holder = holder(service);
-            let ident = method.ident;
-            Some(quote!(#holder::#ident))
-        }
-        Output::Unit | Output::NotSendFuture(..) | Output::OtherImpl(..) => None,
-    }
+    method.output.encoded()?;
+    let holder = holder(service);
+    let ident = method.ident;
+    Some(quote!(#holder::#ident))
 }
 
 /// The expression of a method's answer types (`(returns, error)`, both `Option<TsType>`), or `None` when it returns
 /// nothing.
 pub(super) fn types(service: &Service<'_>, method: &Method<'_>) -> Option<TokenStream> {
-    match method.output {
-        Output::Value(_) => {
-            let holder = holder(service);
-            let ident = types_ident(method);
-            Some(quote!(#holder::#ident))
-        }
-        Output::Unit | Output::NotSendFuture(..) | Output::OtherImpl(..) => None,
-    }
+    method.output.encoded()?;
+    let holder = holder(service);
+    let ident = types_ident(method);
+    Some(quote!(#holder::#ident))
 }
 
 fn types_ident(method: &Method<'_>) -> syn::Ident {
@@ -51,9 +44,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
     let krate = &service.runtime;
     let holder = holder(service);
     let codecs = service.calls().filter_map(|method| {
-        let Output::Value(ty) = method.output else {
-            return None;
-        };
+        let ty = method.output.encoded()?;
         let ident = method.ident;
         let cfgs = method.cfgs();
         // Every token of the call at the return type, the runtime's path too, so an unmet bound is reported there.

@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use crate::attr::Validator;
-use crate::model::{Deprecation, Service, Timeout};
+use crate::model::{Deprecation, Output, Service, Timeout};
 
 /// A `static` expression of type `ipc_core::ServiceDescriptor`.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -73,6 +73,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             }
             Timeout::Never => quote!(#krate::CallTimeout::Never),
         };
+        let stream = matches!(method.output, Output::Stream(_));
         quote! {
             #(#cfgs)*
             #krate::MethodDescriptor {
@@ -85,6 +86,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 error: #error,
                 timeout: #timeout,
                 deprecated: #deprecated,
+                stream: #stream,
             }
         }
     });

@@ -165,6 +165,10 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
         run = quote!(<#ty as #krate::__private::ExactShape>::into_wire(#run));
     }
     let encode = match super::answers::codec(service, method) {
+        // Items are pulled from the stream as the page gives credit, each encoded like an answer.
+        Some(codec) if matches!(method.output, Output::Stream(_)) => {
+            quote!(#krate::__private::answer_stream(#call, #channel, #run, #codec).await)
+        }
         Some(codec) => quote!((#codec.encode)(#channel, #run)),
         None => quote! {{
             let () = #run;
