@@ -8,7 +8,8 @@
 //! - `#[ipc_service(exact_integers)]` on the trait: every argument and return value written `u64`, `i64`, `u128` or
 //!   `i128`, or an `Option`, `Vec` or `Result` of one;
 //! - `#[ipc(exact)]` on one argument (of those types), or on a method (its return value);
-//! - [`Exact<T>`] as a type anywhere else: a field of a struct, an element of a list, an event's payload.
+//! - [`Exact<T>`] as a type anywhere else: a field of a struct, an element of a list, an event's payload, the items of
+//!   a stream or an upload, a handler's error.
 //!
 //! In TypeScript such a value is a `bigint`; the page receives a `BigInt` and passes one.
 //!

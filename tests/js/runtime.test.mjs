@@ -941,6 +941,23 @@ test("an async iterable argument becomes an upload: announced with the call, sen
   assert.equal(await call, 6);
 });
 
+test("BigInt upload items travel as text, each a placeholder under its chunk's own key", async () => {
+  const p = welcomed();
+  async function* ids() {
+    yield 2n ** 64n - 1n;
+    yield 7;
+  }
+  p.host.invoke("sink.ids", { ids: ids() });
+  p.deliver(SECRET, [credit(1, 0, 4)]);
+  await settleDown();
+  const [, first, second] = p.envelopes();
+  const key = first.binary.key;
+  assert.match(key, /^\$ipc:[0-9a-f]{32}$/);
+  assert.deepEqual(first, { type: "chunk", id: 1, upload: 0, payload: { [key]: "18446744073709551615" },
+    binary: { key, count: 0 } });
+  assert.deepEqual(second, { type: "chunk", id: 1, upload: 0, payload: 7 }, "an item without BigInt names no key");
+});
+
 test("a ReadableStream of bytes is an upload of binary chunks, each beside its JSON in a frame", async () => {
   const p = welcomed();
   const stream = p.evaluate(`new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1, 2])); c.close(); } })`);

@@ -349,3 +349,73 @@ async fn a_push_carries_exact_integers_under_its_own_key_and_plain_ones_are_stil
     let refused = hub.send_to_window(page.window(), "ledger.moved", &u64::MAX);
     assert!(matches!(refused, Err(ipc_core::Error::Serialization(_))), "{refused:?}");
 }
+
+// --- Streams and uploads: items are values like any other; `Exact<T>` makes theirs exact ---
+
+#[ipc_service]
+trait Ticks {
+    /// `u64::MAX - 2` to `u64::MAX`, exactly.
+    fn top(&self) -> impl ipc_core::Stream<Item = Exact<u64>> + Send;
+    /// The sum of the uploaded integers, exactly.
+    async fn sum(&self, numbers: ipc_core::Upload<Exact<u128>>) -> Exact<u128>;
+}
+
+struct TicksImpl;
+
+impl Ticks for TicksImpl {
+    fn top(&self) -> impl ipc_core::Stream<Item = Exact<u64>> + Send {
+        futures::stream::iter((u64::MAX - 2..=u64::MAX).map(Exact))
+    }
+
+    async fn sum(&self, mut numbers: ipc_core::Upload<Exact<u128>>) -> Exact<u128> {
+        use futures::StreamExt;
+        let mut sum = 0u128;
+        while let Some(n) = numbers.next().await {
+            sum += n.0;
+        }
+        Exact(sum)
+    }
+}
+
+#[tokio::test]
+async fn stream_items_carry_exact_integers_under_each_items_key() {
+    let hub = Hub::builder().service(TicksImpl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let (items, _) = page.stream("ticks.top", "{}").await;
+    let digits: Vec<String> = items
+        .iter()
+        .map(|item| {
+            let item: Value = serde_json::from_str(item).unwrap();
+            let key = item["binary"]["key"]
+                .as_str()
+                .expect("each item announces its key")
+                .to_owned();
+            item["data"][&key].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        digits,
+        ["18446744073709551613", "18446744073709551614", "18446744073709551615"]
+    );
+}
+
+#[tokio::test]
+async fn upload_items_decode_exact_integers_under_each_chunks_key() {
+    let hub = Hub::builder().service(TicksImpl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"ticks.sum","args":{"numbers":{"$ipc:upload":0}},"uploads":1}"#);
+    page.next_message().await.expect("the host's credit");
+    let half = u128::MAX / 2;
+    page.post(&format!(
+        r#"{{"type":"chunk","id":1,"upload":0,"payload":{{"{KEY}":"{half}"}},"binary":{{"key":"{KEY}","count":0}}}}"#
+    ));
+    page.post(r#"{"type":"chunk","id":1,"upload":0,"payload":"1"}"#);
+    page.post(r#"{"type":"end","id":1,"upload":0}"#);
+    loop {
+        let message: Value = serde_json::from_str(&page.next_message().await.unwrap()).unwrap();
+        if message["type"] == "answer" {
+            assert_eq!(revived(&message), json!(format!("n:{}", half + 1)));
+            break;
+        }
+    }
+}
