@@ -20,6 +20,25 @@ export class MockError extends Error {
 const SECRET = "mock";
 
 /**
+ * `value` with each of the page's exact-integer placeholders under `key` (`{[key]: "digits"}`, see ipc_core::exact)
+ * replaced by its BigInt, so handlers get what the page passed.
+ * @param {unknown} value @param {string | undefined} key
+ */
+function reviveExact(value, key) {
+  if (key === undefined || value === null || typeof value !== "object") {
+    return value;
+  }
+  const keys = Object.keys(value);
+  if (!Array.isArray(value) && keys.length === 1 && keys[0] === key && typeof value[key] === "string") {
+    return BigInt(value[key]);
+  }
+  for (const k of keys) {
+    value[k] = reviveExact(value[k], key);
+  }
+  return value;
+}
+
+/**
  * Installs `handlers` (by service, then method, each taking the method's arguments in order) as the host. Call it
  * before the first call; installing again replaces the handlers. Returns the mock's controls.
  * @param {Record<string, Record<string, Function>>} handlers
@@ -35,7 +54,12 @@ export function installMock(handlers) {
     }
     hand(delivery);
   };
-  const deliver = (message) => queueMicrotask(() => receive(JSON.stringify({ page: SECRET, messages: [message] })));
+  // A handler's BigInt values travel as the host's exact integers do: placeholders under the message's key.
+  const exactKey = `$ipc:mock${Math.random().toString(16).slice(2)}`;
+  const deliver = (message) => queueMicrotask(() => receive(JSON.stringify(
+    { page: SECRET, messages: [{ ...message, binary: { key: exactKey, count: 0 } }] },
+    (_key, value) => (typeof value === "bigint" ? { [exactKey]: String(value) } : value),
+  )));
   const fail = (id, kind, message, data = null) => deliver({
     type: "answer", id, success: false, data: null,
     error: { code: CODES[kind] ?? CODES.HANDLER, kind: CODES[kind] === undefined ? "HANDLER" : kind, message, data },
@@ -90,7 +114,8 @@ export function installMock(handlers) {
       },
     };
   };
-  const invoke = async ({ id, channel, args }) => {
+  const invoke = async ({ id, channel, args: sent, binary }) => {
+    const args = reviveExact(sent, binary === undefined ? undefined : binary.key);
     const method = METHODS[channel];
     // Upload placeholders become async iterables of what the page sends.
     for (const [name, value] of Object.entries(args ?? {})) {

@@ -30,6 +30,9 @@
   const apply = Reflect.apply;
   const decoder = typeof TextDecoder === "function" ? new TextDecoder() : null;
   const decode = decoder === null ? null : TextDecoder.prototype.decode;
+  const toBigInt = typeof BigInt === "function" ? BigInt : null;
+  /** The digits of an exact integer placeholder, as the host writes them. */
+  const exactDigits = /^-?(0|[1-9][0-9]*)$/;
   // In a frame (a window that opted in to frames injects the runtime there too), the runtime speaks through the app
   // page's runtime, which relays with the browser's word for the frame's origin (see ipc_core::protocol).
   const topWindow = window.top;
@@ -61,20 +64,24 @@
 
   /**
    * What JSON would carry differently from what the page holds, or undefined when the value travels as it is.
-   * @param {unknown} value @param {boolean} inArray
+   * `exact`: whether a BigInt travels here (in a call's arguments, to an exact integer of the host).
+   * @param {unknown} value @param {boolean} inArray @param {boolean} exact
    */
-  function inexact(value, inArray) {
+  function inexact(value, inArray, exact) {
     switch (typeof value) {
       case "number":
         if (!Number.isFinite(value)) {
           return `${value}, which JSON cannot carry (it would arrive as null)`;
         }
         if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-          return `${value}, beyond ±${Number.MAX_SAFE_INTEGER}, the range JSON numbers carry exactly; send it as a string`;
+          return `${value}, beyond ±${Number.MAX_SAFE_INTEGER}, the range JSON numbers carry exactly; `
+            + (exact ? "pass a BigInt to an exact integer of the host (typed bigint)"
+              : "send its decimal string to an exact integer of the host (ipc_core::Exact)");
         }
         return undefined;
       case "bigint":
-        return `a BigInt (${value}n); send it as a string or a safe integer`;
+        return `a BigInt (${value}n), which travels only in a call's arguments; `
+          + "send its decimal string to an exact integer of the host (ipc_core::Exact)";
       case "function":
         return "a function, which JSON cannot carry";
       case "symbol":
@@ -110,10 +117,12 @@
 
   /**
    * JSON text of `value`, refusing values JSON would silently change. Throws a TypeError naming the path at fault
-   * (`items[2].when`), under `root`. With `binary` (`{key, parts}`), each Uint8Array or ArrayBuffer becomes a
+   * (`items[2].when`), under `root`. With `binary` (`{key, parts, integers}`), each BigInt becomes a placeholder
+   * `{[key]: "digits"}` (counted in `integers`) and, unless `parts` is null, each Uint8Array or ArrayBuffer a
    * placeholder `{[key]: index}` and its bytes the part at that index (see ipc_core::protocol). With `uploads` (a
    * list), each ReadableStream or async iterable becomes a placeholder `{"$ipc:upload": index}` and is added to it.
-   * @param {unknown} value @param {string} root @param {{key: string, parts: Uint8Array[]} | null} [binary]
+   * @param {unknown} value @param {string} root
+   * @param {{key: string, parts: Uint8Array[] | null, integers: number} | null} [binary]
    * @param {Array<{source: any, path: string}> | null} [uploads]
    */
   function encode(value, root, binary = null, uploads = null) {
@@ -130,12 +139,16 @@
       if (framed && (item instanceof Buffer || item instanceof Bytes)) {
         throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is binary data, which a frame cannot send`);
       }
-      if (binary !== null && (item instanceof Buffer || item instanceof Bytes)) {
+      if (binary !== null && binary.parts !== null && (item instanceof Buffer || item instanceof Bytes)) {
         const bytes = item instanceof Buffer ? new Bytes(item) : new Bytes(item.buffer, item.byteOffset, item.byteLength);
         binary.parts[binary.parts.length] = bytes;
         return { [binary.key]: binary.parts.length - 1 };
       }
-      const problem = inexact(item, Array.isArray(this));
+      if (binary !== null && typeof item === "bigint") {
+        binary.integers++;
+        return { [binary.key]: toText(item) };
+      }
+      const problem = inexact(item, Array.isArray(this), binary !== null);
       if (problem !== undefined) {
         throw new TypeError(`\`${path === "" ? "(the value)" : path}\` is ${problem}`);
       }
@@ -361,16 +374,18 @@
       let text;
       /** The arguments that are uploads: sent item by item after the call, as the host gives credit. */
       const uploads = [];
-      // Binary data travels beside the JSON; a frame of the page's own runtime relays text only.
-      const binary = framed || encoder === null ? null : { key: `$ipc:${randomHex()}`, parts: [] };
+      // Binary data travels beside the JSON; a frame of the page's own runtime relays text only. Exact integers
+      // (BigInt values) are placeholders in the text, under the same key.
+      const binary = { key: `$ipc:${randomHex()}`, parts: framed || encoder === null ? null : [], integers: 0 };
+      const parts = () => (binary.parts === null ? [] : binary.parts);
       try {
         // The id comes first, so the host can still answer a request too large to read.
         const encoded = encode(args === undefined ? {} : args, "", binary, uploads);
-        const carries = binary !== null && binary.parts.length > 0
-          ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
+        const carries = parts().length > 0 || binary.integers > 0
+          ? `,"binary":{"key":${stringify(binary.key)},"count":${parts().length}}` : "";
         const streamed = uploads.length > 0 ? `,"uploads":${uploads.length}` : "";
         text = `{"type":"invoke","id":${id},"channel":${stringify(String(channel))},"args":${encoded}${carries}${streamed}${schema}}`;
-        checkSize(channel, text, binary === null ? [] : binary.parts);
+        checkSize(channel, text, parts());
         // The rules the generated client mirrors, checked on what would be sent; the host checks them again.
         const rules = options === undefined ? undefined : options.rules;
         if (isArray(rules) && args !== undefined && args !== null) {
@@ -407,7 +422,7 @@
       }
       pending.set(id, entry);
       try {
-        postEnvelope(text, binary !== null && binary.parts.length > 0 ? binary.parts : undefined);
+        postEnvelope(text, parts().length > 0 ? parts() : undefined);
         if (hooks !== null) {
           hooks.sent(id);
         }
@@ -472,21 +487,23 @@
           return;
         }
         state.credit -= 1;
-        const binary = framed || encoder === null ? null : { key: `$ipc:${randomHex()}`, parts: [] };
+        // As a call's arguments: binary parts beside the text, exact integers as placeholders, under one key.
+        const binary = { key: `$ipc:${randomHex()}`, parts: framed || encoder === null ? null : [], integers: 0 };
+        const parts = binary.parts === null ? [] : binary.parts;
         let text;
         try {
           const encoded = encode(step.value === undefined ? null : step.value, `${upload.path}[${count}]`, binary);
-          const carries = binary !== null && binary.parts.length > 0
-            ? `,"binary":{"key":${stringify(binary.key)},"count":${binary.parts.length}}` : "";
+          const carries = parts.length > 0 || binary.integers > 0
+            ? `,"binary":{"key":${stringify(binary.key)},"count":${parts.length}}` : "";
           text = `{"type":"chunk","id":${id},"upload":${index},"payload":${encoded}${carries}}`;
-          checkSize(channel, text, binary === null ? [] : binary.parts);
+          checkSize(channel, text, parts);
         } catch (e) {
           fail(e instanceof IpcError ? e
             : localError("SERIALIZATION", `could not serialize an upload item of \`${channel}\`: ${e.message}`));
           return;
         }
         count += 1;
-        postEnvelope(text, binary !== null && binary.parts.length > 0 ? binary.parts : undefined);
+        postEnvelope(text, parts.length > 0 ? parts : undefined);
       }
     } finally {
       // A source not read to its end is told to stop (a generator's finally runs; a stream is cancelled).
@@ -812,9 +829,9 @@
   }
 
   /**
-   * Puts the part each placeholder stands for in its place: a placeholder is an object whose only key is `key` and
-   * whose value is an index below `count`; its part is `parts[first + index]`. Keys are redefined, never assigned,
-   * so a `__proto__` key stays data.
+   * Puts what each placeholder stands for in its place: a placeholder is an object whose only key is `key`. With an
+   * index below `count` as value, it stands for the part `parts[first + index]`; with a string of decimal digits, for
+   * that exact integer, as a BigInt. Keys are redefined, never assigned, so a `__proto__` key stays data.
    * @param {unknown} value @param {string} key @param {Uint8Array[]} parts @param {number} first @param {number} count
    */
   function attach(value, key, parts, first, count) {
@@ -824,6 +841,9 @@
     const keys = ownKeys(value);
     if (!isArray(value) && keys.length === 1 && keys[0] === key) {
       const index = value[key];
+      if (typeof index === "string") {
+        return toBigInt !== null && apply(matches, exactDigits, [index]) ? toBigInt(index) : value;
+      }
       return typeof index === "number" && index >= 0 && index < count && index % 1 === 0
         ? parts[first + index] : value;
     }
@@ -887,10 +907,17 @@
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i];
       const binary = message !== null && typeof message === "object" ? message.binary : undefined;
+      // A message without parts (count 0, as text) may still hold exact integers under its key.
+      const available = parts === null ? 0 : parts.length;
       if (binary !== undefined && binary !== null && typeof binary.key === "string"
-        && typeof binary.count === "number" && parts !== null && nextPart + binary.count <= parts.length) {
+        && typeof binary.count === "number" && nextPart + binary.count <= available) {
+        // A failed answer's placeholders are exact integers in its error's data.
+        const failed = message.type === "answer" && message.success === false;
+        const holder = failed ? message.error : message;
         const field = message.type === "event" ? "payload" : "data";
-        message[field] = attach(message[field], binary.key, parts, nextPart, binary.count);
+        if (holder !== null && typeof holder === "object") {
+          holder[field] = attach(holder[field], binary.key, parts === null ? [] : parts, nextPart, binary.count);
+        }
         nextPart += binary.count;
       }
       handle(message);

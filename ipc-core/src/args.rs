@@ -38,9 +38,28 @@ pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'
 
 fn decode_parts<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<T, CallError> {
     match args.binary() {
-        Some((key, parts)) => crate::binary::reading(key, parts, || decode_text(channel, names, args.text())),
+        Some((key, parts)) => crate::binary::reading(key, parts, || decode_text(channel, names, args.text()))
+            .map_err(|error| with_bigint_hint(error, key, args.text())),
         None => decode_text(channel, names, args.text()),
     }
+}
+
+/// A page's BigInt is an exact-integer placeholder (`{"<key>":"digits"}`): where the host takes a plain integer, serde
+/// calls it a map. The error then says where a BigInt can go.
+fn with_bigint_hint(error: CallError, key: &str, args: Option<&str>) -> CallError {
+    let has_bigint = args.is_some_and(|args| args.contains(&format!("{{\"{key}\":\"")));
+    let message = error.message();
+    if !has_bigint
+        || !message.contains(": invalid type: map, expected ")
+        || message.contains("expected an exact integer")
+    {
+        return error;
+    }
+    let message = format!(
+        "{} (a BigInt reaches only an exact integer of the host: `#[ipc(exact)]`, or `ipc_core::Exact` in a field)",
+        error.message()
+    );
+    CallError::new(error.code(), message)
 }
 
 fn decode_text<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&str>) -> Result<T, CallError> {

@@ -25,7 +25,8 @@
 //!
 //! How the placeholder works: each message that carries bytes gets a key made of fresh random digits, written in the
 //! message as `"binary":{"key":...,"count":n}`; each placeholder is an object whose only key is that one, with the
-//! index of its part as value. Data cannot forge a placeholder: it was serialized before the key existed.
+//! index of its part as value. Data cannot forge a placeholder: it does not know the key, drawn fresh for the
+//! message. [`Exact`](crate::Exact) integers share the key, with their digits as a string value.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -118,13 +119,9 @@ impl<'de> Deserialize<'de> for Binary {
 fn serialize_bytes<S: Serializer>(bytes: bytes::Bytes, serializer: S) -> Result<S::Ok, S::Error> {
     let slot = PARTS.with(|parts| {
         let mut parts = parts.borrow_mut();
-        let parts = parts.as_mut()?;
-        if parts.key.is_empty() {
-            // Made on the first part only: most messages carry none, and cost no random key.
-            parts.key = format!("$ipc:{}", crate::transport::new_secret());
-        }
+        let parts = parts.as_mut().filter(|parts| parts.takes_bytes)?;
         parts.bytes.push(bytes.clone());
-        Some((parts.key.clone(), parts.bytes.len() - 1))
+        Some((parts.key().to_owned(), parts.bytes.len() - 1))
     });
     match slot {
         Some((key, index)) => {
@@ -206,9 +203,34 @@ impl<'de> Visitor<'de> for BytesVisitor {
 
 /// The parts of the message being serialized on this thread, and its placeholder key.
 struct Parts {
-    /// Empty until the message's first part.
+    /// Empty until the message's first placeholder.
     key: String,
+    /// Whether bytes become parts (or are written as numbers, where the message cannot carry parts).
+    takes_bytes: bool,
     bytes: Vec<bytes::Bytes>,
+}
+
+impl Parts {
+    /// The message's placeholder key, made on its first placeholder only: most messages carry none, and cost no
+    /// random key.
+    fn key(&mut self) -> &str {
+        if self.key.is_empty() {
+            self.key = format!("$ipc:{}", crate::transport::new_secret());
+        }
+        &self.key
+    }
+}
+
+/// The placeholder key of the message being serialized on this thread (made now if it has none yet), or `None`
+/// outside a message. [`Exact`](crate::Exact) integers share it with binary parts.
+pub(crate) fn outgoing_key() -> Option<String> {
+    PARTS.with(|parts| parts.borrow_mut().as_mut().map(|parts| parts.key().to_owned()))
+}
+
+/// Runs `check` with the placeholder key of the request whose arguments are being decoded on this thread (`None`
+/// when it announced none, or outside a request).
+pub(crate) fn with_incoming_key<T>(check: impl FnOnce(Option<&str>) -> T) -> T {
+    INCOMING.with(|incoming| check(incoming.borrow().as_ref().map(|(key, _)| key.as_str())))
 }
 
 thread_local! {
@@ -228,22 +250,34 @@ pub(crate) fn reading<T>(key: &str, parts: &[bytes::Bytes], decode: impl FnOnce(
 /// The bytes of one encoded message, in the order of their placeholders.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Attached {
-    /// The placeholder key (empty when there are no parts).
+    /// The placeholder key (empty when the message has no placeholder: neither parts nor exact integers).
     pub key: String,
     pub parts: Vec<bytes::Bytes>,
 }
 
 /// Runs `serialize` with every [`Binary`] it meets collected as a part under a placeholder key made fresh for it.
 pub(crate) fn collecting<T>(serialize: impl FnOnce() -> T) -> (T, Attached) {
+    collecting_with(true, serialize)
+}
+
+/// Like [`collecting`], for a value whose message carries no parts (a handler's error data): bytes are written as
+/// numbers, and only [`Exact`](crate::Exact) integers are placeholders.
+pub(crate) fn collecting_integers<T>(serialize: impl FnOnce() -> T) -> (T, String) {
+    let (value, attached) = collecting_with(false, serialize);
+    (value, attached.key)
+}
+
+fn collecting_with<T>(takes_bytes: bool, serialize: impl FnOnce() -> T) -> (T, Attached) {
     let fresh = Parts {
         key: String::new(),
+        takes_bytes,
         bytes: Vec::new(),
     };
     let outer = PARTS.with(|parts| parts.borrow_mut().replace(fresh));
     let value = serialize();
     let collected = PARTS.with(|parts| std::mem::replace(&mut *parts.borrow_mut(), outer));
     let attached = match collected {
-        Some(parts) if !parts.bytes.is_empty() => Attached {
+        Some(parts) if !parts.key.is_empty() => Attached {
             key: parts.key,
             parts: parts.bytes,
         },

@@ -519,7 +519,8 @@ impl Bindings {
     /// An ES module for front-end tests: `installMock(handlers)` answers the calls of [`module`](Self::module) with
     /// JavaScript functions, one per method (taking the method's arguments in order), and `emit(channel, payload)`
     /// pushes; `MockError(kind, message, data)` makes a call fail with a given kind. The generated module runs in Node
-    /// or vitest without a WebView, its real runtime talking to the mock. Values are JSON: binary data is not mocked.
+    /// or vitest without a WebView, its real runtime talking to the mock. Values are JSON, and exact integers
+    /// `BigInt` values both ways; binary data is not mocked.
     pub fn mock_module(&self) -> String {
         let mut out = String::from(GENERATED);
         out.push_str(MOCK_JS);

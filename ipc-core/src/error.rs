@@ -114,6 +114,8 @@ pub struct CallError {
     code: ErrorCode,
     message: String,
     data: Option<Box<RawValue>>,
+    /// The placeholder key of [`Exact`](crate::Exact) integers in `data` (empty when there are none).
+    key: String,
 }
 
 impl CallError {
@@ -123,6 +125,7 @@ impl CallError {
             code,
             message: message.into(),
             data: None,
+            key: String::new(),
         }
     }
 
@@ -145,6 +148,18 @@ impl CallError {
     /// The JSON sent as `error.data`, if any.
     pub fn data(&self) -> Option<&RawValue> {
         self.data.as_deref()
+    }
+
+    /// Attaches `data` whose exact integers are placeholders under `key` (empty: none).
+    pub(crate) fn with_data_and_key(mut self, data: Box<RawValue>, key: String) -> Self {
+        self.data = Some(data);
+        self.key = key;
+        self
+    }
+
+    /// The placeholder key of the exact integers in `data` (empty when there are none).
+    pub(crate) fn placeholder_key(&self) -> &str {
+        &self.key
     }
 }
 

@@ -3,8 +3,8 @@
 //! JavaScript numbers are IEEE-754 doubles: integers are exact only within ±(2^53 − 1)
 //! (`Number.MAX_SAFE_INTEGER`). A `u64` or `i64` beyond that would arrive rounded, silently. So the host refuses to
 //! send such an integer ([`ErrorCode::Serialization`], naming the value), and the renderer runtime refuses to send one
-//! (or a `BigInt`) in arguments. To carry full 64-bit values, send them as strings (a `String` field, or
-//! `#[serde(with = ...)]` on the field).
+//! in arguments. To carry full 64- and 128-bit values, opt in to exact integers ([`crate::exact`]): they travel as
+//! `BigInt` values in the page, and decode from their decimal strings too.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -15,18 +15,20 @@ use crate::error::{CallError, ErrorCode};
 /// The largest integer a JavaScript number holds exactly: 2^53 − 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// Serializes `value` for a renderer; `what` names it in errors (such as "the answer of `todos.add`") and is only
-/// called on failure.
+/// Serializes `value` for a renderer, with every [`Exact`](crate::Exact) integer in it a placeholder under the key
+/// returned (empty when there is none), and binary data written as numbers; `what` names the value in errors (such
+/// as "the error of `todos.add`") and is only called on failure.
 ///
-/// Hot path: on success nothing is allocated beyond the JSON itself.
-pub(crate) fn to_renderer_json<T: Serialize + ?Sized>(
+/// Hot path: on success nothing is allocated beyond the JSON itself (and a key, for exact integers).
+pub(crate) fn to_renderer_json_with_integers<T: Serialize + ?Sized>(
     value: &T,
     what: impl Fn() -> String,
-) -> Result<Box<RawValue>, CallError> {
-    check(serde_json::value::to_raw_value(value), what)
+) -> Result<(Box<RawValue>, String), CallError> {
+    let (json, key) = crate::binary::collecting_integers(|| serde_json::value::to_raw_value(value));
+    Ok((check(json, what)?, key))
 }
 
-/// Like [`to_renderer_json`], with every [`Binary`](crate::Binary) in `value` collected as a part behind a
+/// Like [`to_renderer_json_with_integers`], with every [`Binary`](crate::Binary) in `value` collected as a part behind a
 /// placeholder instead of written as numbers.
 pub(crate) fn to_renderer_json_with_parts<T: Serialize + ?Sized>(
     value: &T,
@@ -62,7 +64,8 @@ fn check(
             ErrorCode::Serialization,
             format!(
                 "could not serialize {}: the integer {integer} is beyond ±{MAX_SAFE_INTEGER}, the range JavaScript \
-                 numbers hold exactly; send it as a string",
+                 numbers hold exactly; carry it as an exact integer (`#[ipc(exact)]`, or `ipc_core::Exact` in a \
+                 field), a BigInt in the page",
                 what()
             ),
         )),
@@ -155,15 +158,19 @@ mod tests {
 
     #[test]
     fn serializing_a_large_u64_is_a_serialization_error() {
-        let err = to_renderer_json(&u64::MAX, || "the answer of `a.b`".to_owned()).unwrap_err();
+        let err = to_renderer_json_with_integers(&u64::MAX, || "the answer of `a.b`".to_owned()).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Serialization);
         assert_eq!(
             err.message(),
             "could not serialize the answer of `a.b`: the integer 18446744073709551615 is beyond ±9007199254740991, \
-             the range JavaScript numbers hold exactly; send it as a string"
+             the range JavaScript numbers hold exactly; carry it as an exact integer (`#[ipc(exact)]`, or \
+             `ipc_core::Exact` in a field), a BigInt in the page"
         );
         assert_eq!(
-            to_renderer_json(&MAX_SAFE_INTEGER, String::new).unwrap().get(),
+            to_renderer_json_with_integers(&MAX_SAFE_INTEGER, String::new)
+                .unwrap()
+                .0
+                .get(),
             "9007199254740991"
         );
     }

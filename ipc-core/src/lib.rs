@@ -50,7 +50,8 @@
 //!   knows which page load, in which window, sent each message.
 //! - [`validate`] checks arguments beyond their types; [`typescript`] types them for the `.d.ts`.
 //! - [`client`] renders the renderer runtime (`window.host`) and the JavaScript clients.
-//! - [`error`] lists every error code; [`json`] explains how integers beyond 2^53 are kept from losing precision.
+//! - [`error`] lists every error code; [`json`] explains how integers beyond 2^53 are kept from losing precision, and
+//!   [`exact`] how to carry them exactly (as a `BigInt` in the page) where you opt in.
 //! - [`testing::TestClient`] calls services exactly as a page would, without a WebView.
 #![warn(missing_docs)]
 #![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
@@ -67,6 +68,7 @@ mod context;
 mod emitter;
 pub mod error;
 pub mod event;
+pub mod exact;
 mod hub;
 pub mod json;
 pub mod limits;
@@ -91,6 +93,7 @@ pub use context::CallContext;
 pub use emitter::Emitter;
 pub use error::{CallError, Error, ErrorCode};
 pub use event::{Event, EventStream, Subscription, WindowEventKind};
+pub use exact::Exact;
 pub use hub::{Hub, HubBuilder};
 pub use limits::Limits;
 pub use service::{
@@ -132,13 +135,23 @@ pub use futures::Stream;
 ///
 /// Owned forms of borrowed types work as arguments and answers: `Cow<'static, str>`, `Box<str>`, `Arc<str>` (ipc-core
 /// turns on serde's `rc` feature, so each call decodes its own copy). References and other lifetimes are refused, one
-/// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it.
+/// error per lifetime, as an argument's JSON does not outlive the call and the answer is encoded after it. A map
+/// written in a signature with a key serde_json cannot write as a string (a tuple, a list, an `Option`) is refused at
+/// the key type: it could never be sent.
 ///
 /// The trait gains the supertraits `Send + Sync + 'static` (writing them yourself is allowed), and each `async fn` becomes
 /// `fn(..) -> impl Future<Output = ..> + Send`; implementations still write `async fn`.
 ///
-/// Attribute arguments: `name = "..."` sets the service name (default: the trait name in snake_case), which is the
-/// first part of every channel and the property of `host.services` in JavaScript.
+/// Attribute arguments:
+///
+/// - `name = "..."` sets the service name (default: the trait name in snake_case), which is the first part of every
+///   channel and the property of `host.services` in JavaScript;
+/// - `exact_integers` makes every argument and return value written `u64`, `i64`, `u128` or `i128`, or an `Option`,
+///   `Vec` or `Result` (its `Ok` side) of one, travel as an exact integer: a `BigInt` in the page, typed `bigint`
+///   (see [`exact`]). Without it, such integers are JSON numbers typed `number`, refused beyond ±(2^53 − 1) rather
+///   than rounded ([`json`]). Events, stream and upload items and nested values are left as they are: use
+///   [`Exact<T>`](Exact) there. The
+///   macro reads types as written: an alias of `u64` is not recognised.
 ///
 /// Method attributes, in one `#[ipc(...)]` or several:
 ///
@@ -150,9 +163,29 @@ pub use futures::Stream;
 ///   (`fn changed(&self, todos: Vec<Todo>);`). The trait's implementations do not write it: the macro generates
 ///   `{Trait}Events` (such as `TodosEvents`, with the trait's visibility), whose `new(&hub)` gives one typed
 ///   [`Emitter`] per event, lists it in [`ServiceDescriptor::events`], and gives the JavaScript client a listener
-///   (`host.services.todos.on.changed(listener)`, typed in the `.d.ts`). `rename` applies to events too.
+///   (`host.services.todos.on.changed(listener)`, typed in the `.d.ts`). `rename` applies to events too;
+/// - `#[ipc(exact)]` makes the method's return value travel as an exact integer, as `exact_integers` does for the
+///   whole service; the return type must be written `u64`, `i64`, `u128`, `i128`, or an `Option`, `Vec` or `Result`
+///   of one (anything else is a compile error at the type).
 ///
-/// Parameter attributes: `#[validate(...)]` checks an argument before the method runs (see [`validate`]).
+/// Parameter attributes:
+///
+/// - `#[validate(...)]` checks an argument before the method runs (see [`validate`]);
+/// - `#[ipc(exact)]` makes the argument an exact integer (`BigInt` in the page), under the same rule of types as on a
+///   method. It also accepts the integer's decimal string.
+///
+/// ```
+/// use ipc_core::{ipc_service, Exact};
+///
+/// #[ipc_service]
+/// trait Ledger {
+///     /// `host.services.ledger.nextId(after: bigint, step: number): Promise<bigint>`
+///     #[ipc(exact)]
+///     fn next_id(&self, #[ipc(exact)] after: u64, step: u32) -> u64;
+///     /// `host.services.ledger.balance(): Promise<bigint>`
+///     fn balance(&self) -> Exact<i128>;
+/// }
+/// ```
 ///
 /// Rust's own attributes work as usual: `#[cfg(...)]` on a method removes it from the router and the clients, and on
 /// an argument removes that argument (at most three arguments of a method may carry one); `#[deprecated]` keeps the

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::context::CallContext;
 use crate::error::{CallError, ErrorCode};
+use crate::exact::Exact;
 use crate::service::{ArgDescriptor, Args, MethodDescriptor, MethodHandler, Reply, ServiceDescriptor};
 
 pub use crate::args::decode as decode_args;
@@ -43,11 +44,13 @@ pub fn encode_result<T: Serialize, E: Serialize>(channel: &str, result: Result<T
     match result {
         Ok(value) => encode(channel, &value),
         Err(error) => {
-            // An error's data is plain JSON: binary data in it is written as numbers.
-            let data = crate::json::to_renderer_json(&error, || format!("the error of `{channel}`"))?;
+            // An error's data carries no parts: binary data in it is written as numbers. Exact integers are
+            // placeholders, under a key of their own.
+            let (data, key) =
+                crate::json::to_renderer_json_with_integers(&error, || format!("the error of `{channel}`"))?;
             let message =
                 serde_json::from_str::<String>(data.get()).unwrap_or_else(|_| format!("`{channel}` returned an error"));
-            Err(CallError::new(ErrorCode::Handler, message).with_data(data))
+            Err(CallError::new(ErrorCode::Handler, message).with_data_and_key(data, key))
         }
     }
 }
@@ -750,3 +753,73 @@ pub trait MirrorHostOnly {
 }
 
 impl<T: ?Sized> MirrorHostOnly for Mirror<T> {}
+
+/// How `#[ipc_service]` carries an argument or return value opted in to exact integers: `u64`, `i64`, `u128` and
+/// `i128` through [`Exact`], and `Option`, `Vec` and `Result` of them element by element.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no exact integer to carry",
+    label = "`exact` applies to `u64`, `i64`, `u128`, `i128`, or an `Option`, `Vec` or `Result` of one",
+    note = "for integers elsewhere (a field of a struct, a map), use `ipc_core::Exact<T>` as their type"
+)]
+pub trait ExactShape: Sized {
+    /// The type on the wire, with [`Exact`] where the integers are.
+    type Wire;
+    /// The value as it travels.
+    fn into_wire(self) -> Self::Wire;
+    /// The value from how it traveled.
+    fn from_wire(wire: Self::Wire) -> Self;
+}
+
+macro_rules! exact_shape {
+    ($($ty:ident),*) => {$(
+        impl ExactShape for $ty {
+            type Wire = Exact<$ty>;
+
+            fn into_wire(self) -> Exact<$ty> {
+                Exact(self)
+            }
+
+            fn from_wire(wire: Exact<$ty>) -> $ty {
+                wire.0
+            }
+        }
+    )*};
+}
+
+exact_shape!(u64, i64, u128, i128);
+
+impl<T: ExactShape> ExactShape for Option<T> {
+    type Wire = Option<T::Wire>;
+
+    fn into_wire(self) -> Self::Wire {
+        self.map(T::into_wire)
+    }
+
+    fn from_wire(wire: Self::Wire) -> Self {
+        wire.map(T::from_wire)
+    }
+}
+
+impl<T: ExactShape> ExactShape for Vec<T> {
+    type Wire = Vec<T::Wire>;
+
+    fn into_wire(self) -> Self::Wire {
+        self.into_iter().map(T::into_wire).collect()
+    }
+
+    fn from_wire(wire: Self::Wire) -> Self {
+        wire.into_iter().map(T::from_wire).collect()
+    }
+}
+
+impl<T: ExactShape, E> ExactShape for Result<T, E> {
+    type Wire = Result<T::Wire, E>;
+
+    fn into_wire(self) -> Self::Wire {
+        self.map(T::into_wire)
+    }
+
+    fn from_wire(wire: Self::Wire) -> Self {
+        wire.map(T::from_wire)
+    }
+}

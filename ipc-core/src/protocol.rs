@@ -173,6 +173,19 @@
 //! the text's length (u32, little-endian), the text (UTF-8), then every part of every message, in message order,
 //! each as its length (u32, little-endian) and its bytes. The runtime takes the frame as an `ArrayBuffer`, gives each
 //! message with `binary` the next `count` parts, and puts a `Uint8Array` view of each part where its placeholder was.
+//!
+//! # Exact integers
+//!
+//! An [`Exact`](crate::Exact) integer (see [`crate::exact`]) is a placeholder under the same key whose value is the
+//! integer's decimal digits, a string: `{"$ipc:77c1...": "18446744073709551615"}`. It needs no part, so a message
+//! carrying only exact integers is text, with `"count": 0`. The runtime puts a `BigInt` in its place: in an answer's
+//! `data`, an event's `payload`, or a failed answer's `error.data`. A request's `BigInt` arguments travel the same
+//! way, under the key the runtime made for the call (in text, and from frames too):
+//!
+//! ```json
+//! 9a1e...:{"type": "invoke", "id": 8, "channel": "ledger.get", "args": {"id": {"$ipc:3b0f...": "18446744073709551615"}},
+//!  "binary": {"key": "$ipc:3b0f...", "count": 0}}
+//! ```
 
 use std::borrow::Cow;
 
@@ -595,7 +608,10 @@ pub(crate) fn encode_failure(id: Option<i64>, error: &CallError) -> String {
         success: false,
         data: None,
         error: Some(error),
-        binary: None,
+        binary: (!error.placeholder_key().is_empty()).then(|| BinaryParts {
+            key: error.placeholder_key(),
+            count: 0,
+        }),
     };
     // Serializing these fields cannot fail: the error holds strings, numbers and valid JSON.
     serde_json::to_string(&answer).expect("an answer envelope always serializes")
@@ -631,7 +647,7 @@ struct BinaryParts<'a> {
 
 impl<'a> BinaryParts<'a> {
     fn of(attached: &'a Attached) -> Option<Self> {
-        (!attached.parts.is_empty()).then(|| BinaryParts {
+        (!attached.key.is_empty()).then(|| BinaryParts {
             key: &attached.key,
             count: attached.parts.len(),
         })

@@ -6,7 +6,11 @@
 //!
 //! One deliberate difference from ts-rs: 64-bit integers are typed `number`, not `bigint`. On the wire they are JSON
 //! numbers, and [`crate::json`] guarantees they are exact or refused; a `bigint` type would promise values that
-//! `JSON.parse` never produces.
+//! `JSON.parse` never produces. Only the integers opted in to exact transport ([`crate::exact`]) are `bigint`: the
+//! runtime turns them into `BigInt` values.
+//!
+//! And one completion: a map keyed by `bool` is typed `{ [key in "true" | "false"]?: V }`, the keys serde_json writes
+//! (ts-rs writes `[key in boolean]`, which TypeScript refuses as a key type).
 //!
 //! Without the default `typescript` feature, no type needs `ts_rs::TS` and every value is typed `unknown`.
 
@@ -33,7 +37,7 @@ impl TsType {
 
     /// The type as written in TypeScript, such as `Array<Todo>` or `string | null`.
     pub fn name(&self) -> String {
-        bigint_as_number(&(self.name)())
+        wire_types(&(self.name)())
     }
 
     /// Adds the declarations of every named type this type refers to (`Todo` in `Array<Todo>`).
@@ -68,9 +72,7 @@ impl Declarations {
 
     /// Records `declaration` for the type named `name`, unless a type of that name is declared already.
     pub fn add(&mut self, name: String, declaration: impl FnOnce() -> String) {
-        self.by_name
-            .entry(name)
-            .or_insert_with(|| bigint_as_number(&declaration()));
+        self.by_name.entry(name).or_insert_with(|| wire_types(&declaration()));
     }
 
     /// Every declaration, each prefixed with `export `, sorted by type name.
@@ -85,8 +87,17 @@ impl Declarations {
     }
 }
 
-/// `bigint` → `number`, as a whole word (see the module docs for why).
-fn bigint_as_number(ts: &str) -> String {
+/// The types as they travel (see the module docs): `bigint` → `number` as a whole word, an [`Exact`](crate::Exact)
+/// integer's type → `bigint`, and `bool` map keys → the strings serde_json writes.
+fn wire_types(ts: &str) -> String {
+    let ts = bigint_words_as_number(ts).replace("[key in boolean]", "[key in \"true\" | \"false\"]");
+    #[cfg(feature = "typescript")]
+    let ts = ts.replace(crate::exact::EXACT_BIGINT, "bigint");
+    ts
+}
+
+/// `bigint` → `number`, as a whole word.
+fn bigint_words_as_number(ts: &str) -> String {
     let mut out = String::with_capacity(ts.len());
     let mut rest = ts;
     while let Some(at) = rest.find("bigint") {
@@ -178,10 +189,18 @@ mod tests {
     #[test]
     fn bigint_becomes_number_as_a_whole_word_only() {
         assert_eq!(
-            bigint_as_number("{ a: bigint, b: Array<bigint> }"),
+            wire_types("{ a: bigint, b: Array<bigint> }"),
             "{ a: number, b: Array<number> }"
         );
-        assert_eq!(bigint_as_number("bigintish | my_bigint"), "bigintish | my_bigint");
+        assert_eq!(wire_types("bigintish | my_bigint"), "bigintish | my_bigint");
+    }
+
+    #[test]
+    fn bool_map_keys_are_the_strings_serde_json_writes() {
+        assert_eq!(
+            wire_types("{ [key in boolean]?: number }"),
+            "{ [key in \"true\" | \"false\"]?: number }"
+        );
     }
 
     #[cfg(feature = "typescript")]

@@ -14,6 +14,9 @@ pub(crate) struct ServiceSettings {
     pub name: Option<LitStr>,
     /// `crate = "..."`: the path of the runtime crate, for code that re-exports it.
     pub runtime: Option<syn::Path>,
+    /// `exact_integers`: every argument and return value of an integer type that needs it travels exactly; the
+    /// keyword, for error spans.
+    pub exact_integers: Option<syn::Path>,
 }
 
 impl ServiceSettings {
@@ -33,8 +36,17 @@ impl ServiceSettings {
                 let lit: LitStr = meta.value()?.parse()?;
                 settings.runtime = Some(lit.parse()?);
                 Ok(())
+            } else if meta.path.is_ident("exact_integers") {
+                if settings.exact_integers.is_some() {
+                    return Err(meta.error("`exact_integers` is given twice"));
+                }
+                settings.exact_integers = Some(meta.path.clone());
+                Ok(())
             } else {
-                Err(meta.error("unknown argument of #[ipc_service]; expected `name = \"...\"` or `crate = \"...\"`"))
+                Err(meta.error(
+                    "unknown argument of #[ipc_service]; expected `name = \"...\"`, `crate = \"...\"` or \
+                     `exact_integers`",
+                ))
             }
         });
         if let Err(error) = parser.parse2(args) {
@@ -58,6 +70,8 @@ pub(crate) struct MethodSettings {
     pub timeout_key: Option<syn::Path>,
     /// `event`: the declaration is an event the host pushes, not a method; the keyword, for error spans.
     pub event: Option<syn::Path>,
+    /// `exact`: the return value travels as an exact integer; the keyword, for error spans.
+    pub exact: Option<syn::Path>,
 }
 
 impl MethodSettings {
@@ -90,10 +104,47 @@ impl MethodSettings {
                     }
                     settings.event = Some(meta.path.clone());
                     Ok(())
+                } else if meta.path.is_ident("exact") {
+                    if settings.exact.is_some() {
+                        return Err(meta.error("`exact` is given twice"));
+                    }
+                    settings.exact = Some(meta.path.clone());
+                    Ok(())
                 } else {
                     Err(meta.error(
-                        "unknown argument of #[ipc]; expected `rename = \"...\"`, `timeout = \"...\"` or `event`",
+                        "unknown argument of #[ipc]; expected `rename = \"...\"`, `timeout = \"...\"`, `event` or \
+                         `exact`",
                     ))
+                }
+            });
+            if let Err(error) = result {
+                cx.syn_error(error);
+            }
+        }
+        settings
+    }
+}
+
+/// Settings from `#[ipc(...)]` on a parameter.
+#[derive(Default)]
+pub(crate) struct ArgSettings {
+    /// `exact`: the argument travels as an exact integer; the keyword, for error spans.
+    pub exact: Option<syn::Path>,
+}
+
+impl ArgSettings {
+    pub(crate) fn parse(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        let mut settings = ArgSettings::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident(METHOD_ATTR)) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("exact") {
+                    if settings.exact.is_some() {
+                        return Err(meta.error("`exact` is given twice"));
+                    }
+                    settings.exact = Some(meta.path.clone());
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown argument of #[ipc] on a parameter; expected `exact`"))
                 }
             });
             if let Err(error) = result {

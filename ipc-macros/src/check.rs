@@ -7,7 +7,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 use crate::attr::Validator;
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, ArgKind, Method, Output, Receiver, Service};
+use crate::model::{is_exact_shape, Arg, ArgKind, Method, Output, Receiver, Service};
 use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES, RUNTIME_RESERVED};
 
 /// Names the macro adds to the trait; a method of the same name would collide with them.
@@ -25,6 +25,7 @@ pub(crate) fn run(cx: &Ctxt, service: &Service<'_>) {
         check_generated_name_collision(cx, service, method);
         check_wire_name(cx, method);
         check_no_conditional_settings(cx, method);
+        check_exact(cx, method);
         if method.is_event() {
             check_event(cx, method);
             continue;
@@ -494,6 +495,62 @@ fn check_conditional_args(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
+/// What `#[ipc(exact)]` carries, for every error about it.
+const EXACT_SHAPES: &str = "`#[ipc(exact)]` carries `u64`, `i64`, `u128` and `i128` exactly, or an `Option`, `Vec` or \
+                            `Result` of one, written as such";
+
+/// `#[ipc(exact)]` applies to an argument or a return value of an exact shape, and to nothing of an event.
+fn check_exact(cx: &Ctxt, method: &Method<'_>) {
+    if method.is_event() {
+        let keys = method
+            .exact_key
+            .iter()
+            .chain(method.args.iter().filter_map(|a| a.exact_key.as_ref()));
+        for key in keys {
+            cx.error_at(
+                key,
+                "an event's payload is pushed as its own type: give it `ipc_core::Exact<T>` (for example \
+                 `Exact<u64>`, or a struct with such a field) instead of `#[ipc(exact)]`",
+            );
+        }
+        return;
+    }
+    for arg in &method.args {
+        match &arg.exact_key {
+            Some(key) if arg.kind == ArgKind::Context => cx.error_at(
+                key,
+                "the caller's context is injected by the host, not sent: it has no integer to carry",
+            ),
+            Some(_) if !is_exact_shape(arg.ty) => {
+                let ty = arg.ty;
+                cx.error_at(
+                    ty,
+                    format!(
+                        "{EXACT_SHAPES}; `{}` is none of them: for an integer inside another type, make its type \
+                         `ipc_core::Exact<T>`",
+                        quote::quote!(#ty).to_string().replace(' ', "")
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(key) = &method.exact_key {
+        match method.output {
+            Output::Value(ty) if is_exact_shape(ty) => {}
+            Output::Value(ty) => cx.error_at(
+                ty,
+                format!(
+                    "{EXACT_SHAPES}; the return type `{}` is none of them: for an integer inside another type, make \
+                     its type `ipc_core::Exact<T>`",
+                    quote::quote!(#ty).to_string().replace(' ', "")
+                ),
+            ),
+            _ => cx.error_at(key, format!("{EXACT_SHAPES}; this method returns none of them")),
+        }
+    }
+}
+
 fn check_no_conditional_settings(cx: &Ctxt, method: &Method<'_>) {
     let params = method.args.iter().flat_map(|a| a.original.attrs.iter());
     for attr in method.original.attrs.iter().chain(params) {
@@ -653,6 +710,7 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
         Type::Slice(slice) => check_owned(cx, &slice.elem, role, declared),
         Type::Tuple(tuple) => tuple.elems.iter().for_each(|t| check_owned(cx, t, role, declared)),
         Type::Path(path) => {
+            check_map_key(cx, path);
             for segment in &path.path.segments {
                 if let PathArguments::AngleBracketed(generics) = &segment.arguments {
                     for argument in &generics.args {
@@ -676,6 +734,63 @@ fn check_owned(cx: &Ctxt, ty: &Type, role: Role, declared: &[String]) {
             }
         }
         _ => {}
+    }
+}
+
+/// A map (`HashMap`, `BTreeMap`, `IndexMap`) is a JSON object, keyed by strings: serde_json writes string, number,
+/// char, bool and unit-variant keys as strings, and refuses keys that are lists, tuples, maps or absent, so a map
+/// written with such a key in a signature could never be sent nor received, and its `.d.ts` would not type-check.
+/// (A key type of the user's own, or a map inside a struct, is not seen here: serde_json refuses it when called.)
+fn check_map_key(cx: &Ctxt, path: &syn::TypePath) {
+    let Some(last) = path.path.segments.last() else {
+        return;
+    };
+    if !["HashMap", "BTreeMap", "IndexMap"].contains(&last.ident.to_string().as_str()) {
+        return;
+    }
+    let PathArguments::AngleBracketed(generics) = &last.arguments else {
+        return;
+    };
+    let mut types = generics.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    let (Some(key), value) = (types.next(), types.next()) else {
+        return;
+    };
+    let refused = match ungroup(key) {
+        Type::Tuple(_) | Type::Array(_) | Type::Slice(_) => true,
+        Type::Path(key_path) => key_path.path.segments.last().is_some_and(|segment| {
+            [
+                "Vec", "VecDeque", "HashSet", "BTreeSet", "HashMap", "BTreeMap", "IndexMap", "Option", "Binary",
+            ]
+            .contains(&segment.ident.to_string().as_str())
+        }),
+        _ => false,
+    };
+    if refused {
+        let written = |ty: &Type| {
+            let text = quote::quote!(#ty).to_string().replace(' ', "");
+            text.replace(',', ", ").replace(';', "; ")
+        };
+        let key_text = written(key);
+        let value_text = value.map_or_else(|| "V".to_owned(), written);
+        cx.error_at(
+            key,
+            format!(
+                "a map crosses IPC as a JSON object, whose keys are strings: serde_json refuses a `{key_text}` key, \
+                 so every call would fail; key the map by a `String` or a number, or send its entries as a list of \
+                 pairs, `Vec<({key_text}, {value_text})>`"
+            ),
+        );
+    }
+}
+
+fn ungroup(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(inner) => ungroup(&inner.elem),
+        Type::Group(inner) => ungroup(&inner.elem),
+        _ => ty,
     }
 }
 
@@ -847,6 +962,82 @@ mod tests {
         assert!(found[1].contains("use `String` instead of `&str`"));
         assert!(found[2].contains("`then` cannot name a method in JavaScript"));
         assert!(found[3].contains("at most one `CallContext`"));
+    }
+
+    #[test]
+    fn exact_integers_apply_to_exact_shapes_only_and_never_to_events() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Ledger {
+                fn put(&self, id: u64, name: String, ids: Option<Vec<i128>>, ctx: CallContext) -> Result<u128, String>;
+                fn named(&self) -> String;
+                #[ipc(event)]
+                fn moved(&self, to: u64);
+            }
+        };
+        let settings = ServiceSettings {
+            exact_integers: Some(parse_quote!(exact_integers)),
+            ..ServiceSettings::default()
+        };
+        let cx = Ctxt::new();
+        let service = Service::from_syn(&cx, settings, &item);
+        cx.finish().unwrap();
+        let put = &service.methods[0];
+        let exact: Vec<bool> = put.args.iter().map(|a| a.exact).collect();
+        assert_eq!(exact, [true, false, true, false]);
+        assert!(put.exact_return);
+        assert!(!service.methods[1].exact_return);
+        assert!(
+            !service.methods[2].args[0].exact,
+            "an event's payload keeps its own type"
+        );
+    }
+
+    #[test]
+    fn exact_on_anything_but_an_exact_shape_is_one_error_each() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Ledger {
+                fn fine(&self, #[ipc(exact)] id: u64, #[ipc(exact)] many: Vec<Option<i64>>) -> u32;
+                #[ipc(exact)]
+                fn fine_too(&self) -> std::io::Result<u128>;
+                fn name(&self, #[ipc(exact)] name: String, #[ipc(exact)] small: u32);
+                #[ipc(exact)]
+                fn nothing(&self);
+                #[ipc(exact)]
+                fn text(&self) -> String;
+                fn context(&self, #[ipc(exact)] ctx: CallContext);
+                #[ipc(event)]
+                fn moved(&self, #[ipc(exact)] to: u64);
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(found[0].ends_with(
+            "`String` is none of them: for an integer inside another type, make its type `ipc_core::Exact<T>`"
+        ));
+        assert!(found[1].contains("`u32` is none of them"));
+        assert!(found[2].ends_with("this method returns none of them"));
+        assert!(found[3].contains("the return type `String` is none of them"));
+        assert!(found[4].contains("the caller's context is injected"));
+        assert!(found[5].starts_with("an event's payload is pushed as its own type"));
+    }
+
+    #[test]
+    fn a_map_keyed_by_a_tuple_a_list_or_an_option_is_one_error_at_the_key() {
+        let item: syn::ItemTrait = parse_quote! {
+            trait Grid {
+                fn fine(&self, cells: HashMap<u32, String>, names: std::collections::BTreeMap<String, (u8, u8)>);
+                fn by_pair(&self, cells: HashMap<(u32, u32), String>) -> Vec<BTreeMap<Vec<u8>, u8>>;
+                fn by_option(&self) -> Result<IndexMap<Option<String>, u8>, HashMap<[u8; 2], u8>>;
+            }
+        };
+        let found = errors(&item);
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].starts_with("a map crosses IPC as a JSON object, whose keys are strings: serde_json refuses a \
+                                      `(u32, u32)` key, so every call would fail; key the map by a `String` or a number, \
+                                      or send its entries as a list of pairs, `Vec<((u32, u32), String)>`"), "{}", found[0]);
+        assert!(found[1].contains("refuses a `Vec<u8>` key"));
+        assert!(found[2].contains("refuses a `Option<String>` key"));
+        assert!(found[3].contains("refuses a `[u8; 2]` key"));
     }
 
     #[test]

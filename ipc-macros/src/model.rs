@@ -52,6 +52,11 @@ pub(crate) struct Method<'a> {
     pub receiver: Receiver<'a>,
     pub args: Vec<Arg<'a>>,
     pub output: Output<'a>,
+    /// `#[ipc(exact)]` on the method as written, for error spans.
+    pub exact_key: Option<syn::Path>,
+    /// Whether the return value travels as an exact integer (`ipc_core::Exact`): asked for by `#[ipc(exact)]` or by
+    /// the service's `exact_integers`.
+    pub exact_return: bool,
 }
 
 /// A method's `#[deprecated]` attribute.
@@ -97,6 +102,11 @@ pub(crate) struct Arg<'a> {
     pub validators: Vec<Validator>,
     /// `#[cfg(...)]` attributes of the parameter: the argument exists only where they hold.
     pub cfgs: Vec<&'a Attribute>,
+    /// `#[ipc(exact)]` on the parameter as written, for error spans.
+    pub exact_key: Option<syn::Path>,
+    /// Whether the argument travels as an exact integer (`ipc_core::Exact`): asked for by `#[ipc(exact)]` or by the
+    /// service's `exact_integers`.
+    pub exact: bool,
 }
 
 /// Where an argument's value comes from.
@@ -128,6 +138,37 @@ pub(crate) enum Output<'a> {
     /// `-> impl Trait` for any trait but `Future` and `Stream` (refused by the checks), with the trait's last path
     /// segment.
     OtherImpl(&'a syn::TypeImplTrait, String),
+}
+
+/// Whether `ty` is written as a type exact integers apply to: `u64`, `i64`, `u128` or `i128` (by their last path
+/// segment), or an `Option`, `Vec` or `Result` (its `Ok` side) of one. Read from the tokens: an alias is not seen
+/// through, and `ipc_core::Exact<T>` is the way for any other type.
+pub(crate) fn is_exact_shape(ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return match ty {
+            Type::Paren(inner) => is_exact_shape(&inner.elem),
+            Type::Group(inner) => is_exact_shape(&inner.elem),
+            _ => false,
+        };
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if path.qself.is_some() {
+        return false;
+    }
+    let first_type = || match &last.arguments {
+        syn::PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }),
+        _ => None,
+    };
+    match last.ident.to_string().as_str() {
+        "u64" | "i64" | "u128" | "i128" => last.arguments.is_none(),
+        "Option" | "Vec" | "Result" => first_type().is_some_and(is_exact_shape),
+        _ => false,
+    }
 }
 
 impl Output<'_> {

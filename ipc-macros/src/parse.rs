@@ -6,9 +6,9 @@ use syn::{
     TraitItem, Type, TypeParamBound,
 };
 
-use crate::attr::{MethodSettings, ServiceSettings, Validator};
+use crate::attr::{ArgSettings, MethodSettings, ServiceSettings, Validator};
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, ArgKind, Deprecation, Method, Output, Receiver, Service, Timeout};
+use crate::model::{is_exact_shape, Arg, ArgKind, Deprecation, Method, Output, Receiver, Service, Timeout};
 use crate::names;
 
 impl<'a> Service<'a> {
@@ -19,9 +19,10 @@ impl<'a> Service<'a> {
         };
         let mut methods = Vec::new();
         let mut other_items = Vec::new();
+        let exact_integers = settings.exact_integers.is_some();
         for trait_item in &item.items {
             match trait_item {
-                TraitItem::Fn(method) => methods.push(Method::from_syn(cx, &name, method)),
+                TraitItem::Fn(method) => methods.push(Method::from_syn(cx, &name, exact_integers, method)),
                 other => other_items.push(other),
             }
         }
@@ -39,9 +40,13 @@ impl<'a> Service<'a> {
 }
 
 impl<'a> Method<'a> {
-    fn from_syn(cx: &Ctxt, service: &str, method: &'a syn::TraitItemFn) -> Self {
+    /// `exact_integers`: the service's setting, which applies to every call's arguments and return value of an exact
+    /// shape.
+    fn from_syn(cx: &Ctxt, service: &str, exact_integers: bool, method: &'a syn::TraitItemFn) -> Self {
         let sig = &method.sig;
         let settings = MethodSettings::parse(cx, &method.attrs);
+        // Events are left alone: their payload is pushed through an emitter of its own type.
+        let exact_integers = exact_integers && settings.event.is_none();
         let rust_name = sig.ident.unraw().to_string();
         let (wire_name, wire_name_span) = match &settings.rename {
             Some(lit) => (lit.value(), lit.span()),
@@ -62,10 +67,15 @@ impl<'a> Method<'a> {
             .inputs
             .iter()
             .filter_map(|input| match input {
-                FnArg::Typed(pat_type) => Some(Arg::from_syn(cx, pat_type)),
+                FnArg::Typed(pat_type) => Some(Arg::from_syn(cx, exact_integers, pat_type)),
                 FnArg::Receiver(_) => None,
             })
             .collect();
+        let output = Output::from_syn(&sig.output);
+        let exact_return = match output {
+            Output::Value(ty) => (settings.exact.is_some() || exact_integers) && is_exact_shape(ty),
+            _ => false,
+        };
         Method {
             original: method,
             ident: &sig.ident,
@@ -84,13 +94,16 @@ impl<'a> Method<'a> {
                 || matches!(sig.output, ReturnType::Type(_, ref ty) if is_future(ungroup(ty))),
             receiver,
             args,
-            output: Output::from_syn(&sig.output),
+            output,
+            exact_key: settings.exact,
+            exact_return,
         }
     }
 }
 
 impl<'a> Arg<'a> {
-    fn from_syn(cx: &Ctxt, pat_type: &'a syn::PatType) -> Self {
+    fn from_syn(cx: &Ctxt, exact_integers: bool, pat_type: &'a syn::PatType) -> Self {
+        let settings = ArgSettings::parse(cx, &pat_type.attrs);
         let ident = match &*pat_type.pat {
             Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Some(&p.ident),
             _ => None,
@@ -110,6 +123,8 @@ impl<'a> Arg<'a> {
             },
             validators: Validator::parse_all(cx, &pat_type.attrs),
             cfgs: pat_type.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
+            exact: (settings.exact.is_some() || exact_integers) && is_exact_shape(&pat_type.ty),
+            exact_key: settings.exact,
         }
     }
 }

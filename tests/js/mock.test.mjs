@@ -15,6 +15,8 @@ const mock = installMock({
     echoLater: (text, delayMs) => new Promise((resolve) => setTimeout(() => resolve(text), delayMs)),
     register: () => { throw new MockError("VALIDATION", "1 rule broken", { violations: [] }); },
     touch: () => {},
+    echoExact: (n) => n + 0n,
+    exactExtremes: (max, min, account) => ({ max, min, account: { ...account, balance: -account.balance } }),
   },
   kinds: {
     // A stream's handler gives its items: a list, a generator, or an async generator.
@@ -46,6 +48,12 @@ test("a MockError fails the call with its kind, code and data", async () => {
   await assert.rejects(fixture.divide(1, 0), (e) => e instanceof IpcError && e.kind === "HANDLER" && e.code === 7009
     && e.message === "division by zero" && e.data.reason === "zero");
   await assert.rejects(fixture.register("a", 1, null, []), (e) => e.kind === "VALIDATION" && e.code === 7007);
+});
+
+test("exact integers reach handlers as BigInt values and come back as BigInt values", async () => {
+  assert.equal(await fixture.echoExact(2n ** 64n - 1n), 2n ** 64n - 1n);
+  const extremes = await fixture.exactExtremes(2n ** 64n - 1n, -(2n ** 63n), { name: "a", balance: 2n ** 127n - 1n });
+  assert.deepEqual(extremes, { max: 2n ** 64n - 1n, min: -(2n ** 63n), account: { name: "a", balance: 1n - 2n ** 127n } });
 });
 
 test("a method without a handler fails with UNKNOWN_CHANNEL, naming what to add", async () => {

@@ -91,6 +91,9 @@ const ok = (id, data) => ({ type: "answer", id, success: true, data, error: null
 const failed = (id, error) => ({ type: "answer", id, success: false, data: null, error });
 const event = (channel, payload) => ({ type: "event", channel, payload });
 
+/** A placeholder key as the host makes one per message. */
+const KEY = "$ipc:00112233445566778899aabbccddeeff";
+
 /** `value` rebuilt in this realm, to compare it with `deepEqual` (which compares prototypes too). */
 const plain = (value) => JSON.parse(JSON.stringify(value));
 
@@ -317,15 +320,85 @@ test("a delivered answer or event keeps a __proto__ key as data and leaves Objec
 
 // --- What a request may carry ---
 
-test("unsafe integers and BigInts are refused before sending", async () => {
+test("unsafe integers are refused before sending, with advice the host keeps: a BigInt or a decimal string", async () => {
   const p = welcomed();
   await assert.rejects(p.host.invoke("ids.get", { id: 2 ** 53 }), (e) => e.kind === "SERIALIZATION"
-    && e.code === 7003 && e.message.includes("`id` is 9007199254740992"));
-  await assert.rejects(p.host.invoke("ids.get", { id: 5n }), (e) => e.kind === "SERIALIZATION"
-    && e.message.includes("`id` is a BigInt (5n)"));
+    && e.code === 7003 && e.message === "could not serialize the arguments of `ids.get`: `id` is 9007199254740992, "
+      + "beyond ±9007199254740991, the range JSON numbers carry exactly; pass a BigInt to an exact integer of the "
+      + "host (typed bigint)");
   assert.throws(() => p.host.send("ids.seen", { id: 2 ** 60 }), (e) => e instanceof p.host.IpcError
-    && e.kind === "SERIALIZATION");
+    && e.kind === "SERIALIZATION" && e.message.endsWith("send its decimal string to an exact integer of the host "
+      + "(ipc_core::Exact)"));
+  assert.throws(() => p.host.send("ids.seen", { id: 5n }), (e) => e instanceof p.host.IpcError
+    && e.kind === "SERIALIZATION" && e.message === "could not serialize the payload of `ids.seen`: `id` is a BigInt "
+      + "(5n), which travels only in a call's arguments; send its decimal string to an exact integer of the host "
+      + "(ipc_core::Exact)");
   assert.deepEqual(p.envelopes(), []);
+});
+
+test("BigInt arguments travel as text, each a placeholder of its decimal digits under a fresh key", () => {
+  const p = welcomed();
+  p.host.invoke("ids.put", { max: 2n ** 64n - 1n, min: -(2n ** 63n), list: [0n, 7], plain: 1 });
+  assert.equal(typeof p.posted[2], "string", "no binary part: the request is text");
+  const [envelope] = p.envelopes();
+  const key = envelope.binary.key;
+  assert.match(key, /^\$ipc:[0-9a-f]{32}$/);
+  assert.deepEqual(envelope, { type: "invoke", id: 1, channel: "ids.put", binary: { key, count: 0 },
+    args: { max: { [key]: "18446744073709551615" }, min: { [key]: "-9223372036854775808" },
+      list: [{ [key]: "0" }, 7], plain: 1 } });
+});
+
+test("BigInt and binary arguments share the call's key; the count is of binary parts only", () => {
+  const p = welcomed();
+  p.host.invoke("files.save", p.evaluate("({ size: 3n, data: new Uint8Array([1]) })"));
+  const { text, parts } = splitPosted(p.posted[2]);
+  const envelope = JSON.parse(text.slice(SECRET.length + 1));
+  const key = envelope.binary.key;
+  assert.deepEqual(envelope.binary, { key, count: 1 });
+  assert.deepEqual(envelope.args, { size: { [key]: "3" }, data: { [key]: 0 } });
+  assert.deepEqual(parts, [[1]]);
+});
+
+test("exact integers in answers and pushes become BigInts, in text deliveries too", async () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("ids.changed", (payload) => seen.push(payload));
+  const call = p.host.invoke("ids.get");
+  p.deliver(SECRET, [
+    { type: "answer", id: 1, success: true, error: null, binary: { key: KEY, count: 0 },
+      data: { max: { [KEY]: "18446744073709551615" }, min: { [KEY]: "-9223372036854775808" }, small: 5 } },
+    { type: "event", channel: "ids.changed", binary: { key: KEY, count: 0 },
+      payload: [{ [KEY]: "340282366920938463463374607431768211455" }, { [KEY]: "0" }] },
+  ]);
+  const data = await call;
+  assert.equal(data.max, 18446744073709551615n);
+  assert.equal(data.min, -9223372036854775808n);
+  assert.equal(data.small, 5);
+  assert.deepEqual([...seen[0]], [2n ** 128n - 1n, 0n]);
+});
+
+test("exact integers in a failed answer's error data become BigInts", async () => {
+  const p = welcomed();
+  const call = p.host.invoke("ids.take");
+  p.deliver(SECRET, [{ type: "answer", id: 1, success: false, data: null, binary: { key: KEY, count: 0 },
+    error: { code: 7009, kind: "HANDLER", message: "short", data: { missing: { [KEY]: "18446744073709551615" } } } }]);
+  await assert.rejects(call, (e) => e.kind === "HANDLER" && e.data.missing === 18446744073709551615n);
+});
+
+test("placeholders of malformed digits, or under another key, stay data", () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("ids.changed", (payload) => seen.push(payload));
+  const malformed = ["0x10", " 1", "01", "", "-", "1e3", "1n"];
+  p.deliver(SECRET, [{ type: "event", channel: "ids.changed", binary: { key: KEY, count: 0 },
+    payload: { malformed: malformed.map((digits) => ({ [KEY]: digits })), other: { "$ipc:ffff": "1" } } }]);
+  const [payload] = seen;
+  assert.deepEqual([...payload.malformed.map((p) => p[KEY])], malformed);
+  assert.deepEqual(plain(payload.other), { "$ipc:ffff": "1" });
+  const unannounced = [];
+  p.host.on("ids.plain", (payload) => unannounced.push(payload));
+  p.deliver(SECRET, [{ type: "event", channel: "ids.plain", payload: { [KEY]: "1" } }]);
+  assert.deepEqual(plain(unannounced), [{ [KEY]: "1" }], "no key announced: nothing is a placeholder");
 });
 
 // Each value JSON would change, built in the page's realm, and the path the error names.
@@ -560,7 +633,16 @@ test("a frame refuses binary arguments, saying frames cannot send them", async (
   assert.deepEqual(toTop, [], "nothing posted");
 });
 
-const KEY = "$ipc:00112233445566778899aabbccddeeff";
+test("a frame sends BigInt arguments: placeholders need no binary part", () => {
+  const toTop = [];
+  const window = messaging({ top: { postMessage: (data) => toTop.push(data) } });
+  const context = runIn(window, FRAMES_RUNTIME);
+  context.window.host.invoke("ids.put", { id: 2n ** 64n - 1n });
+  const envelope = JSON.parse(toTop[0].__ipcFrame);
+  const key = envelope.binary.key;
+  assert.deepEqual(envelope.binary, { key, count: 0 });
+  assert.deepEqual(envelope.args, { id: { [key]: "18446744073709551615" } });
+});
 
 test("a binary frame's parts replace their placeholders as Uint8Array views, message by message", () => {
   const p = welcomed();
@@ -588,13 +670,13 @@ test("objects that only look like placeholders stay data, and a __proto__ key be
   const seen = [];
   p.host.on("files.chunk", (payload) => seen.push(payload));
   const text = `{"page":"${SECRET}","messages":[{"type":"event","channel":"files.chunk","binary":{"key":"${KEY}","count":1},`
-    + `"payload":{"wrongKey":{"$ipc:ffff":0},"outOfRange":{"${KEY}":1},"notIndex":{"${KEY}":"0"},`
+    + `"payload":{"wrongKey":{"$ipc:ffff":0},"outOfRange":{"${KEY}":1},"notIndex":{"${KEY}":"0x1"},`
     + `"twoKeys":{"${KEY}":0,"x":1},"__proto__":{"polluted":true},"part":{"${KEY}":0}}}]}`;
   p.deliverFrame(text, [[7]]);
   const [payload] = seen;
   assert.deepEqual(payload.wrongKey, p.evaluate('({"$ipc:ffff":0})'));
   assert.equal(payload.outOfRange[KEY], 1);
-  assert.equal(payload.notIndex[KEY], "0");
+  assert.equal(payload.notIndex[KEY], "0x1");
   assert.equal(payload.twoKeys.x, 1);
   assert.deepEqual([...payload.part], [7]);
   assert.ok(Object.prototype.hasOwnProperty.call(payload, "__proto__"));
@@ -857,6 +939,23 @@ test("an async iterable argument becomes an upload: announced with the call, sen
   ]);
   p.deliver(SECRET, [ok(1, 6)]);
   assert.equal(await call, 6);
+});
+
+test("BigInt upload items travel as text, each a placeholder under its chunk's own key", async () => {
+  const p = welcomed();
+  async function* ids() {
+    yield 2n ** 64n - 1n;
+    yield 7;
+  }
+  p.host.invoke("sink.ids", { ids: ids() });
+  p.deliver(SECRET, [credit(1, 0, 4)]);
+  await settleDown();
+  const [, first, second] = p.envelopes();
+  const key = first.binary.key;
+  assert.match(key, /^\$ipc:[0-9a-f]{32}$/);
+  assert.deepEqual(first, { type: "chunk", id: 1, upload: 0, payload: { [key]: "18446744073709551615" },
+    binary: { key, count: 0 } });
+  assert.deepEqual(second, { type: "chunk", id: 1, upload: 0, payload: 7 }, "an item without BigInt names no key");
 });
 
 test("a ReadableStream of bytes is an upload of binary chunks, each beside its JSON in a frame", async () => {

@@ -20,6 +20,22 @@ pub struct MathError {
     pub reason: String,
 }
 
+/// An account whose balance is an exact integer: a struct field that travels as a `BigInt`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+pub struct Account {
+    /// Who holds it.
+    pub name: String,
+    /// Any `i128`, exactly.
+    pub balance: ipc_core::Exact<i128>,
+}
+
+/// A handler's error holding an exact integer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+pub struct Shortfall {
+    /// How much is missing, exactly.
+    pub missing: ipc_core::Exact<u64>,
+}
+
 /// A service with one method per behaviour under test.
 #[ipc_service]
 pub trait Fixture {
@@ -39,6 +55,13 @@ pub trait Fixture {
     fn thread_name(&self) -> String;
     /// Answers `n` unchanged.
     fn echo_u64(&self, n: u64) -> u64;
+    /// Answers `n` unchanged, as an exact integer both ways.
+    #[ipc(exact)]
+    fn echo_exact(&self, #[ipc(exact)] n: u64) -> u64;
+    /// `max`, `min` and `account` back, the account's balance negated (saturating).
+    fn exact_extremes(&self, #[ipc(exact)] max: u64, #[ipc(exact)] min: i64, account: Account) -> ExactExtremes;
+    /// Fails, short by `n`.
+    fn short_by(&self, #[ipc(exact)] n: u64) -> Result<(), Shortfall>;
     /// Validates every argument, each with other rules.
     fn register(
         &self,
@@ -55,6 +78,17 @@ fn even(number: &Option<i32>) -> Result<(), String> {
         Some(n) if n % 2 != 0 => Err(format!("must be even (is {n})")),
         _ => Ok(()),
     }
+}
+
+/// What `fixture.exact_extremes` answers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+pub struct ExactExtremes {
+    /// The `max` argument.
+    pub max: ipc_core::Exact<u64>,
+    /// The `min` argument.
+    pub min: ipc_core::Exact<i64>,
+    /// The account, its balance negated.
+    pub account: Account,
 }
 
 /// The implementation under test.
@@ -95,6 +129,27 @@ impl Fixture for FixtureImpl {
 
     fn echo_u64(&self, n: u64) -> u64 {
         n
+    }
+
+    fn echo_exact(&self, n: u64) -> u64 {
+        n
+    }
+
+    fn short_by(&self, n: u64) -> Result<(), Shortfall> {
+        Err(Shortfall {
+            missing: ipc_core::Exact(n),
+        })
+    }
+
+    fn exact_extremes(&self, max: u64, min: i64, account: Account) -> ExactExtremes {
+        ExactExtremes {
+            max: ipc_core::Exact(max),
+            min: ipc_core::Exact(min),
+            account: Account {
+                balance: ipc_core::Exact(account.balance.0.saturating_neg()),
+                ..account
+            },
+        }
     }
 
     fn register(&self, username: String, age: u8, lucky: Option<i32>, tags: Vec<String>) -> String {
@@ -373,16 +428,69 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "page_refuses_to_send_a_bigint",
+            name: "a_bigint_reaches_only_an_exact_integer",
             page: Page::Js("host.services.fixture.echoU64(10n)"),
             request: None,
             check: |o| {
                 o.expect_error(
-                    7003,
-                    "SERIALIZATION",
-                    "`n` is a BigInt (10n); send it as a string or a safe integer",
+                    7006,
+                    "INVALID_ARGUMENTS",
+                    "invalid arguments for `fixture.echo_u64`: n: invalid type: map, expected u64 (a BigInt reaches \
+                     only an exact integer of the host: `#[ipc(exact)]`, or `ipc_core::Exact` in a field)",
                 )
                 .map(drop)
+            },
+        },
+        Case {
+            name: "u64_max_travels_exactly_as_a_bigint_both_ways",
+            page: Page::Js(
+                "host.services.fixture.echoExact(2n ** 64n - 1n).then((n) => [typeof n, String(n), n === 2n ** 64n - 1n])",
+            ),
+            request: None,
+            check: |o| o.expect_data(json!(["bigint", "18446744073709551615", true])),
+        },
+        Case {
+            name: "exact_arguments_and_struct_fields_travel_as_bigints_both_ways",
+            page: Page::Js(
+                "host.services.fixture.exactExtremes(2n ** 64n - 1n, -(2n ** 63n), \
+                 { name: \"a\", balance: 2n ** 127n - 1n }).then((r) => [typeof r.max, String(r.max), typeof r.min, \
+                 String(r.min), r.account.name, typeof r.account.balance, String(r.account.balance)])",
+            ),
+            request: None,
+            check: |o| {
+                o.expect_data(json!([
+                    "bigint",
+                    "18446744073709551615",
+                    "bigint",
+                    "-9223372036854775808",
+                    "a",
+                    "bigint",
+                    "-170141183460469231731687303715884105727"
+                ]))
+            },
+        },
+        Case {
+            name: "an_exact_integer_in_a_handlers_error_reaches_the_page_as_a_bigint",
+            page: Page::Js(
+                "host.services.fixture.shortBy(2n ** 64n - 1n).catch((e) => [e.kind, typeof e.data.missing, \
+                 String(e.data.missing)])",
+            ),
+            request: None,
+            check: |o| o.expect_data(json!(["HANDLER", "bigint", "18446744073709551615"])),
+        },
+        Case {
+            name: "an_exact_integer_also_takes_its_decimal_string",
+            page: Page::Js(
+                r#"host.invoke("fixture.echo_exact", { n: "18446744073709551615" }).then((n) => [typeof n, String(n)])"#,
+            ),
+            request: Some(
+                r#"{"type":"invoke","id":1,"channel":"fixture.echo_exact","args":{"n":"18446744073709551615"}}"#,
+            ),
+            check: |o| match &o.data {
+                // From a page: revived as a BigInt. In-process: the placeholder of the answer's key.
+                Value::Array(_) => o.expect_data(json!(["bigint", "18446744073709551615"])),
+                Value::Object(map) if map.len() == 1 && map.values().all(|v| v == "18446744073709551615") => Ok(()),
+                other => Err(format!("expected u64::MAX, exactly, got {other}")),
             },
         },
         Case {

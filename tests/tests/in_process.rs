@@ -58,6 +58,7 @@ in_process!(
     envelope_without_channel_is_refused,
     panicking_handler_is_an_error,
     largest_safe_integer_round_trips_exactly,
+    an_exact_integer_also_takes_its_decimal_string,
     host_refuses_to_send_an_integer_javascript_would_round,
     valid_arguments_pass_validation,
     every_broken_rule_is_listed_in_one_validation_error,

@@ -173,6 +173,7 @@ struct Maps {
     by_number: BTreeMap<u32, String>,
     by_signed: BTreeMap<i64, bool>,
     by_char: BTreeMap<char, u8>,
+    by_bool: BTreeMap<bool, u8>,
     nested: BTreeMap<String, BTreeMap<String, u8>>,
 }
 
@@ -513,6 +514,7 @@ fn corpus() -> Vec<Case> {
                 by_number: BTreeMap::from([(1, "one".to_owned())]),
                 by_signed: BTreeMap::from([(-1, true)]),
                 by_char: BTreeMap::from([('c', 3)]),
+                by_bool: BTreeMap::from([(true, 1), (false, 0)]),
                 nested: BTreeMap::from([("o".to_owned(), BTreeMap::from([("i".to_owned(), 1)]))]),
             }
         ),

@@ -82,6 +82,21 @@ fn a_wrong_argument_type_fails_the_type_check() {
 }
 
 #[test]
+fn exact_integers_are_bigint_and_a_number_is_refused() {
+    assert_rejected(
+        "wrong-exact.ts",
+        &[
+            "wrong-exact.ts(6,",
+            "error TS2345: Argument of type 'number' is not assignable to parameter of type 'bigint'",
+            "wrong-exact.ts(8,",
+            "error TS2322: Type 'number' is not assignable to type 'bigint'",
+            "wrong-exact.ts(10,",
+            "error TS2322: Type 'bigint' is not assignable to type 'number'",
+        ],
+    );
+}
+
+#[test]
 fn event_payloads_are_typed() {
     assert_rejected(
         "wrong-event.ts",

@@ -1,7 +1,9 @@
 // Must type-check under `tsc --strict`: every method of the test services, called with the right types, and the
 // results and errors used as their declared types (tests/tests/typescript.rs).
 import { fixture, host, IpcError, kinds, services } from "./generated/ipc.js";
-import type { FixtureErrors, KindsErrors, MathError, Shape, StoreError, Todo } from "./generated/ipc.js";
+import type {
+  Account, ExactExtremes, FixtureErrors, KindsErrors, MathError, Shape, StoreError, Todo,
+} from "./generated/ipc.js";
 
 export async function everyFixtureMethod(): Promise<string[]> {
   const sum: number = await fixture.add(2, 3);
@@ -13,7 +15,13 @@ export async function everyFixtureMethod(): Promise<string[]> {
   const thread: string = await fixture.threadName();
   const big: number = await fixture.echoU64(9007199254740991);
   const registered: string = await fixture.register("ada", 36, null, ["math"]);
-  return [String(sum), echoed, String(quotient), String(nothing), exploded, thread, String(big), registered];
+  // Exact integers are bigint both ways, in arguments, answers and struct fields.
+  const exact: bigint = await fixture.echoExact(2n ** 64n - 1n);
+  const account: Account = { name: "a", balance: -(2n ** 127n) };
+  const extremes: ExactExtremes = await fixture.exactExtremes(exact, -(2n ** 63n), account);
+  const balance: bigint = extremes.account.balance + extremes.max + extremes.min;
+  return [String(sum), echoed, String(quotient), String(nothing), exploded, thread, String(big), registered,
+    String(balance)];
 }
 
 export async function everyKindsMethod(): Promise<unknown[]> {

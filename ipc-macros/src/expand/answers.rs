@@ -48,8 +48,13 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let ident = method.ident;
         let cfgs = method.cfgs();
         // Every token of the call at the return type, the runtime's path too, so an unmet bound is reported there.
-        let krate = super::respan(krate.to_token_stream(), ty.span());
-        let value = quote_spanned! {ty.span()=>
+        let runtime = super::respan(krate.to_token_stream(), ty.span());
+        let krate: syn::Path = syn::parse2(runtime).expect("a path respanned is a path");
+        // An exact integer is encoded as it travels: with `Exact` where its integers are.
+        let span = ty.span();
+        let ty = super::wire_type(&krate, ty, method.exact_return);
+        let ty = &ty;
+        let value = quote_spanned! {span=>
             {
                 #[allow(unused_imports)]
                 use #krate::__private::ValueAnswer as _;
@@ -58,7 +63,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         };
         // The TypeScript types, asked for only once the codec's bounds hold (see `ipc_core::__private::AnswerTs`).
         let types_ident = types_ident(method);
-        let types = quote_spanned! {ty.span()=>
+        let types = quote_spanned! {span=>
             {
                 #[allow(unused_imports)]
                 use #krate::__private::{AnswerTsFallback as _, ValueTsFallback as _};

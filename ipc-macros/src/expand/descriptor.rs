@@ -35,7 +35,8 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             let own_rules = quote!(#krate::__private::Mirror::<#ty>::OWN_RULES);
             let cfgs = &arg.cfgs;
             let spanned = super::respan(krate.to_token_stream(), ty.span());
-            let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#ty>::KIND.ts());
+            let wire_ty = super::wire_type(krate, ty, arg.exact);
+            let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#wire_ty>::KIND.ts());
             quote! {
                 #(#cfgs)*
                 #krate::ArgDescriptor {

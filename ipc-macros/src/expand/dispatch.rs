@@ -140,7 +140,17 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     let finish = args.iter().zip(&wires).map(|(arg, wire)| {
         let ident = arg.ident;
         let ty = arg.ty;
-        quote!(let #ident = #krate::__private::Arg::<#ty>::KIND.finish(#wire, #call.context);)
+        if arg.exact {
+            // Decoded as it travels, with `Exact` where its integers are, then handed over as written.
+            let wire_ty = super::wire_type(krate, ty, true);
+            quote! {
+                let #ident = <#ty as #krate::__private::ExactShape>::from_wire(
+                    #krate::__private::Arg::<#wire_ty>::KIND.finish(#wire, #call.context),
+                );
+            }
+        } else {
+            quote!(let #ident = #krate::__private::Arg::<#ty>::KIND.finish(#wire, #call.context);)
+        }
     });
     let values = args.iter().map(|arg| arg.ident);
     // Each argument's type is written `_` at the user's type, inferred from `finish`: the decoder requires each to be
@@ -150,6 +160,9 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     let mut run = quote!(<__IpcImpl as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
         run = quote!(#run.await);
+    }
+    if let (true, Output::Value(ty)) = (method.exact_return, &method.output) {
+        run = quote!(<#ty as #krate::__private::ExactShape>::into_wire(#run));
     }
     let encode = match super::answers::codec(service, method) {
         // Items are pulled from the stream as the page gives credit, each encoded like an answer.

@@ -127,6 +127,16 @@ fn strip_our_attrs(item: &mut syn::ItemTrait) {
     }
 }
 
+/// The type a value travels as: `ty` itself, or for an exact integer (see `ipc_core::exact`) the type holding
+/// `ipc_core::Exact` where its integers are.
+pub(super) fn wire_type(runtime: &syn::Path, ty: &syn::Type, exact: bool) -> TokenStream {
+    if exact {
+        quote!(<#ty as #runtime::__private::ExactShape>::Wire)
+    } else {
+        quote!(#ty)
+    }
+}
+
 /// `tokens` with every span set to `span`.
 pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
