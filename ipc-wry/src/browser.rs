@@ -12,12 +12,11 @@
 //! # }
 //! ```
 //!
-//! Each tab is one more window of the hub, attached through the transport seam
-//! ([`WindowLink`](ipc_core::transport::WindowLink)) for as long as its WebSocket is open: its calls, sends and
-//! cancellations reach the same services, pushes and broadcasts reach it like any window (tabs and desktop windows see
-//! each other's changes), and it has the same limits and, unless told otherwise, the capabilities of the window whose
-//! front end it shows. A closed tab is a closed window: its calls are dropped and its close event is published. Tabs
-//! have no focus, blur, resize or move events.
+//! Each tab is one more window of the hub, attached through the transport seam ([`WindowLink`]) for as long as its
+//! WebSocket is open: its calls, sends and cancellations reach the same services, pushes and broadcasts reach it like
+//! any window (tabs and desktop windows see each other's changes), and it has the same limits and, unless told
+//! otherwise, the capabilities of the window whose front end it shows. A closed tab is a closed window: its calls are
+//! dropped and its close event is published. Tabs have no focus, blur, resize or move events.
 //!
 //! What is served, at `http://127.0.0.1:<port>/`:
 //!
