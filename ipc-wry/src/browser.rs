@@ -510,6 +510,8 @@ async fn session(socket: WebSocket, shared: Arc<Shared>) {
         }
     }
     link.close();
+    // Tells the page, when the server stops, that the socket is closing (a page that left hears nothing).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), outgoing.close()).await;
     tracing::info!(%window, "browser mode: a tab disconnected");
 }
 

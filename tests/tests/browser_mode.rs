@@ -378,6 +378,36 @@ fn a_closed_socket_detaches_its_window_and_drops_its_calls() {
 }
 
 #[test]
+fn dropping_the_server_closes_its_tabs() {
+    let runtime = runtime();
+    let (hub, server, _) = served(&runtime);
+    runtime.block_on(async {
+        let mut socket = open(server.socket_url(), Some(server.origin())).await.unwrap();
+        welcome(&mut socket, server.origin()).await;
+        let window = hub.windows()[0];
+        let socket_url = server.socket_url().to_owned();
+        drop(server);
+        eventually("the tab's window detaching", || !hub.has_window(window)).await;
+        let ended = tokio::time::timeout(Duration::from_secs(5), async {
+            while let Some(Ok(message)) = socket.next().await {
+                if message.is_close() {
+                    break;
+                }
+            }
+        });
+        assert!(ended.await.is_ok(), "the tab's socket was closed");
+        let mut request = socket_url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_str("http://x").unwrap());
+        assert!(
+            tokio_tungstenite::connect_async(request).await.is_err(),
+            "nothing listens any more"
+        );
+    });
+}
+
+#[test]
 fn a_hello_claiming_another_origin_gets_no_secret() {
     let runtime = runtime();
     let (_hub, server, _) = served(&runtime);
