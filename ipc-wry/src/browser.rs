@@ -39,8 +39,10 @@
 //! - **Origin and host checked**: the socket's handshake must carry the served origin (`Origin:
 //!   http://127.0.0.1:<port>`), so no other site or local page opens it through the user's browser; every request's
 //!   `Host` must be the served address (which defeats DNS rebinding); each tab's link is pinned to that origin.
-//! - Responses say `Referrer-Policy: no-referrer` (the token stays in the address bar) and may not be framed by other
-//!   origins.
+//! - Responses say `Referrer-Policy: no-referrer` (the token stays in the address bar), may not be framed or loaded
+//!   by pages of other origins (`X-Frame-Options`, `Cross-Origin-Resource-Policy`), and the runtime, which carries
+//!   the token, is refused to requests the browser marks as coming from another origin (`Sec-Fetch-Site`): a page
+//!   on another port of the same host is same-site, so the cookie alone would not keep it out.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -49,7 +51,7 @@ use axum::body::Body;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use ipc_core::client::{page_script, Bridge};
@@ -397,6 +399,15 @@ async fn handle(
             "open the URL the app printed: it carries this run's token",
         );
     }
+    // The runtime carries the token: only the app's own pages may load it (a page of another port of this host is
+    // same-site, so its `<script src>` would carry the cookie; browsers say where a request comes from).
+    let fetched_from = header_text(request.headers(), HeaderName::from_static("sec-fetch-site"));
+    if path == RUNTIME_PATH && fetched_from.is_some_and(|site| site != "same-origin") {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "the runtime is served to the app's own pages only",
+        );
+    }
     let mut response = if path == RUNTIME_PATH {
         file_response(
             StatusCode::OK,
@@ -525,6 +536,11 @@ fn file_response(status: StatusCode, kind: &str, body: Body) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    // No page of another origin may load what is served, not even as a script or an image.
+    headers.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 

@@ -258,6 +258,22 @@ fn pages_and_the_runtime_are_served_only_with_the_token() {
         script.contains("new WebSocket(") && script.contains("host.services"),
         "{script}"
     );
+    let (status, head, _) = http(
+        &server,
+        "/__ipc/runtime.js",
+        &[("Cookie", &with_cookie), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(status, 200, "the app's own page loads its runtime");
+    assert!(head.contains("cross-origin-resource-policy: same-origin"), "{head}");
+    for site in ["same-site", "cross-site"] {
+        // A page on another port of this host is same-site: its `<script src>` would carry the cookie.
+        let from_elsewhere = [("Cookie", with_cookie.as_str()), ("Sec-Fetch-Site", site)];
+        assert_eq!(
+            http(&server, "/__ipc/runtime.js", &from_elsewhere).0,
+            403,
+            "the runtime loaded from {site}"
+        );
+    }
     let another_port = format!("ipc-browser-{}={token}", server.address().port().wrapping_add(1));
     assert_eq!(
         http(&server, "/", &[("Cookie", &another_port)]).0,
