@@ -42,13 +42,15 @@ const browser = await chromium.launch({
 });
 try {
   const context = await browser.newContext();
-  /** Opens a tab at the app's URL and waits until its runtime has its page secret (a first call answered). */
+  /** Opens a tab at the app's URL and waits until it is a window of the app (a first call answered). */
   const openTab = async () => {
     const page = await context.newPage();
     page.on("console", (m) => { if (m.type() === "error") console.error(`tab console: ${m.text()}`); });
     const response = await page.goto(url);
     expect(response.status(), 200, "the app's URL");
     await page.waitForFunction(() => window.__ready === true && typeof host.services.board.list === "function");
+    // Once a call is answered, the tab's socket is attached as a window: broadcasts from now on reach it.
+    await page.evaluate(() => host.services.board.list());
     await page.evaluate(() => {
       window.__notes = [];
       host.on("board.note", (note) => window.__notes.push(note));
@@ -104,6 +106,14 @@ try {
     const error = await a.evaluate(() => host.services.board.reset().then(() => null, (e) => [e.kind, e.code]));
     expect(error, ["FORBIDDEN", 7008], "the refusal");
     expect(await a.evaluate(() => host.services.board.list()).then((l) => l.length), 2, "the list is untouched");
+  });
+
+  await check("the_hubs_limits_apply_to_a_tab", async () => {
+    // The app allows 8 calls in flight per window: a ninth at once is refused BUSY without running.
+    const outcomes = await a.evaluate(() => Promise.all(Array.from({ length: 9 }, () =>
+      host.services.board.wait(500).then(() => "answered", (e) => e.kind))));
+    expect(outcomes.filter((o) => o === "answered").length, 8, "calls answered");
+    expect(outcomes.filter((o) => o === "BUSY").length, 1, "calls refused BUSY");
   });
 
   await check("a_window_less_message_reaches_rust", async () => {

@@ -1,9 +1,9 @@
 //! Browser mode end to end: an app with a desktop WebView window also serves its front end in browser mode, and a real
 //! headless Chromium (Debian's `chromium` package, driven by playwright-core from `tests/browser/drive.mjs`) opens it
 //! in tabs. The tabs call the app's services against its real state, receive its pushes and broadcasts, see the
-//! desktop window's changes (and it theirs), cancel, are refused what the window's capabilities refuse, send
-//! window-less messages to Rust, move binary data, and cannot connect without the run's token or from another origin;
-//! a closed tab is a closed window.
+//! desktop window's changes (and it theirs), cancel, are refused what the window's capabilities and the hub's limits
+//! refuse, send window-less messages to Rust, move binary data, and cannot connect without the run's token or from
+//! another origin; a closed tab is a closed window.
 //!
 //! The driver and this binary speak over the driver's standard streams: it prints `ok <test>` or `fail <test>: <why>`
 //! for each check it makes, and `need <action>` when Rust must act (a change made in the desktop window, a push from
@@ -120,6 +120,9 @@ const PAGE: &str = r#"<!doctype html>
   window.__ready = true;
 </script></body></html>"#;
 
+/// Calls in flight per window, tabs included (the driver checks a tab gets `BUSY` beyond).
+const MAX_IN_FLIGHT: usize = 8;
+
 /// How long the desktop window and the driver may take.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -142,6 +145,7 @@ fn main() -> ExitCode {
     let typed = Arc::clone(&state);
     let app = App::new()
         .service(BoardImpl(Arc::clone(&state)).into_service())
+        .hub(|hub| hub.max_in_flight(MAX_IN_FLIGHT))
         .window(window)
         .browser_mode(BrowserMode::new())
         .drive(move |handle| {
