@@ -5,6 +5,8 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const url = process.argv[2];
+// The same hub serving a built front end under the default Content-Security-Policy.
+const builtUrl = process.argv[3];
 const origin = new URL(url).origin;
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
@@ -170,6 +172,18 @@ try {
       socket.onerror = () => resolve("refused");
     }), `${origin.replace("http:", "ws:")}/__ipc/socket?ipc=${token}`);
     expect(outcome, "refused", "a socket opened from about:blank");
+    await page.close();
+  });
+
+  await check("the_runtime_works_under_the_default_content_security_policy", async () => {
+    const page = await context.newPage();
+    const blocked = [];
+    page.on("console", (m) => { if (m.text().includes("Content Security Policy")) blocked.push(m.text()); });
+    expect((await page.goto(builtUrl)).status(), 200, "the built front end");
+    // Its module script ran (it installs `__assets`), after the runtime, whose socket the policy lets open.
+    await page.waitForFunction(() => typeof window.__assets === "object" && typeof host === "object");
+    expect(await page.evaluate(() => host.services.board.list()).then((l) => l.length), 2, "a call from it");
+    expect(blocked, [], "what the policy blocked");
     await page.close();
   });
 

@@ -24,7 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ipc_core::{ipc_service, Binary, CallContext, Capabilities, WindowEventKind};
-use ipc_wry::{App, AppHandle, BrowserMode, WindowSpec};
+use ipc_wry::assets::DEFAULT_CSP;
+use ipc_wry::{App, AppHandle, Assets, BrowserMode, WindowSpec};
 
 /// A shared list, with what the tests need around it.
 #[ipc_service]
@@ -181,6 +182,14 @@ fn drive(handle: &AppHandle) -> Result<(), String> {
     })?;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // A built front end (module scripts, a stylesheet) under the default Content-Security-Policy, served beside the
+    // app's own on another port, to the same hub.
+    let assets = Assets::dir(root.join("e2e/assets")).map_err(|e| e.to_string())?;
+    let built = BrowserMode::new()
+        .assets(assets)
+        .content_security_policy(Some(DEFAULT_CSP.to_owned()))
+        .serve(handle.hub())
+        .map_err(|e| e.to_string())?;
     let script = root.join("browser/drive.mjs");
     if !root.join("browser/node_modules/playwright-core").is_dir() {
         return Err("playwright-core is not installed: run `npm ci --prefix tests/browser`".to_owned());
@@ -188,6 +197,7 @@ fn drive(handle: &AppHandle) -> Result<(), String> {
     let mut driver = Command::new("node")
         .arg(&script)
         .arg(&url)
+        .arg(built.url())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
