@@ -32,6 +32,19 @@ ipc_install_node() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
 }
 
+# Debian's Chromium, which the browser-mode end-to-end test drives headless through playwright-core (tests/browser):
+# the browser comes from the distribution, never from a download at install time.
+ipc_install_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "==> installing chromium"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 ipc_require_cargo() {
   if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo is not installed: install Rust from https://rustup.rs and run this again" >&2

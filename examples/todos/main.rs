@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run -p examples --bin todos                  # opens both windows
 //! cargo run -p examples --bin todos -- --self-drive  # adds, gets refused, resizes, prints, saves two PNGs, exits
+//! cargo run -p examples --bin todos -- --browser     # also serves the editor to browser tabs: open the printed URL
 //! ```
 //!
 //! Self-driving also starts with `TODOS_SELF_DRIVE=1`; `--screenshots DIR` chooses where the PNGs go (default `.`).
@@ -15,7 +16,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use ipc_wry::ipc_core::{ipc_service, CallContext, Capabilities, WindowId};
-use ipc_wry::{App, AppHandle, WindowSpec};
+use ipc_wry::{App, AppHandle, BrowserMode, WindowSpec};
 use serde::{Deserialize, Serialize};
 
 /// One thing to do.
@@ -122,6 +123,10 @@ fn main() {
                 .size(420, 380)
                 .capabilities(read_only),
         );
+    if args.iter().any(|a| a == "--browser") {
+        // Browser mode (a development tool): tabs get the editor's page and capabilities, and share the list.
+        app = app.browser_mode(BrowserMode::new());
+    }
     if self_drive {
         app = app.drive(move |handle| drive(handle, &screenshots));
     }

@@ -48,6 +48,8 @@ pub struct App {
     hub: HubBuilder,
     windows: Vec<WindowSpec>,
     on_ready: Option<Box<dyn FnOnce(AppHandle)>>,
+    #[cfg(feature = "browser")]
+    browser: Option<crate::browser::BrowserMode>,
 }
 
 impl std::fmt::Debug for App {
@@ -98,6 +100,8 @@ impl From<IpcEvent> for AppEvent {
 #[derive(Clone, Debug)]
 pub struct AppHandle {
     mount: MountHandle<AppEvent>,
+    #[cfg(feature = "browser")]
+    browser_url: Option<std::sync::Arc<str>>,
 }
 
 impl Deref for AppHandle {
@@ -127,6 +131,13 @@ impl AppHandle {
         self.mount.send(AppEvent(Work::Close(window)))
     }
 
+    /// The URL that opens the app in a browser tab (its token included), when the app runs in
+    /// [browser mode](crate::browser).
+    #[cfg(feature = "browser")]
+    pub fn browser_url(&self) -> Option<&str> {
+        self.browser_url.as_deref()
+    }
+
     /// Runs `run` on the UI thread with the tao window of `window` (to resize, move or focus it).
     ///
     /// # Errors
@@ -153,6 +164,8 @@ impl App {
             hub: Hub::builder(),
             windows: Vec::new(),
             on_ready: None,
+            #[cfg(feature = "browser")]
+            browser: None,
         }
     }
 
@@ -172,6 +185,17 @@ impl App {
     /// Opens this window when the app starts. Windows get ids in the order they are added.
     pub fn window(mut self, spec: WindowSpec) -> Self {
         self.windows.push(spec);
+        self
+    }
+
+    /// Also serves the app to ordinary browser tabs while it runs, in debug builds: a development tool (see the
+    /// [`browser`](crate::browser) module). The URL to open, with this run's token, is printed to stderr and given by
+    /// [`AppHandle::browser_url`]. What the mode does not set is taken from the first window showing
+    /// [`html`](WindowSpec::html) or [`assets`](WindowSpec::assets): its front end, capabilities and
+    /// Content-Security-Policy.
+    #[cfg(feature = "browser")]
+    pub fn browser_mode(mut self, mode: crate::browser::BrowserMode) -> Self {
+        self.browser = Some(mode);
         self
     }
 
@@ -226,6 +250,15 @@ impl App {
                 dev_servers.push((&server.url, server.start()?));
             }
         }
+        #[cfg(feature = "browser")]
+        let browser = match self.browser {
+            Some(mode) if mode.is_active() => {
+                let server = mode.defaults_from(&self.windows).serve(&hub)?;
+                eprintln!("browser mode (a development tool): open {}", server.url());
+                Some(server)
+            }
+            _ => None,
+        };
         let mut event_loop: EventLoop<AppEvent> = EventLoopBuilder::with_user_event().build();
         let mut mount = Mount::new(hub.clone(), event_loop.create_proxy());
         let mut windows: HashMap<WindowId, Window> = HashMap::new();
@@ -233,7 +266,11 @@ impl App {
             let (id, window) = open(&event_loop, &mut mount, spec)?;
             windows.insert(id, window);
         }
-        let handle = AppHandle { mount: mount.handle() };
+        let handle = AppHandle {
+            mount: mount.handle(),
+            #[cfg(feature = "browser")]
+            browser_url: browser.as_ref().map(|server| std::sync::Arc::from(server.url())),
+        };
         let mut on_ready = self.on_ready;
         let code = event_loop.run_return(move |event, _target, control_flow| {
             *control_flow = ControlFlow::Wait;
@@ -273,6 +310,9 @@ impl App {
                 _ => {}
             }
         });
+        // Tabs are closed like windows: their sockets end before the hub does.
+        #[cfg(feature = "browser")]
+        drop(browser);
         hub.shutdown();
         runtime.shutdown_timeout(Duration::from_secs(1));
         Ok(code)

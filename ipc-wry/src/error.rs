@@ -35,6 +35,14 @@ pub enum Error {
         /// What went wrong.
         problem: String,
     },
+    /// Browser mode could not start: an address that is not loopback, a port in use, or nothing to serve.
+    #[error("browser mode at `{address}`: {problem}")]
+    BrowserMode {
+        /// The address it was to listen on.
+        address: String,
+        /// What went wrong.
+        problem: String,
+    },
     /// A WebView could not be created.
     #[error("could not create the WebView of window `{title}`: {source}")]
     WebView {

@@ -52,13 +52,16 @@
 //! queues the answer; the event loop is woken once per burst and evaluates the waiting messages in the calling window,
 //! where only the page that asked accepts them (see `ipc_core::protocol` and the security model in the README).
 //!
-//! Features: `drive` adds [`MountHandle::evaluate`], `wait_for`, `wait_until_ready` and `capture_png`, for
+//! Features: `browser` adds `BrowserMode`, a development tool that serves the running app's hub to ordinary browser
+//! tabs over a loopback WebSocket (see the `browser` module). `drive` adds [`MountHandle::evaluate`], `wait_for`, `wait_until_ready` and `capture_png`, for
 //! self-driving demos and end-to-end tests (it pulls in the WebKitGTK and cairo bindings on Linux).
 #![warn(missing_docs)]
 #![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
 
 mod app;
 pub mod assets;
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod bulk;
 pub mod dev;
 #[cfg(feature = "drive")]
@@ -70,6 +73,8 @@ mod window;
 
 pub use app::{App, AppEvent, AppHandle};
 pub use assets::Assets;
+#[cfg(feature = "browser")]
+pub use browser::{BrowserMode, BrowserServer};
 pub use bulk::DEFAULT_FETCH_REQUESTS_ABOVE;
 pub use dev::DevServer;
 pub use error::Error;
