@@ -92,6 +92,26 @@ impl HubBuilder {
         self
     }
 
+    /// Holds a stream's further items while `bytes` of its items sent are not yet read by the page, whatever the
+    /// page's credit (default 4 MiB; one item always goes).
+    pub fn stream_unread_bytes(mut self, bytes: usize) -> Self {
+        self.limits.stream_unread_bytes = bytes;
+        self
+    }
+
+    /// Lets the page send `items` of an upload ahead of the method's reading (default 16; at least 2, as credit is
+    /// given back in halves of it).
+    pub fn upload_window(mut self, items: u32) -> Self {
+        self.limits.upload_window = items.max(2);
+        self
+    }
+
+    /// Refuses calls carrying more than `uploads` uploads (default 16).
+    pub fn max_uploads(mut self, uploads: u32) -> Self {
+        self.limits.max_uploads = uploads;
+        self
+    }
+
     /// Runs handlers on this tokio runtime instead of the one `build` is called in.
     pub fn runtime(mut self, runtime: Handle) -> Self {
         self.runtime = Some(runtime);

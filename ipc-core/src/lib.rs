@@ -100,7 +100,7 @@ pub use service::{
     ArgDescriptor, Args, Call, CallTimeout, EventDescriptor, MethodDescriptor, MethodHandler, Reply, Service,
     ServiceDescriptor,
 };
-pub use stream::{Upload, UPLOAD_WINDOW};
+pub use stream::Upload;
 pub use window::{FrameRule, WindowConfig, WindowId};
 
 /// The trait of what a streaming method returns (`-> impl Stream<Item = T> + Send`), re-exported from `futures`.

@@ -11,6 +11,9 @@
 //! | [`max_queued_bytes`](Limits::max_queued_bytes) | 64 MiB per window | pushes are refused: [`Hub::send_to_window`](crate::Hub::send_to_window) returns [`Error::QueueFull`](crate::Error::QueueFull), [`Hub::send_to_window_async`](crate::Hub::send_to_window_async) waits for room, broadcasts skip the window; answers are always queued (the in-flight limit bounds them) |
 //! | [`max_pending_requests`](Limits::max_pending_requests) | 64 MiB of requests per window not yet read by the hub | further requests of that window are dropped and logged until it catches up |
 //! | [`subscriber_capacity`](Limits::subscriber_capacity) | 1,024 events per stream | a stream that is not read drops further events; [`EventStream::dropped`](crate::EventStream::dropped) counts them and a warning is logged |
+//! | [`stream_unread_bytes`](Limits::stream_unread_bytes) | 4 MiB per stream | a method answering with a stream sends no further item, whatever the page's credit, until the page has read enough (one item always goes, whatever its size) |
+//! | [`upload_window`](Limits::upload_window) | 16 items per upload | the page waits for the method to read before it sends more; an item beyond that is answered `INVALID_REQUEST` and stops the call |
+//! | [`max_uploads`](Limits::max_uploads) | 16 uploads per call | the call is answered `INVALID_REQUEST` without running |
 //!
 //! Bytes queued for a window count until the transport reports the page has taken them (a WebView has run the
 //! delivery script), so a flood of pushes is bounded end to end, not only in the host.
@@ -29,6 +32,12 @@ pub const DEFAULT_MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 pub const DEFAULT_MAX_PENDING_REQUESTS: usize = 64 * 1024 * 1024;
 /// Events one subscriber's queue holds unless told otherwise.
 pub const DEFAULT_SUBSCRIBER_CAPACITY: usize = 1024;
+/// Bytes of one stream's items sent and not yet read by the page unless told otherwise: 4 MiB.
+pub const DEFAULT_STREAM_UNREAD_BYTES: usize = 4 * 1024 * 1024;
+/// Items of one upload the page may send ahead of the method's reading unless told otherwise.
+pub const DEFAULT_UPLOAD_WINDOW: u32 = 16;
+/// Uploads one call may carry unless told otherwise.
+pub const DEFAULT_MAX_UPLOADS: u32 = 16;
 
 /// The hub's limits; see the [module docs](self) for what happens at each. Set them on
 /// [`HubBuilder`](crate::HubBuilder); read them with [`Hub::limits`](crate::Hub::limits).
@@ -58,6 +67,12 @@ pub struct Limits {
     pub max_pending_requests: usize,
     /// Events one subscriber's queue holds.
     pub subscriber_capacity: usize,
+    /// Bytes of one stream's items sent and not yet read by the page.
+    pub stream_unread_bytes: usize,
+    /// Items of one upload the page may send ahead of the method's reading.
+    pub upload_window: u32,
+    /// Uploads one call may carry.
+    pub max_uploads: u32,
 }
 
 impl Default for Limits {
@@ -69,6 +84,9 @@ impl Default for Limits {
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             max_pending_requests: DEFAULT_MAX_PENDING_REQUESTS,
             subscriber_capacity: DEFAULT_SUBSCRIBER_CAPACITY,
+            stream_unread_bytes: DEFAULT_STREAM_UNREAD_BYTES,
+            upload_window: DEFAULT_UPLOAD_WINDOW,
+            max_uploads: DEFAULT_MAX_UPLOADS,
         }
     }
 }

@@ -83,8 +83,9 @@
 //! item from the stream before it has sent the one it holds: a page that reads slowly slows the stream down, and
 //! nothing piles up in the host. The runtime gives credit for its window when it makes the call (1,024 items unless
 //! the call says otherwise), and again as its reader takes items; the first grant is the window, each later one
-//! counts items read. Whatever the credit, the host keeps the bytes of items sent and not yet read within 4 MiB (one
-//! item always goes, whatever its size), so a large window costs nothing for small items and is safe for large ones:
+//! counts items read. Whatever the credit, the host keeps the bytes of items sent and not yet read within
+//! [`Limits::stream_unread_bytes`](crate::Limits::stream_unread_bytes) (4 MiB by default; one item always goes,
+//! whatever its size), so a large window costs nothing for small items and is safe for large ones:
 //!
 //! ```json
 //! 9a1e...:{"type": "credit", "id": 7, "count": 32}
@@ -105,8 +106,8 @@
 //! 9a1e...:{"type": "invoke", "id": 8, "channel": "files.store", "args": {"name": "a.png", "chunks": {"$ipc:upload": 0}}, "uploads": 1}
 //! ```
 //!
-//! The host gives credit per upload once the method has taken it ([`UPLOAD_WINDOW`](crate::UPLOAD_WINDOW) items),
-//! and again as the method reads; the page sends one item per unit of credit, then the end. An item with binary data
+//! The host gives credit per upload once the method has taken it
+//! ([`Limits::upload_window`](crate::Limits::upload_window) items, 16 by default), and again as the method reads; the page sends one item per unit of credit, then the end. An item with binary data
 //! travels as a binary frame, as a call does:
 //!
 //! ```json
@@ -117,7 +118,8 @@
 //!
 //! An item beyond the credit (or after the end) stops the call with `INVALID_REQUEST`, and one that does not decode as
 //! a `T` with `INVALID_ARGUMENTS`; the page cancels the call when its source fails, so a method never reads a partial
-//! upload as a whole one. Items for a call that is not in flight are let go, and a call carries at most 16 uploads.
+//! upload as a whole one. Items for a call that is not in flight are let go, and a call carries at most
+//! [`Limits::max_uploads`](crate::Limits::max_uploads) uploads.
 //!
 //! # Frames (only in windows that allow them)
 //!

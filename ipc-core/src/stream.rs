@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 
 use crate::capability::Direction;
 use crate::error::{excerpt, CallError, ErrorCode};
+use crate::limits::Limits;
 use crate::protocol::encode_item;
 use crate::service::Reply;
 use crate::window::{Message, Page, WindowState};
@@ -25,25 +26,19 @@ use crate::window::{Message, Page, WindowState};
 /// largest window is as large).
 const MAX_CREDIT: u64 = 1 << 16;
 
-/// The most bytes of one stream's items sent and not yet read by the page, whatever its credit: a window of many items
-/// stays cheap for small ones without letting large ones pile up in the page (one item always goes, whatever its
-/// size).
-pub(crate) const STREAM_BYTES: usize = 4 * 1024 * 1024;
-
-/// The most uploads one call may carry.
-pub(crate) const MAX_UPLOADS: u32 = 16;
-
-/// How many items of an upload the host lets the page send ahead of the handler's reading.
-pub const UPLOAD_WINDOW: u32 = 16;
-
 /// What flows beside one call: the credit its page gave the stream answering it, what wakes the stream when more
 /// arrives, the items of its uploads, and the failure that stopped it, if one did.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Flow {
     credit: Mutex<Credit>,
     granted: Notify,
     uploads: Vec<Mutex<Inbox>>,
     failure: Mutex<Option<CallError>>,
+    /// The most bytes of the stream's items sent and not yet read by the page, whatever its credit: a window of many
+    /// items stays cheap for small ones without letting large ones pile up in the page.
+    unread_limit: usize,
+    /// Items of an upload the page may send ahead of the method's reading.
+    upload_window: u32,
 }
 
 /// What a stream may send: the page's credit in items, and the sizes of the items sent and not yet read.
@@ -80,11 +75,15 @@ pub(crate) struct Item {
 }
 
 impl Flow {
-    /// The flow of a call carrying `uploads` uploads.
-    pub(crate) fn with_uploads(uploads: u32) -> Self {
+    /// The flow of a call carrying `uploads` uploads, within `limits`.
+    pub(crate) fn new(uploads: u32, limits: &Limits) -> Self {
         Flow {
+            credit: Mutex::default(),
+            granted: Notify::new(),
             uploads: (0..uploads).map(|_| Mutex::default()).collect(),
-            ..Flow::default()
+            failure: Mutex::default(),
+            unread_limit: limits.stream_unread_bytes,
+            upload_window: limits.upload_window,
         }
     }
 
@@ -160,13 +159,13 @@ impl Flow {
         self.granted.notify_one();
     }
 
-    /// Waits until an item of `bytes` may be sent (a unit of credit, and room within [`STREAM_BYTES`] unread), and
-    /// takes the credit.
+    /// Waits until an item of `bytes` may be sent (a unit of credit, and room within the unread limit), and takes the
+    /// credit.
     async fn take(&self, bytes: usize) {
         loop {
             {
                 let mut credit = self.credit();
-                let room = credit.unread_bytes == 0 || credit.unread_bytes + bytes <= STREAM_BYTES;
+                let room = credit.unread_bytes == 0 || credit.unread_bytes + bytes <= self.unread_limit;
                 if credit.items > 0 && room {
                     credit.items -= 1;
                     credit.unread.push_back(bytes);
@@ -279,7 +278,7 @@ pub(crate) async fn answer<S: Stream>(
 /// In the page, the argument is any async iterable (an async generator) or `ReadableStream` of values that travel as
 /// a `T` would (typed `AsyncIterable<T> | ReadableStream<T>` in the `.d.ts`); an `Upload<Binary>` takes
 /// `Uint8Array` chunks, such as `file.stream()`. The page sends items only as the method reads them (at most
-/// [`UPLOAD_WINDOW`] ahead), so a method that reads slowly never makes the host buffer without bound. The stream ends
+/// [`Limits::upload_window`] ahead), so a method that reads slowly never makes the host buffer without bound. The stream ends
 /// when the page's source is done; an item that does not decode as a `T` stops the call with `INVALID_ARGUMENTS`, and a
 /// source that fails in the page cancels the call: the method never takes a partial upload for a whole one.
 ///
@@ -345,7 +344,7 @@ impl<T: DeserializeOwned> Stream for Upload<T> {
         };
         this.read += 1;
         this.count += 1;
-        if this.read * 2 >= UPLOAD_WINDOW {
+        if this.read * 2 >= this.outlet.flow.upload_window {
             this.outlet.grant_upload(this.index, this.read);
             this.read = 0;
         }
@@ -436,7 +435,7 @@ impl<'de, T> Deserialize<'de> for Upload<T> {
                 return Err(de::Error::custom(format!("upload {index} is taken by two arguments")));
             }
         }
-        outlet.grant_upload(index, UPLOAD_WINDOW);
+        outlet.grant_upload(index, outlet.flow.upload_window);
         Ok(Upload {
             outlet,
             index,
@@ -486,7 +485,7 @@ mod tests {
 
     #[tokio::test]
     async fn credit_is_taken_one_unit_at_a_time_and_waits_for_a_grant() {
-        let flow = Arc::new(Flow::default());
+        let flow = Arc::new(Flow::new(0, &Limits::default()));
         flow.grant(2);
         flow.take(10).await;
         flow.take(10).await;
@@ -502,7 +501,7 @@ mod tests {
 
     #[tokio::test]
     async fn unread_bytes_hold_large_items_back_whatever_the_credit() {
-        let flow = Arc::new(Flow::default());
+        let flow = Arc::new(Flow::new(0, &Limits::default()));
         flow.grant(100);
         let mib = 1024 * 1024;
         for _ in 0..4 {
@@ -521,7 +520,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_item_larger_than_the_budget_still_goes_alone() {
-        let flow = Flow::default();
+        let flow = Flow::new(0, &Limits::default());
         flow.grant(5);
         flow.take(64 * 1024 * 1024).await;
         assert_eq!(flow.credit().items, 4);
@@ -529,7 +528,7 @@ mod tests {
 
     #[test]
     fn credit_is_capped() {
-        let flow = Flow::default();
+        let flow = Flow::new(0, &Limits::default());
         for _ in 0..1000 {
             flow.grant(u32::MAX);
         }

@@ -71,7 +71,7 @@ use crate::protocol::{
     encode_answer, encode_event, encode_failure, encode_success, encode_welcome, split_secret, Request, MAX_ID,
 };
 use crate::service::{Args, Call, CallTimeout, Reply};
-use crate::stream::{Flow, Item, Outlet, MAX_UPLOADS};
+use crate::stream::{Flow, Item, Outlet};
 use crate::window::{Message, Page, StartRefusal, WindowConfig, WindowId, WindowState};
 
 pub use crate::client::Bridge;
@@ -351,10 +351,11 @@ impl Reader {
                 }
                 let args = args.map(|args| offset_in(&text, args.get()));
                 let binary = binary.map(|binary| (binary.key.into_owned(), parts));
-                if uploads > MAX_UPLOADS {
+                let max_uploads = self.hub.limits().max_uploads;
+                if uploads > max_uploads {
                     let error = CallError::new(
                         ErrorCode::InvalidRequest,
-                        format!("a call carries at most {MAX_UPLOADS} uploads, not {uploads}"),
+                        format!("a call carries at most {max_uploads} uploads, not {uploads}"),
                     );
                     return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
                 }
@@ -497,7 +498,7 @@ impl Reader {
         };
         let limit = self.hub.limits().max_in_flight;
         let stream = route.descriptor().stream;
-        let flow = (stream || uploads > 0).then(|| Arc::new(Flow::with_uploads(uploads)));
+        let flow = (stream || uploads > 0).then(|| Arc::new(Flow::new(uploads, self.hub.limits())));
         let (number, registration) = match self.window.start_call(page, id, limit, flow.clone()) {
             Ok(started) => started,
             Err(StartRefusal::Duplicate(_)) => {

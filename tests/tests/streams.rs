@@ -543,3 +543,53 @@ async fn a_cancelled_upload_drops_the_call() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(page.try_next_message().is_none(), "no answer to a cancelled call");
 }
+
+// --- The stream limits: each has a setting ---
+
+#[tokio::test]
+async fn the_unread_bytes_of_a_stream_are_a_setting() {
+    let hub = Hub::builder()
+        .service(Service(Arc::default()).into_service())
+        .stream_unread_bytes(1 << 20)
+        .build()
+        .unwrap();
+    assert_eq!(
+        Hub::builder().build().unwrap().limits().stream_unread_bytes,
+        4 << 20,
+        "the default"
+    );
+    let mut page = TestClient::new(&hub);
+    page.post(r#"{"type":"invoke","id":1,"channel":"feed.chunks","args":{"count":64,"size":262144}}"#);
+    page.post(r#"{"type":"credit","id":1,"count":64}"#);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut received = 0;
+    while page.try_next_message().is_some() {
+        received += 1;
+    }
+    assert_eq!(received, 3, "three items of 256 KiB and their JSON fit in 1 MiB");
+}
+
+#[tokio::test]
+async fn the_upload_window_and_the_uploads_per_call_are_settings() {
+    let hub = Hub::builder()
+        .service(SinkImpl.into_service())
+        .upload_window(4)
+        .max_uploads(1)
+        .build()
+        .unwrap();
+    let defaults = Hub::builder().build().unwrap();
+    assert_eq!(
+        (defaults.limits().upload_window, defaults.limits().max_uploads),
+        (16, 16)
+    );
+    let mut page = TestClient::new(&hub);
+    page.post(SUM);
+    assert_eq!(
+        page.next_message().await.unwrap(),
+        r#"{"type":"credit","id":1,"upload":0,"count":4}"#
+    );
+    let refused = page
+        .request(r#"{"type":"invoke","id":2,"channel":"sink.zip","args":{"a":{"$ipc:upload":0},"b":{"$ipc:upload":1}},"uploads":2}"#)
+        .await;
+    assert!(refused.contains("at most 1 uploads, not 2"), "{refused}");
+}
