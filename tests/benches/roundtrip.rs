@@ -10,7 +10,8 @@
 //!   (`WindowSpec::fetch_requests_above(usize::MAX)`), which shows what the POST path gains.
 //!
 //! Each measurement times a batch of sequential calls in the page (`performance.now()` is coarse here) and divides;
-//! the median of several rounds is reported with its ratio to `raw, tokio`.
+//! the median of several rounds is reported with its ratio to `raw, tokio`. A second table gives the throughput of
+//! tiny calls with 64 in flight at a time, with its ratio to `raw, UI thread`.
 //!
 //! ```text
 //! cargo bench -p tests --bench roundtrip              # full run
@@ -69,6 +70,22 @@ const BENCH_JS: &str = r#"
       if (answer.length !== size) throw new Error("wrong answer");
     }
     window.__result = (performance.now() - started) / n;
+  };
+  // `n` calls with `width` in flight at a time; stores the calls per second.
+  window.__flight = async (n, size, width) => {
+    window.__result = undefined;
+    const payload = "x".repeat(size);
+    let started = 0;
+    const worker = async () => {
+      while (started < n) {
+        started++;
+        const answer = await call(payload);
+        if (answer.length !== size) throw new Error("wrong answer");
+      }
+    };
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: width }, worker));
+    window.__result = n / ((performance.now() - t0) / 1000);
   };
   window.__ready = true;
 "#;
@@ -348,6 +365,27 @@ fn measure(
                 us(medians[2]),
                 us(medians[3])
             );
+        }
+        let (calls, width) = if smoke { (200, 64) } else { (20_000, 64) };
+        println!("\nthroughput of {calls} tiny calls, {width} in flight: median of {rounds} batches; ratio to `raw, UI thread`");
+        let mut rates = Vec::new();
+        for (name, target) in targets {
+            let mut all = Vec::new();
+            for _ in 0..rounds {
+                let script = format!("window.__flight({calls}, 10, {width}); true");
+                eval(handle, proxy, target, &script).await;
+                match wait(handle, proxy, target, "window.__result").await.and_then(|v| v.parse::<f64>().ok()) {
+                    Some(rate) => all.push(rate),
+                    None => {
+                        eprintln!("a batch never finished");
+                        return false;
+                    }
+                }
+            }
+            all.sort_by(f64::total_cmp);
+            let rate = all[all.len() / 2];
+            rates.push(rate);
+            println!("{name:<16} {rate:>9.0} calls/s {:>6.2}x", rate / rates[0]);
         }
         true
     })
