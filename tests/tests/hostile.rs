@@ -1321,3 +1321,63 @@ async fn a_type_error_in_a_flattened_field_names_only_the_argument() {
         r#"invalid arguments for `search.plain`: query.page: invalid type: string "one", expected u32"#
     );
 }
+
+/// A shape serde reads from a buffered copy, like a flattened struct: an internally tagged enum.
+#[derive(Debug, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Figure {
+    Circle { radius: f64 },
+}
+
+/// The same enum, refusing fields its variants do not have.
+#[derive(Debug, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum StrictFigure {
+    Circle { radius: f64 },
+}
+
+#[ipc_service]
+trait Figures {
+    fn loose(&self, figure: Figure) -> Figure;
+    fn strict(&self, figure: StrictFigure) -> StrictFigure;
+}
+
+struct Drawing;
+
+impl Figures for Drawing {
+    fn loose(&self, figure: Figure) -> Figure {
+        figure
+    }
+    fn strict(&self, figure: StrictFigure) -> StrictFigure {
+        figure
+    }
+}
+
+async fn draw(channel: &str, figure: Value) -> Value {
+    let hub = Hub::builder().service(Drawing.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    serde_json::from_str(&page.invoke(channel, &json!({ "figure": figure }).to_string()).await).unwrap()
+}
+
+/// Inside an internally tagged enum's variant, a type error names the enum's path, and an unknown field is dropped
+/// unless the enum has `#[serde(deny_unknown_fields)]` (the README says so).
+#[tokio::test]
+async fn an_internally_tagged_enum_reports_at_its_own_path_and_refuses_unknown_fields_only_when_told() {
+    let wrong = draw("figures.loose", json!({"kind": "circle", "radius": "x"})).await;
+    assert_eq!(
+        wrong["error"]["message"],
+        r#"invalid arguments for `figures.loose`: figure: invalid type: string "x", expected f64"#
+    );
+    let extra = json!({"kind": "circle", "radius": 1.0, "bogus": true});
+    let loose = draw("figures.loose", extra.clone()).await;
+    assert_eq!(loose["data"], json!({"kind": "circle", "radius": 1.0}));
+    let strict = draw("figures.strict", extra).await;
+    assert_eq!(strict["error"]["kind"], "INVALID_ARGUMENTS");
+    assert!(
+        strict["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `bogus`"),
+        "{strict}"
+    );
+}
