@@ -188,6 +188,8 @@ fn drive(handle: &AppHandle, screenshot: &Path) -> Result<(), Box<dyn std::error
         handle.wait_until_ready(window, patience).await?;
         // The page says it is ready once it has loaded the notes and listens for changes.
         handle.wait_for(window, "document.body.dataset.ready === 'yes'", patience).await?;
+        let origin = handle.evaluate(window, "location.origin")?.await?;
+        println!("page served from {}", origin.trim_matches('"'));
 
         let notes = "[...document.querySelectorAll('#notes li .text')].map((e) => e.textContent).join(' | ')";
         let status = "document.getElementById('status').textContent";
