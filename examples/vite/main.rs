@@ -127,8 +127,8 @@ fn web_dir() -> PathBuf {
 /// Where Vite serves in development: the address `web/vite.config.ts` pins.
 const DEV_SERVER: &str = "http://127.0.0.1:5173";
 
-/// What the page shows in `--dev` mode before Vite's page replaces it (never, unless the front end is not built and
-/// the build is a release build, which ignores dev servers).
+/// What the window holds in `--dev` mode when the front end is not built: Vite's page replaces it in debug builds; a
+/// release build, which ignores dev servers, shows it.
 const NOT_BUILT: &str = "<p>The front end is not built: run <code>npm ci &amp;&amp; npm run build</code> in \
     examples/vite/web.</p>";
 
@@ -152,12 +152,16 @@ fn main() {
         }
     };
     if dev {
-        if !web_dir().join("node_modules").is_dir() {
+        if cfg!(debug_assertions) && !web_dir().join("node_modules").is_dir() {
             eprintln!("vite: run `npm ci` in examples/vite/web first");
             std::process::exit(1);
         }
         // Debug builds only: release builds ignore the dev server and show the embedded files.
-        window = window.dev_server(DevServer::url(DEV_SERVER).command("npm", ["run", "dev"]).current_dir(web_dir()));
+        window = window.dev_server(
+            DevServer::url(DEV_SERVER)
+                .command("npm", ["run", "dev"])
+                .current_dir(web_dir()),
+        );
     }
     let mut app = App::new()
         .service(Board::default().into_service())
@@ -187,7 +191,9 @@ fn drive(handle: &AppHandle, screenshot: &Path) -> Result<(), Box<dyn std::error
         let patience = Duration::from_secs(30);
         handle.wait_until_ready(window, patience).await?;
         // The page says it is ready once it has loaded the notes and listens for changes.
-        handle.wait_for(window, "document.body.dataset.ready === 'yes'", patience).await?;
+        handle
+            .wait_for(window, "document.body.dataset.ready === 'yes'", patience)
+            .await?;
         let origin = handle.evaluate(window, "location.origin")?.await?;
         println!("page served from {}", origin.trim_matches('"'));
 
@@ -197,7 +203,11 @@ fn drive(handle: &AppHandle, screenshot: &Path) -> Result<(), Box<dyn std::error
             submit(handle, window, text).await?;
         }
         let shown = handle
-            .wait_for(window, &format!("document.querySelectorAll('#notes li').length === 2 && {notes}"), patience)
+            .wait_for(
+                window,
+                &format!("document.querySelectorAll('#notes li').length === 2 && {notes}"),
+                patience,
+            )
             .await?;
         println!("page shows: {shown}");
 
@@ -211,7 +221,11 @@ fn drive(handle: &AppHandle, screenshot: &Path) -> Result<(), Box<dyn std::error
             .evaluate(window, "document.querySelector('#notes li button').click(); true")?
             .await?;
         let left = handle
-            .wait_for(window, &format!("document.querySelectorAll('#notes li').length === 1 && {notes}"), patience)
+            .wait_for(
+                window,
+                &format!("document.querySelectorAll('#notes li').length === 1 && {notes}"),
+                patience,
+            )
             .await?;
         println!("after removing the first: {left}");
         if !left.contains("Call Ada") {
