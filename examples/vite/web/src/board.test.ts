@@ -1,12 +1,12 @@
 // The page's logic against the generated typed mocks: no app, no WebView, no Rust. The handlers are typed by the
 // service (`add` takes a string and answers a Note), so a mock that drifts from the service fails `npm run typecheck`.
-import { beforeEach, describe as group, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { installMock, MockError, type Mock } from "./generated/ipc.mock.js";
 import type { Note } from "./generated/ipc.js";
-import { Board, describe, type View } from "./board.js";
+import { Board, explain, type View } from "./board.js";
 
 /** A stand-in host keeping notes as the Rust service does, pushing `notes.changed` after each change. */
-function host(): { mock: Mock; notes: Note[] } {
+function host(): Mock {
   const notes: Note[] = [{ id: 1, text: "Buy milk" }];
   const mock: Mock = installMock({
     notes: {
@@ -21,11 +21,16 @@ function host(): { mock: Mock; notes: Note[] } {
         return note;
       },
       remove: (id) => {
-        throw new MockError("HANDLER", "not found", { reason: "not_found", id });
+        const at = notes.findIndex((note) => note.id === id);
+        if (at === -1) {
+          throw new MockError("HANDLER", "not found", { reason: "not_found", id });
+        }
+        notes.splice(at, 1);
+        mock.emit("notes.changed", [...notes]);
       },
     },
   });
-  return { mock, notes };
+  return mock;
 }
 
 let mock: Mock;
@@ -33,15 +38,15 @@ let views: View[];
 let board: Board;
 
 beforeEach(() => {
-  ({ mock } = host());
+  mock = host();
   views = [];
   board = new Board((view) => views.push(structuredClone(view)));
 });
 
-group("Board", () => {
+describe("Board", () => {
   it("shows the notes the host has once started", async () => {
     await board.start();
-    expect(board.view.notes).toEqual([{ id: 1, text: "Buy milk" }]);
+    expect(views).toEqual([{ notes: [{ id: 1, text: "Buy milk" }], status: "", failed: false }]);
     expect(mock.calls).toEqual([{ channel: "notes.list", args: {} }]);
   });
 
@@ -73,6 +78,13 @@ group("Board", () => {
     expect(mock.calls.map((call) => call.channel)).toEqual(["notes.list"]);
   });
 
+  it("shows a note removed once the host pushes the change", async () => {
+    await board.start();
+    await board.remove(1);
+    expect(board.view).toMatchObject({ notes: [], status: "removed", failed: false });
+    expect(mock.calls.at(-1)).toEqual({ channel: "notes.remove", args: { id: 1 } });
+  });
+
   it("says which note is gone when removing fails", async () => {
     await board.start();
     await board.remove(7);
@@ -80,8 +92,20 @@ group("Board", () => {
   });
 });
 
-group("describe", () => {
-  it("names the kind of a failure the service does not describe", () => {
-    expect(describe(new Error("boom"))).toBe("Error: boom");
+describe("explain", () => {
+  it("names the kind and message of a failure the service gives no reason for", async () => {
+    installMock({
+      notes: {
+        list: () => {
+          throw new MockError("BUSY", "too many calls in flight");
+        },
+      },
+    });
+    await board.start();
+    expect(board.view).toMatchObject({ status: "BUSY: too many calls in flight", failed: true });
+  });
+
+  it("gives the text of an error that is not the host's", () => {
+    expect(explain(new Error("boom"))).toBe("Error: boom");
   });
 });

@@ -22,7 +22,7 @@ export class Board {
     try {
       this.show({ notes: await notes.list() });
     } catch (error) {
-      this.show({ status: describe(error), failed: true });
+      this.show({ status: explain(error), failed: true });
     }
     return off;
   }
@@ -34,7 +34,7 @@ export class Board {
       this.show({ status: `added "${note.text}"`, failed: false });
       return true;
     } catch (error) {
-      this.show({ status: describe(error), failed: true });
+      this.show({ status: explain(error), failed: true });
       return false;
     }
   }
@@ -45,7 +45,7 @@ export class Board {
       await notes.remove(id);
       this.show({ status: "removed", failed: false });
     } catch (error) {
-      this.show({ status: describe(error), failed: true });
+      this.show({ status: explain(error), failed: true });
     }
   }
 
@@ -56,7 +56,7 @@ export class Board {
 }
 
 /** A sentence for a failed call: the service's own reasons by name, other kinds of failure by their kind. */
-export function describe(error: unknown): string {
+export function explain(error: unknown): string {
   if (!(error instanceof IpcError)) {
     return String(error);
   }
