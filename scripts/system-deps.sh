@@ -20,7 +20,7 @@ ipc_install_system_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Node.js and npm, for the TypeScript checks of the generated client (tests/ts).
+# Node.js and npm, for the TypeScript checks of the generated client (tests/ts) and the front end of examples/vite.
 ipc_install_node() {
   if command -v npm >/dev/null 2>&1; then
     return 0
