@@ -4,7 +4,7 @@
 //! built `web/dist` is compiled into the release binary.
 //!
 //! ```text
-//! cd examples/vite/web && npm ci && npm run build && cd -   # type-check and build the front end into web/dist
+//! cd examples/vite/web && npm install && npm run build && cd -   # type-check and build the front end into web/dist
 //! cargo run -p examples --bin vite                          # shows web/dist (read from disk in debug builds)
 //! cargo run -p examples --bin vite -- --dev                 # starts `npm run dev` (Vite), shows it, stops it at exit
 //! cargo run -p examples --bin vite -- --browser             # also serves web/dist to browser tabs: open the printed URL
@@ -129,7 +129,7 @@ const DEV_SERVER: &str = "http://127.0.0.1:5173";
 
 /// What the window holds in `--dev` mode when the front end is not built: Vite's page replaces it in debug builds; a
 /// release build, which ignores dev servers, shows it.
-const NOT_BUILT: &str = "<p>The front end is not built: run <code>npm ci &amp;&amp; npm run build</code> in \
+const NOT_BUILT: &str = "<p>The front end is not built: run <code>npm install &amp;&amp; npm run build</code> in \
     examples/vite/web.</p>";
 
 fn main() {
@@ -147,13 +147,15 @@ fn main() {
         // With a dev server the built files are not shown, so they need not exist yet.
         Err(_) if dev => WindowSpec::html("Notes", NOT_BUILT),
         Err(err) => {
-            eprintln!("vite: {err}\nvite: build the front end first: cd examples/vite/web && npm ci && npm run build");
+            eprintln!(
+                "vite: {err}\nvite: build the front end first: cd examples/vite/web && npm install && npm run build"
+            );
             std::process::exit(1);
         }
     };
     if dev {
         if cfg!(debug_assertions) && !web_dir().join("node_modules").is_dir() {
-            eprintln!("vite: run `npm ci` in examples/vite/web first");
+            eprintln!("vite: run `npm install` in examples/vite/web first");
             std::process::exit(1);
         }
         // Debug builds only: release builds ignore the dev server and show the embedded files.

@@ -9,3 +9,9 @@ test("without a transport, a call fails at once with CHANNEL_SEND", async () => 
   await assert.rejects(fixture.add(1, 2), (e) => e instanceof IpcError && e.kind === "CHANNEL_SEND"
     && e.message.includes("install a mock"));
 });
+
+test("a mock installed after the client was imported answers its calls", async () => {
+  const { installMock } = await import(`${process.env.IPC_MOCKED_DIR}/ipc.mock.js`);
+  installMock({ fixture: { add: (a, b) => a + b } });
+  assert.equal(await fixture.add(2, 3), 5);
+});

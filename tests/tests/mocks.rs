@@ -10,7 +10,7 @@ use tests::kinds::{Impl, Kinds};
 use tests::{ts_dir, tsc, Fixture, FixtureImpl};
 
 /// How many tests the two Node files hold: a test that silently stops running is a failure too.
-const NODE_TESTS: usize = 11;
+const NODE_TESTS: usize = 12;
 
 /// Writes the bindings of the test services as `ipc.*` into a directory of their own.
 fn write_bindings() -> PathBuf {
