@@ -980,6 +980,7 @@ const window = typeof globalThis.window === "object" && globalThis.window !== nu
   if (mock !== undefined) { mock.post(text); return; }
   if (typeof text === "string" && text.startsWith("{")) {
     const nonce = JSON.parse(text).nonce;
+    // The same secret the generated mock answers under (js/mock.js), so a mock installed later is heard.
     const welcome = { page: null, messages: [{ type: "welcome", nonce, page: "unconnected" }] };
     queueMicrotask(() => globalThis.__ipcReceive(JSON.stringify(welcome)));
     return;

@@ -19,7 +19,9 @@ export class MockError extends Error {
   }
 }
 
-const SECRET = "mock";
+// The page secret the mock answers under: the one the generated module's stand-in for a missing transport gives the
+// runtime too, so a client imported before installMock (welcomed by the stand-in) takes the mock's answers.
+const SECRET = "unconnected";
 
 /**
  * `value` with each of the page's exact-integer placeholders under `key` (`{[key]: "digits"}`, see ipc_core::exact)
@@ -52,7 +54,7 @@ export function installMock(handlers) {
   const receive = (delivery) => {
     const hand = globalThis.__ipcReceive;
     if (typeof hand !== "function") {
-      throw new Error("the generated client is not loaded: import it after (or before) installMock, but import it");
+      throw new Error("the generated client is not loaded: import it (before or after installMock)");
     }
     hand(delivery);
   };
