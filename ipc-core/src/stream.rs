@@ -16,10 +16,10 @@ use serde::Deserialize;
 use tokio::sync::Notify;
 
 use crate::capability::Direction;
-use crate::error::{excerpt, CallError, ErrorCode};
+use crate::error::{CallError, ErrorCode};
 use crate::limits::Limits;
 use crate::protocol::encode_item;
-use crate::service::Reply;
+use crate::service::{Args, Reply};
 use crate::window::{Message, Page, WindowState};
 
 /// The most credit one stream holds: grants beyond it are capped, so no count a page sends can overflow (the runtime's
@@ -183,6 +183,8 @@ impl Flow {
 /// credit go.
 #[derive(Clone)]
 pub(crate) struct Outlet {
+    /// The call's channel, for errors.
+    pub(crate) channel: &'static str,
     pub(crate) window: Arc<WindowState>,
     pub(crate) page: Arc<Page>,
     pub(crate) id: i64,
@@ -348,20 +350,18 @@ impl<T: DeserializeOwned> Stream for Upload<T> {
             this.outlet.grant_upload(this.index, this.read);
             this.read = 0;
         }
-        let decoded = match &item.binary {
-            Some((key, parts)) => crate::binary::reading(key, parts, || serde_json::from_str::<T>(&item.text)),
-            None => serde_json::from_str::<T>(&item.text),
+        // Decoded as an argument named `item` is, by the same rules: the path at fault named, unknown fields refused.
+        let wrapped = format!(r#"{{"item":{}}}"#, item.text);
+        let args = match &item.binary {
+            Some((key, parts)) => Args::with_parts(Some(&wrapped), key, parts),
+            None => Args::json(Some(&wrapped)),
         };
-        match decoded {
-            Ok(value) => Poll::Ready(Some(value)),
-            Err(err) => {
-                let detail = excerpt(&err.to_string(), 200).into_owned();
+        match crate::args::decode::<(T,)>(this.outlet.channel, &["item"], args) {
+            Ok((value,)) => Poll::Ready(Some(value)),
+            Err(error) => {
                 this.outlet.stop(CallError::new(
                     ErrorCode::InvalidArguments,
-                    format!(
-                        "invalid arguments: item {} of upload {}: {detail}",
-                        this.count, this.index
-                    ),
+                    format!("{} (item {} of upload {})", error.message(), this.count, this.index),
                 ));
                 // The call's future is dropped at its next await.
                 Poll::Pending

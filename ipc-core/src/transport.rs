@@ -355,7 +355,10 @@ impl Reader {
                 if uploads > max_uploads {
                     let error = CallError::new(
                         ErrorCode::InvalidRequest,
-                        format!("a call carries at most {max_uploads} uploads, not {uploads}"),
+                        format!(
+                            "a call carries at most {max_uploads} upload{}, not {uploads}",
+                            if max_uploads == 1 { "" } else { "s" }
+                        ),
                     );
                     return self.window.queue_answer(page, encode_answer(Some(id), &Err(error)));
                 }
@@ -565,6 +568,7 @@ impl Reader {
                 None => Args::json(args),
             };
             let outlet = flow.as_ref().map(|flow| Outlet {
+                channel,
                 window: Arc::clone(&window),
                 page: Arc::clone(&page),
                 id,

@@ -377,8 +377,17 @@ trait Sink {
     async fn store(&self, name: String, chunks: ipc_core::Upload<Binary>) -> String;
     /// Waits 200 ms before reading anything, then sums.
     async fn late(&self, numbers: ipc_core::Upload<u32>) -> u64;
+    /// How many points the page sends.
+    async fn points(&self, points: ipc_core::Upload<Point>) -> usize;
     /// Two uploads, interleaved: `a0 b0 a1 b1 ...` while both last.
     async fn zip(&self, a: ipc_core::Upload<u32>, b: ipc_core::Upload<u32>) -> Vec<u32>;
+}
+
+/// A point of an upload.
+#[derive(serde::Deserialize, ts_rs::TS)]
+struct Point {
+    x: i32,
+    y: i32,
 }
 
 struct SinkImpl;
@@ -401,6 +410,10 @@ impl Sink for SinkImpl {
     async fn late(&self, numbers: ipc_core::Upload<u32>) -> u64 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         self.sum(numbers).await
+    }
+
+    async fn points(&self, points: ipc_core::Upload<Point>) -> usize {
+        points.map(|p| (p.x, p.y)).count().await
     }
 
     async fn zip(&self, a: ipc_core::Upload<u32>, b: ipc_core::Upload<u32>) -> Vec<u32> {
@@ -488,8 +501,24 @@ async fn an_item_that_does_not_decode_stops_the_call_with_invalid_arguments() {
     page.post(r#"{"type":"chunk","id":1,"upload":0,"payload":"six"}"#);
     let answer = json(&page.next_message().await.unwrap());
     assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS");
-    let message = answer["error"]["message"].as_str().unwrap();
-    assert!(message.contains("item 2 of upload 0"), "{message}");
+    assert_eq!(
+        answer["error"]["message"],
+        r#"invalid arguments for `sink.sum`: item: invalid type: string "six", expected u32 (item 2 of upload 0)"#
+    );
+}
+
+#[tokio::test]
+async fn an_upload_item_is_decoded_as_strictly_as_an_argument() {
+    let mut page = TestClient::new(&sink_hub());
+    page.post(r#"{"type":"invoke","id":1,"channel":"sink.points","args":{"points":{"$ipc:upload":0}},"uploads":1}"#);
+    page.next_message().await.unwrap();
+    page.post(r#"{"type":"chunk","id":1,"upload":0,"payload":{"x":1,"y":2}}"#);
+    page.post(r#"{"type":"chunk","id":1,"upload":0,"payload":{"x":1,"y":2,"z":3}}"#);
+    let answer = json(&page.next_message().await.unwrap());
+    assert_eq!(
+        answer["error"]["message"],
+        "invalid arguments for `sink.points`: unknown field `item.z` (item 2 of upload 0)"
+    );
 }
 
 #[tokio::test]
@@ -591,5 +620,5 @@ async fn the_upload_window_and_the_uploads_per_call_are_settings() {
     let refused = page
         .request(r#"{"type":"invoke","id":2,"channel":"sink.zip","args":{"a":{"$ipc:upload":0},"b":{"$ipc:upload":1}},"uploads":2}"#)
         .await;
-    assert!(refused.contains("at most 1 uploads, not 2"), "{refused}");
+    assert!(refused.contains("at most 1 upload, not 2"), "{refused}");
 }
