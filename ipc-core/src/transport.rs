@@ -708,6 +708,12 @@ fn peek_id(envelope: &str) -> Option<i64> {
     (id.abs() <= MAX_ID).then_some(id)
 }
 
+/// Whether `given` is `secret`, compared in time that does not depend on where they differ: for a transport that
+/// checks a secret of its own (a token in a URL or a cookie).
+pub fn same_secret(given: &str, secret: &str) -> bool {
+    given.len() == secret.len() && given.bytes().zip(secret.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A fresh unguessable string: 128 random bits from the operating system, as 32 lowercase hex digits. Page secrets
 /// are made this way; a transport can use it for names a page must not guess.
 pub fn new_secret() -> String {
@@ -750,6 +756,13 @@ mod tests {
             .map(|m| m["nonce"].as_str().unwrap())
             .collect();
         assert_eq!(nonces, ["honest"], "the hello claiming another origin got no secret");
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::capability::{Capabilities, Direction};
 use crate::protocol::{delivery_start, DELIVERY_END};
 use crate::stream::Flow;
+use crate::transport::same_secret;
 
 /// Identifies one window (one renderer endpoint) attached to a [`Hub`](crate::Hub).
 ///
@@ -713,11 +714,6 @@ impl WindowState {
     }
 }
 
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Why a call did not start.
 #[derive(Debug)]
 pub(crate) enum StartRefusal {
@@ -795,13 +791,6 @@ mod tests {
     fn window(limit: usize) -> Arc<WindowState> {
         let config = WindowConfig::new("app://test");
         Arc::new(WindowState::new(WindowId(1), config, Box::new(|| {}), limit))
-    }
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "ab"));
     }
 
     #[test]

@@ -55,7 +55,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use ipc_core::client::{page_script, Bridge};
-use ipc_core::transport::{new_secret, WindowLink};
+use ipc_core::transport::{new_secret, same_secret, WindowLink};
 use ipc_core::{Capabilities, Hub, WindowConfig};
 use tokio::sync::{watch, Notify};
 
@@ -552,16 +552,6 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
-/// Whether `given` is `secret`, compared in time that does not depend on where they differ.
-fn same_secret(given: &str, secret: &str) -> bool {
-    given.len() == secret.len()
-        && given
-            .bytes()
-            .zip(secret.bytes())
-            .fold(0u8, |differ, (a, b)| differ | (a ^ b))
-            == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -578,12 +568,5 @@ mod tests {
             format!("<html>{tag}<header>x</header></html>")
         );
         assert_eq!(with_runtime("<p>bare</p>"), format!("{tag}<p>bare</p>"));
-    }
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abd", "abc"));
-        assert!(!same_secret("ab", "abc"));
     }
 }
