@@ -912,6 +912,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "typescript")]
     fn doc_comments_become_jsdoc_that_cannot_be_closed_early() {
         let js = global_client_script(&[&GREETER]);
         assert!(js.contains(" * Greets people."), "{js}");
@@ -924,6 +925,20 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "typescript"))]
+    fn without_the_typescript_feature_every_value_is_unknown() {
+        let bindings = Bindings::new().service(&GREETER);
+        assert!(
+            bindings
+                .declarations()
+                .contains("greetTwice(firstName: unknown, loud: unknown, options?: InvokeOptions): Promise<unknown>;"),
+            "{}",
+            bindings.declarations()
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "typescript")]
     fn declarations_type_each_method_and_its_errors() {
         let dts = Bindings::new().service(&GREETER).declarations();
         assert!(dts.contains("export interface GreeterService {"), "{dts}");
@@ -950,6 +965,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "typescript")]
     fn declared_events_type_their_payloads() {
         let dts = Bindings::new()
             .service(&GREETER)
@@ -966,6 +982,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "typescript")]
     fn each_declared_event_is_a_listener_on_its_channel() {
         let js = global_client_script(&[&GREETER]);
         assert!(
@@ -987,6 +1004,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "typescript")]
     fn declarations_type_each_listener_and_its_channel() {
         let dts = Bindings::new()
             .service(&GREETER)
