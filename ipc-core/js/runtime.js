@@ -525,7 +525,7 @@
    * How many items of a stream may wait unread in the page unless the call says otherwise (`window`). Large enough that
    * credit round trips do not slow small items down; large items are held back by bytes in the host.
    */
-  const STREAM_WINDOW = 1024;
+  const STREAM_WINDOW = 16384;
 
   /**
    * Calls a method that answers with a stream (see ipc_core::protocol, "Streams") and returns its items as an async
@@ -535,7 +535,7 @@
    * @param {string} channel such as "jobs.progress"
    * @param {Record<string, unknown>} [args] arguments by name
    * @param {{timeout?: number, signal?: AbortSignal, window?: number}} [options] as for `invoke` (the timeout bounds the
-   *   whole stream), and `window`: how many items may wait unread (default 1024; the host also keeps the bytes
+   *   whole stream), and `window`: how many items may wait unread (default 16384; the host also keeps the bytes
    *   unread within 4 MiB, one item always going whatever its size)
    */
   function stream(channel, args, options) {
@@ -564,10 +564,11 @@
         }
       }
     };
-    // The host may send as many items as were read since credit was last given; given in batches of half the window.
+    // The host may send as many items as were read since credit was last given: given in batches of half the window,
+    // and whenever everything received has been read, so a host holding items back for their bytes hears of each read.
     const giveCredit = () => {
       read += 1;
-      if (!ended && id !== null && read * 2 >= size) {
+      if (!ended && id !== null && (read * 2 >= size || items.length === 0)) {
         postEnvelope(`{"type":"credit","id":${id},"count":${read}}`);
         read = 0;
       }

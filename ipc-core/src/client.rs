@@ -712,7 +712,7 @@ export interface InvokeOptions {
 /** Options of a method that answers with a stream: a call's options (the timeout bounds the whole stream), and more. */
 export interface StreamOptions extends InvokeOptions {
   /**
-   * How many items may wait unread in the page (default 1024, at most 65536): the host sends more only as the loop
+   * How many items may wait unread in the page (default 16384, at most 65536): the host sends more only as the loop
    * reads them, and keeps their bytes within 4 MiB whatever the window.
    */
   window?: number;

@@ -81,7 +81,7 @@
 //!
 //! The host sends an item only for credit the page gave, one item per unit of credit, and does not pull the next
 //! item from the stream before it has sent the one it holds: a page that reads slowly slows the stream down, and
-//! nothing piles up in the host. The runtime gives credit for its window when it makes the call (1,024 items unless
+//! nothing piles up in the host. The runtime gives credit for its window when it makes the call (16,384 items unless
 //! the call says otherwise), and again as its reader takes items; the first grant is the window, each later one
 //! counts items read. Whatever the credit, the host keeps the bytes of items sent and not yet read within
 //! [`Limits::stream_unread_bytes`](crate::Limits::stream_unread_bytes) (4 MiB by default; one item always goes,

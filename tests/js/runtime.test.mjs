@@ -838,6 +838,15 @@ test("a stream gives credit back in batches of half its window as its reader tak
   assert.deepEqual(credits(), [4, 2, 2]);
 });
 
+test("a stream gives credit back as soon as everything received has been read", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.big", {}, { window: 100 });
+  p.deliver(SECRET, [item(1, "a"), item(1, "b"), item(1, "c")]);
+  for (let i = 0; i < 3; i++) await items.next();
+  const credits = p.envelopes().filter((m) => m.type === "credit").map((m) => m.count);
+  assert.deepEqual(credits, [100, 3], "a host holding items back for their size must hear of every read");
+});
+
 test("items read after an error come first; the error is thrown after them, as an IpcError with the handler's data", async () => {
   const p = welcomed();
   const items = p.host.stream("feed.failing", {});
