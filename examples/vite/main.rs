@@ -201,8 +201,11 @@ fn drive(handle: &AppHandle, screenshot: &Path) -> Result<(), Box<dyn std::error
 
         let notes = "[...document.querySelectorAll('#notes li .text')].map((e) => e.textContent).join(' | ')";
         let status = "document.getElementById('status').textContent";
-        for text in ["Buy milk", "Call Ada"] {
+        // One after the other: calls run concurrently in the host, so two sent together may be added in either order.
+        for (count, text) in ["Buy milk", "Call Ada"].into_iter().enumerate() {
             submit(handle, window, text).await?;
+            let shown = format!("document.querySelectorAll('#notes li').length === {}", count + 1);
+            handle.wait_for(window, &shown, patience).await?;
         }
         let shown = handle
             .wait_for(
