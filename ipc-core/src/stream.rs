@@ -67,10 +67,11 @@ struct Inbox {
     waker: Option<Waker>,
 }
 
-/// One item of an upload as it arrived: JSON text and the bytes its placeholders stand for.
+/// One item of an upload as it arrived: its JSON text as the one argument `item` of an arguments object
+/// (`{"item":...}`, decoded by the rules arguments follow), and the bytes its placeholders stand for.
 #[derive(Debug)]
 pub(crate) struct Item {
-    pub text: String,
+    pub args: String,
     pub binary: Option<(String, Vec<bytes::Bytes>)>,
 }
 
@@ -351,10 +352,9 @@ impl<T: DeserializeOwned> Stream for Upload<T> {
             this.read = 0;
         }
         // Decoded as an argument named `item` is, by the same rules: the path at fault named, unknown fields refused.
-        let wrapped = format!(r#"{{"item":{}}}"#, item.text);
         let args = match &item.binary {
-            Some((key, parts)) => Args::with_parts(Some(&wrapped), key, parts),
-            None => Args::json(Some(&wrapped)),
+            Some((key, parts)) => Args::with_parts(Some(&item.args), key, parts),
+            None => Args::json(Some(&item.args)),
         };
         match crate::args::decode::<(T,)>(this.outlet.channel, &["item"], args) {
             Ok((value,)) => Poll::Ready(Some(value)),

@@ -381,8 +381,9 @@ impl Reader {
                 payload,
                 binary,
             }) => {
+                // The item's one copy out of the request text, made as the arguments object it is decoded from.
                 let item = Item {
-                    text: payload.map_or_else(|| "null".to_owned(), |p| p.get().to_owned()),
+                    args: format!(r#"{{"item":{}}}"#, payload.map_or("null", RawValue::get)),
                     binary: binary.map(|binary| (binary.key.into_owned(), parts)),
                 };
                 return self.upload(page, id, |flow| flow.receive(upload, item));
