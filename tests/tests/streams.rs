@@ -92,6 +92,16 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
 }
 
+/// The next answer the page receives, skipping credit and items.
+async fn next_answer(page: &mut TestClient) -> Value {
+    loop {
+        let message = json(&page.next_message().await.unwrap());
+        if message["type"] == "answer" {
+            return message;
+        }
+    }
+}
+
 /// Waits until `condition` holds, for at most two seconds.
 async fn eventually(mut condition: impl FnMut() -> bool) -> bool {
     for _ in 0..200 {
@@ -449,13 +459,7 @@ async fn an_upload_is_read_as_a_stream_for_the_credit_the_host_gives() {
         page.post(&chunk(1, n));
     }
     page.post(r#"{"type":"end","id":1,"upload":0}"#);
-    loop {
-        let message = json(&page.next_message().await.unwrap());
-        if message["type"] == "answer" {
-            assert_eq!(message["data"], 210);
-            break;
-        }
-    }
+    assert_eq!(next_answer(&mut page).await["data"], 210);
 }
 
 #[tokio::test]
@@ -544,14 +548,15 @@ async fn upload_placeholders_the_call_does_not_announce_are_refused() {
         .await;
     assert!(too_many.contains("at most 16 uploads"), "{too_many}");
     page.post(r#"{"type":"invoke","id":5,"channel":"sink.zip","args":{"a":{"$ipc:upload":0},"b":{"$ipc:upload":0}},"uploads":2}"#);
-    let twice = loop {
-        // The first argument took its upload and gave credit before the second was refused.
-        let message = page.next_message().await.unwrap();
-        if json(&message)["type"] == "answer" {
-            break message;
-        }
-    };
-    assert!(twice.contains("upload 0 is taken by two arguments"), "{twice}");
+    // The first argument took its upload and gave credit before the second was refused.
+    let twice = next_answer(&mut page).await;
+    assert!(
+        twice["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("upload 0 is taken by two arguments"),
+        "{twice}"
+    );
     // Items and ends for calls that are not in flight are let go.
     page.post(&chunk(9, 1));
     page.post(r#"{"type":"end","id":9,"upload":0}"#);
@@ -621,4 +626,53 @@ async fn the_upload_window_and_the_uploads_per_call_are_settings() {
         .request(r#"{"type":"invoke","id":2,"channel":"sink.zip","args":{"a":{"$ipc:upload":0},"b":{"$ipc:upload":1}},"uploads":2}"#)
         .await;
     assert!(refused.contains("at most 1 upload, not 2"), "{refused}");
+}
+
+// --- Hostile frames: a frame's flow messages reach only the frame's own calls ---
+
+/// A window whose page lets frames of one origin call everything: the most a frame can be given.
+fn with_a_frame(hub: &Hub) -> TestClient {
+    let config = WindowConfig::new("app://localhost").allow_frames(FRAME, Capabilities::allow_all());
+    TestClient::with_config(hub, config, "app://localhost")
+}
+
+const FRAME: &str = "https://widget.example";
+
+/// What the page's runtime posts when frame 2 hands it `envelope`.
+fn relayed(envelope: &str) -> String {
+    serde_json::json!({"type": "frame", "frame": 2, "origin": FRAME, "envelope": envelope}).to_string()
+}
+
+#[tokio::test]
+async fn a_frame_cannot_feed_or_end_the_pages_upload() {
+    let mut page = with_a_frame(&sink_hub());
+    page.post(SUM);
+    page.next_message().await.unwrap();
+    // The frame guesses the page's call id and slips in an item and an early end.
+    page.post(&relayed(&chunk(1, 1000)));
+    page.post(&relayed(r#"{"type":"end","id":1,"upload":0}"#));
+    page.post(&chunk(1, 1));
+    page.post(&chunk(1, 2));
+    page.post(r#"{"type":"end","id":1,"upload":0}"#);
+    let answer = next_answer(&mut page).await;
+    assert_eq!(
+        answer["data"], 3,
+        "only the page's own items reached the handler: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_frame_cannot_give_credit_to_the_pages_stream() {
+    let probe = Arc::new(Probe::default());
+    let mut page = with_a_frame(&hub_with(&probe));
+    page.post(r#"{"type":"invoke","id":1,"channel":"feed.endless"}"#);
+    page.post(r#"{"type":"credit","id":1,"count":1}"#);
+    page.next_message().await.unwrap();
+    page.post(&relayed(r#"{"type":"credit","id":1,"count":1000}"#));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        page.try_next_message().is_none(),
+        "no item beyond the page's own credit"
+    );
+    assert_eq!(probe.pulled.load(Ordering::SeqCst), 2, "one item sent, one held");
 }
