@@ -514,7 +514,7 @@ impl Bindings {
                 service.js_name, service.rust_name
             );
         }
-        out
+        types.honest_map_keys(&out)
     }
 
     /// An ES module for front-end tests: `installMock(handlers)` answers the calls of [`module`](Self::module) with

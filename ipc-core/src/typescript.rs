@@ -12,6 +12,12 @@
 //! And one completion: a map keyed by `bool` is typed `{ [key in "true" | "false"]?: V }`, the keys serde_json writes
 //! (ts-rs writes `[key in boolean]`, which TypeScript refuses as a key type).
 //!
+//! And one correction: a map whose key serde_json cannot write as an object key (a tuple, a list, a struct, an
+//! `Option`: `HashMap<(u32, u32), V>` inside one of your structs) is typed `{ [key: string]: never }`, with a comment
+//! naming the key. That is what crosses: serde_json refuses to send such a map unless it is empty, and such a map
+//! from the page is refused as INVALID_ARGUMENTS. (ts-rs writes `[key in [number, number]]`, which tsc rejects; in a
+//! method's own signature `#[ipc_service]` refuses the key type at compile time.)
+//!
 //! Without the default `typescript` feature, no type needs `ts_rs::TS` and every value is typed `unknown`.
 
 use std::any::TypeId;
@@ -75,6 +81,21 @@ impl Declarations {
         self.by_name.entry(name).or_insert_with(|| wire_types(&declaration()));
     }
 
+    /// `ts` (declarations or a whole `.d.ts`) with every map whose key cannot be a JSON object key typed as what
+    /// crosses: `{ [key: string]: never }`, after a comment naming the key (see the module docs). Named key types are
+    /// looked up among these declarations.
+    pub fn honest_map_keys(&self, ts: &str) -> String {
+        honest_map_keys(ts, &|name| self.body_of(name))
+    }
+
+    /// The type a declaration `type Name<..> = body;` gives `name`.
+    fn body_of(&self, name: &str) -> Option<&str> {
+        let declaration = self.by_name.get(name)?.trim();
+        let rest = declaration.strip_prefix("type ")?.strip_prefix(name)?;
+        let body = &rest[rest.find('=')? + 1..];
+        Some(body.trim().trim_end_matches(';').trim())
+    }
+
     /// Every declaration, each prefixed with `export `, sorted by type name.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -114,6 +135,108 @@ fn bigint_words_as_number(ts: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The marker ts-rs puts before a map's key type: `{ [key in K]?: V }`.
+const MAP_KEY: &str = "[key in ";
+
+/// What a map whose key serde_json cannot write becomes (see the module docs).
+const UNSENDABLE_MAP: &str = "{ [key: string]: never }";
+
+/// `ts` with each map type whose key cannot be a JSON object key replaced by [`UNSENDABLE_MAP`], preceded by a comment
+/// naming the key. `body_of` gives the type a declared name stands for.
+fn honest_map_keys<'a>(ts: &str, body_of: &dyn Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(ts.len());
+    let mut rest = ts;
+    while let Some(at) = rest.find(MAP_KEY) {
+        let key_start = at + MAP_KEY.len();
+        let open = rest[..at].trim_end().len().checked_sub(1);
+        let map = open.filter(|&open| rest.as_bytes()[open] == b'{').and_then(|open| {
+            let key_end = key_start + closing(&rest[key_start..], b']')?;
+            let map_end = open + 1 + closing(&rest[open + 1..], b'}')?;
+            Some((open, &rest[key_start..key_end], map_end))
+        });
+        match map {
+            Some((open, key, map_end)) if !is_object_key(key, body_of, 0) => {
+                out.push_str(&rest[..open]);
+                out.push_str("/* a map keyed by ");
+                out.push_str(&key.replace("*/", "* /"));
+                out.push_str(": serde_json sends only an empty one */ ");
+                out.push_str(UNSENDABLE_MAP);
+                rest = &rest[map_end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..key_start]);
+                rest = &rest[key_start..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The offset in `ts` of the first `close` (`]` or `}`) not nested in brackets, braces, parentheses, angle brackets
+/// or a string literal.
+fn closing(ts: &str, close: u8) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, b) in ts.bytes().enumerate() {
+        if let Some(q) = quote {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                _ if b == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' | b'\'' | b'`' => quote = Some(b),
+            _ if b == close && depth == 0 => return Some(i),
+            b'[' | b'{' | b'(' | b'<' => depth += 1,
+            b']' | b'}' | b')' | b'>' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The members of a union, split at `|` outside brackets and string literals.
+fn union_members(ts: &str) -> Vec<&str> {
+    let mut members = Vec::new();
+    let mut rest = ts;
+    while let Some(end) = closing(rest, b'|') {
+        members.push(rest[..end].trim());
+        rest = &rest[end + 1..];
+    }
+    members.push(rest.trim());
+    members
+}
+
+/// Whether every value of the TypeScript type `key` is something serde_json writes as an object key: a string, a
+/// number or a literal of either. Unknown names count as keys (they are not this module's to judge).
+fn is_object_key<'a>(key: &str, body_of: &dyn Fn(&str) -> Option<&'a str>, depth: usize) -> bool {
+    union_members(key.trim()).into_iter().all(|member| {
+        let starts_name = member.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '$');
+        if let Some(inner) = member.strip_prefix('(').and_then(|m| m.strip_suffix(')')) {
+            is_object_key(inner, body_of, depth)
+        } else if member.starts_with(['"', '\'', '`', '-']) || member.starts_with(|c: char| c.is_ascii_digit()) {
+            true
+        } else if !starts_name {
+            false // a tuple, an object, a list literal
+        } else {
+            let name = &member[..member.find('<').unwrap_or(member.len())];
+            match name {
+                "string" | "number" | "never" | "any" | "unknown" => true,
+                // `bigint` is an exact integer (`Exact`), which travels as an object.
+                "bigint" | "null" | "undefined" | "boolean" | "Array" | "Record" | "object" => false,
+                // A recursive alias deeper than any real key type: not a key.
+                _ if depth > 32 => false,
+                _ => body_of(name).is_none_or(|body| is_object_key(body, body_of, depth + 1)),
+            }
+        }
+    })
 }
 
 /// The TypeScript facts of a type. Implemented for every `ts_rs::TS` type (with the `typescript` feature), or for
@@ -201,6 +324,69 @@ mod tests {
             wire_types("{ [key in boolean]?: number }"),
             "{ [key in \"true\" | \"false\"]?: number }"
         );
+    }
+
+    fn no_declarations(_: &str) -> Option<&'static str> {
+        None
+    }
+
+    #[test]
+    fn maps_with_keys_serde_json_cannot_write_are_typed_as_what_crosses() {
+        let tuple = honest_map_keys("{ a: { [key in [number, number]]?: string }, }", &no_declarations);
+        assert_eq!(
+            tuple,
+            "{ a: /* a map keyed by [number, number]: serde_json sends only an empty one */ { [key: string]: never }, }"
+        );
+        for bad in [
+            "Array<string>",
+            "number | null",
+            "{ x: number, }",
+            "null",
+            "\"a\" | [number]",
+        ] {
+            let ts = format!("{{ [key in {bad}]?: number }}");
+            assert!(
+                honest_map_keys(&ts, &no_declarations).ends_with(UNSENDABLE_MAP),
+                "{bad}"
+            );
+        }
+        for good in [
+            "string",
+            "number",
+            "\"a\" | \"b]\"",
+            "\"true\" | \"false\"",
+            "Unknown",
+            "(string)",
+        ] {
+            let ts = format!("{{ [key in {good}]?: {{ [key in string]?: number }} }}");
+            assert_eq!(honest_map_keys(&ts, &no_declarations), ts, "{good}");
+        }
+        // A map inside a good map's value is judged on its own.
+        let nested = honest_map_keys("{ [key in string]?: { [key in [string]]?: number } }", &no_declarations);
+        assert!(
+            nested.starts_with("{ [key in string]?: /* a map keyed by [string]"),
+            "{nested}"
+        );
+        assert!(nested.ends_with("{ [key: string]: never } }"), "{nested}");
+    }
+
+    #[test]
+    fn named_key_types_are_judged_by_their_declarations() {
+        let mut declarations = Declarations::default();
+        declarations.add("Point".into(), || "type Point = { x: number, y: number, };".into());
+        declarations.add("Color".into(), || "type Color = \"Red\" | \"Green\";".into());
+        declarations.add("Id".into(), || "type Id = Inner;".into());
+        declarations.add("Inner".into(), || "type Inner = number;".into());
+        declarations.add("Loop".into(), || "type Loop = Loop;".into());
+        let judge = |key: &str| {
+            declarations
+                .honest_map_keys(&format!("{{ [key in {key}]?: number }}"))
+                .ends_with(UNSENDABLE_MAP)
+        };
+        assert!(judge("Point"));
+        assert!(judge("Loop"));
+        assert!(!judge("Color"));
+        assert!(!judge("Id"));
     }
 
     #[cfg(feature = "typescript")]

@@ -1381,3 +1381,56 @@ async fn an_internally_tagged_enum_reports_at_its_own_path_and_refuses_unknown_f
         "{strict}"
     );
 }
+
+/// A map keyed by a tuple, inside a struct (in a signature `#[ipc_service]` refuses the key type; in a struct it
+/// cannot see it). The `.d.ts` types the field `{ [key: string]: never }` (`type_shapes.rs`); here, what crosses.
+#[derive(Debug, Default, Serialize, Deserialize, ts_rs::TS)]
+struct Grid {
+    cells: std::collections::HashMap<(u32, u32), String>,
+}
+
+#[ipc_service]
+trait Grids {
+    /// Counts; answers the number of cells.
+    fn size(&self, grid: Grid) -> usize;
+    /// Answers a grid with one cell, which serde_json cannot write.
+    fn filled(&self) -> Grid;
+}
+
+/// Counts like [`Counting`], as its own type so its `into_service` is not ambiguous.
+#[derive(Default, Clone)]
+struct GridCounting(Counting);
+
+impl Grids for GridCounting {
+    fn size(&self, grid: Grid) -> usize {
+        self.0.count();
+        grid.cells.len()
+    }
+    fn filled(&self) -> Grid {
+        Grid {
+            cells: [((1, 2), "a".to_owned())].into(),
+        }
+    }
+}
+
+async fn call(page: &mut TestClient, channel: &str, args: Value) -> Value {
+    serde_json::from_str(&page.invoke(channel, &args.to_string()).await).unwrap()
+}
+
+#[tokio::test]
+async fn a_tuple_keyed_map_in_a_struct_crosses_only_empty_and_its_refusals_are_structured() {
+    let counting = GridCounting::default();
+    let hub = Hub::builder().service(counting.clone().into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let refused = call(&mut page, "grids.size", json!({"grid": {"cells": {"1,2": "a"}}})).await;
+    assert_eq!(refused["error"]["kind"], "INVALID_ARGUMENTS", "{refused}");
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("grid.cells"),
+        "{refused}"
+    );
+    assert_eq!(counting.0.calls(), 0, "the handler ran on a map it cannot read");
+    let empty = call(&mut page, "grids.size", json!({"grid": {"cells": {}}})).await;
+    assert_eq!(empty["data"], 0, "{empty}");
+    let filled = call(&mut page, "grids.filled", json!({})).await;
+    assert_eq!(filled["error"]["kind"], "SERIALIZATION", "{filled}");
+}

@@ -1,8 +1,8 @@
 //! The generated TypeScript types tell the truth about what serde sends. A corpus of serde shapes (renames, the four
-//! enum representations, flatten, tuples, maps with every key serde_json accepts, options, generics, recursion, std
-//! containers) goes into one generated `.d.ts`, each shape as the payload of an event; then, for each shape, the
-//! JSON serde actually produces for a sample value is written as a TypeScript constant of that event's payload type,
-//! and `tsc --strict` must accept the whole file.
+//! enum representations, flatten, tuples, maps with every key serde_json accepts and those it refuses (which cross
+//! only empty), options, generics, recursion, std containers) goes into one generated `.d.ts`, each shape as the
+//! payload of an event; then, for each shape, the JSON serde actually produces for a sample value is written as a
+//! TypeScript constant of that event's payload type, and `tsc --strict` must accept the whole file.
 //!
 //! A shape whose JSON does not match its type is a lie in the bindings: tsc names the constant (`shape_NN`) and this
 //! test prints which shape it was.
@@ -194,6 +194,22 @@ enum Color {
 #[derive(Serialize, TS)]
 struct EnumKeys {
     by_color: BTreeMap<Color, u8>,
+}
+
+#[derive(Serialize, TS, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Cell {
+    row: u32,
+    col: u32,
+}
+
+/// Maps serde_json can only send empty: their keys are not strings or numbers. Typed `{ [key: string]: never }`.
+#[derive(Serialize, TS)]
+struct UnsendableKeys {
+    by_tuple: HashMap<(u32, u32), String>,
+    by_struct: BTreeMap<Cell, u8>,
+    by_list: BTreeMap<Vec<String>, u8>,
+    by_option: BTreeMap<Option<u32>, u8>,
+    beside: BTreeMap<String, BTreeMap<Cell, u8>>,
 }
 
 #[derive(Serialize, TS)]
@@ -531,6 +547,16 @@ fn corpus() -> Vec<Case> {
             }
         ),
         case!(
+            UnsendableKeys,
+            UnsendableKeys {
+                by_tuple: HashMap::new(),
+                by_struct: BTreeMap::new(),
+                by_list: BTreeMap::new(),
+                by_option: BTreeMap::new(),
+                beside: BTreeMap::from([("a".to_owned(), BTreeMap::new())]),
+            }
+        ),
+        case!(
             Json,
             Json {
                 any: json!({"a": [1, "b", null]}),
@@ -763,16 +789,38 @@ fn writing_the_bindings_of_a_flattened_option_panics_in_ts_rs() {
 }
 
 #[test]
-fn a_map_keyed_by_a_tuple_cannot_be_sent_and_its_type_is_rejected() {
-    let map: HashMap<(u32, u32), String> = HashMap::from([((1, 2), "a".to_owned())]);
-    assert!(serde_json::to_value(&map).is_err(), "serde_json now sends tuple keys");
-    let bindings = Bindings::new().event::<HashMap<(u32, u32), String>>("shape");
-    bindings
-        .write_to(ts_dir().join("generated"), "shape-tuple-keys")
-        .expect("the bindings are written");
-    let out = tsc("generated/shape-tuple-keys.d.ts");
+fn a_map_whose_keys_serde_json_cannot_write_is_typed_as_only_ever_empty() {
+    let by_tuple: HashMap<(u32, u32), String> = HashMap::from([((1, 2), "a".to_owned())]);
+    let by_struct = BTreeMap::from([(Cell { row: 1, col: 2 }, 1u8)]);
     assert!(
-        !out.status.success(),
-        "tsc now accepts a tuple-keyed map: update the README"
+        serde_json::to_value(&by_tuple).is_err(),
+        "serde_json now sends tuple keys"
     );
+    assert!(
+        serde_json::to_value(&by_struct).is_err(),
+        "serde_json now sends struct keys"
+    );
+    let dts = Bindings::new().event::<UnsendableKeys>("shape").declarations();
+    assert!(
+        dts.contains(
+            "by_tuple: /* a map keyed by [number, number]: serde_json sends only an empty one */ { [key: string]: never }"
+        ),
+        "{dts}"
+    );
+    assert!(dts.contains("by_struct: /* a map keyed by Cell:"), "{dts}");
+    // A non-empty one, which serde_json never sends, is refused by tsc at each field.
+    let cases = vec![
+        Case {
+            name: "UnsendableKeys with a tuple key",
+            json: json!({"by_tuple": {"1,2": "a"}, "by_struct": {}, "by_list": {}, "by_option": {}, "beside": {}}),
+            bindings: |bindings, channel| bindings.event::<UnsendableKeys>(channel),
+        },
+        Case {
+            name: "UnsendableKeys with a struct key",
+            json: json!({"by_tuple": {}, "by_struct": {"x": 1}, "by_list": {}, "by_option": {}, "beside": {"a": {"b": 1}}}),
+            bindings: |bindings, channel| bindings.event::<UnsendableKeys>(channel),
+        },
+    ];
+    let (_, report, rejected) = type_check("shape-unsendable-keys", &cases);
+    assert_eq!(rejected, vec![0, 1], "tsc said:\n{report}");
 }
