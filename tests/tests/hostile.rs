@@ -1336,10 +1336,25 @@ enum StrictFigure {
     Circle { radius: f64 },
 }
 
+/// The same enum, externally tagged (serde's default) and adjacently tagged: read without a buffered copy.
+#[derive(Debug, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+enum ExternalFigure {
+    Circle { radius: f64 },
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+enum AdjacentFigure {
+    Circle { radius: f64 },
+}
+
 #[ipc_service]
 trait Figures {
     fn loose(&self, figure: Figure) -> Figure;
     fn strict(&self, figure: StrictFigure) -> StrictFigure;
+    fn external(&self, figure: ExternalFigure) -> ExternalFigure;
+    fn adjacent(&self, figure: AdjacentFigure) -> AdjacentFigure;
 }
 
 struct Drawing;
@@ -1351,6 +1366,28 @@ impl Figures for Drawing {
     fn strict(&self, figure: StrictFigure) -> StrictFigure {
         figure
     }
+    fn external(&self, figure: ExternalFigure) -> ExternalFigure {
+        figure
+    }
+    fn adjacent(&self, figure: AdjacentFigure) -> AdjacentFigure {
+        figure
+    }
+}
+
+/// In an externally tagged enum's variant (serde's default), a type error names the field's whole path; in an
+/// adjacently tagged one, which serde reads through a copy like an internally tagged one, the enum's path.
+#[tokio::test]
+async fn a_field_error_in_an_enum_variant_names_the_field() {
+    let wrong = draw("figures.external", json!({"circle": {"radius": "x"}})).await;
+    assert_eq!(
+        wrong["error"]["message"],
+        "invalid arguments for `figures.external`: figure.circle.radius: invalid type: string \"x\", expected f64"
+    );
+    let wrong = draw("figures.adjacent", json!({"kind": "circle", "data": {"radius": "x"}})).await;
+    assert_eq!(
+        wrong["error"]["message"],
+        "invalid arguments for `figures.adjacent`: figure: invalid type: string \"x\", expected f64"
+    );
 }
 
 async fn draw(channel: &str, figure: Value) -> Value {
