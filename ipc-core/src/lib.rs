@@ -146,12 +146,12 @@ pub use futures::Stream;
 ///
 /// - `name = "..."` sets the service name (default: the trait name in snake_case), which is the first part of every
 ///   channel and the property of `host.services` in JavaScript;
-/// - `exact_integers` makes every argument and return value written `u64`, `i64`, `u128` or `i128`, or an `Option`,
+/// - `exact_integers` makes every argument and return value of type `u64`, `i64`, `u128` or `i128`, or an `Option`,
 ///   `Vec` or `Result` (its `Ok` side) of one, travel as an exact integer: a `BigInt` in the page, typed `bigint`
-///   (see [`exact`]). Without it, such integers are JSON numbers typed `number`, refused beyond ±(2^53 − 1) rather
-///   than rounded ([`json`]). Events, stream and upload items and nested values are left as they are: use
-///   [`Exact<T>`](Exact) there. The
-///   macro reads types as written: an alias of `u64` is not recognised.
+///   (see [`exact`]). Types are recognised by what they are, so `type Id = u64;` and `Option<Id>` travel exactly too.
+///   Without it, such integers are JSON numbers typed `number`, refused beyond ±(2^53 − 1) rather than rounded
+///   ([`json`]). Events, stream and upload items and nested values are left as they are: use [`Exact<T>`](Exact)
+///   there.
 ///
 /// Method attributes, in one `#[ipc(...)]` or several:
 ///

@@ -755,7 +755,8 @@ pub trait MirrorHostOnly {
 impl<T: ?Sized> MirrorHostOnly for Mirror<T> {}
 
 /// How `#[ipc_service]` carries an argument or return value opted in to exact integers: `u64`, `i64`, `u128` and
-/// `i128` through [`Exact`], and `Option`, `Vec` and `Result` of them element by element.
+/// `i128` through [`Exact`], and `Option`, `Vec` and `Result` of them element by element. Implemented by type, so an
+/// alias (`type Id = u64;`) is carried like the integer it names.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no exact integer to carry",
     label = "`exact` applies to `u64`, `i64`, `u128`, `i128`, or an `Option`, `Vec` or `Result` of one",
@@ -764,16 +765,24 @@ impl<T: ?Sized> MirrorHostOnly for Mirror<T> {}
 pub trait ExactShape: Sized {
     /// The type on the wire, with [`Exact`] where the integers are.
     type Wire;
+    /// The TypeScript type of the value as an argument: the wire type's.
+    const WIRE_TS: TsType;
+    /// The TypeScript types of the value as a method's answer: its data and, for a `Result`, its error.
+    const ANSWER_TS: (Option<TsType>, Option<TsType>);
     /// The value as it travels.
     fn into_wire(self) -> Self::Wire;
     /// The value from how it traveled.
     fn from_wire(wire: Self::Wire) -> Self;
+    /// The value as a method's answer, as it travels (a `Result`'s `Err` as a HANDLER error).
+    fn encode(channel: &str, value: Self) -> Result<Reply, CallError>;
 }
 
 macro_rules! exact_shape {
     ($($ty:ident),*) => {$(
         impl ExactShape for $ty {
             type Wire = Exact<$ty>;
+            const WIRE_TS: TsType = TsType::of::<Exact<$ty>>();
+            const ANSWER_TS: (Option<TsType>, Option<TsType>) = (Some(Self::WIRE_TS), None);
 
             fn into_wire(self) -> Exact<$ty> {
                 Exact(self)
@@ -782,14 +791,23 @@ macro_rules! exact_shape {
             fn from_wire(wire: Exact<$ty>) -> $ty {
                 wire.0
             }
+
+            fn encode(channel: &str, value: Self) -> Result<Reply, CallError> {
+                encode_value(channel, value.into_wire())
+            }
         }
     )*};
 }
 
 exact_shape!(u64, i64, u128, i128);
 
-impl<T: ExactShape> ExactShape for Option<T> {
+impl<T: ExactShape> ExactShape for Option<T>
+where
+    Option<T::Wire>: Serialize + TsInfo,
+{
     type Wire = Option<T::Wire>;
+    const WIRE_TS: TsType = TsType::of::<Option<T::Wire>>();
+    const ANSWER_TS: (Option<TsType>, Option<TsType>) = (Some(Self::WIRE_TS), None);
 
     fn into_wire(self) -> Self::Wire {
         self.map(T::into_wire)
@@ -798,10 +816,19 @@ impl<T: ExactShape> ExactShape for Option<T> {
     fn from_wire(wire: Self::Wire) -> Self {
         wire.map(T::from_wire)
     }
+
+    fn encode(channel: &str, value: Self) -> Result<Reply, CallError> {
+        encode_value(channel, value.into_wire())
+    }
 }
 
-impl<T: ExactShape> ExactShape for Vec<T> {
+impl<T: ExactShape> ExactShape for Vec<T>
+where
+    Vec<T::Wire>: Serialize + TsInfo,
+{
     type Wire = Vec<T::Wire>;
+    const WIRE_TS: TsType = TsType::of::<Vec<T::Wire>>();
+    const ANSWER_TS: (Option<TsType>, Option<TsType>) = (Some(Self::WIRE_TS), None);
 
     fn into_wire(self) -> Self::Wire {
         self.into_iter().map(T::into_wire).collect()
@@ -810,10 +837,21 @@ impl<T: ExactShape> ExactShape for Vec<T> {
     fn from_wire(wire: Self::Wire) -> Self {
         wire.into_iter().map(T::from_wire).collect()
     }
+
+    fn encode(channel: &str, value: Self) -> Result<Reply, CallError> {
+        encode_value(channel, value.into_wire())
+    }
 }
 
-impl<T: ExactShape, E> ExactShape for Result<T, E> {
+impl<T: ExactShape, E> ExactShape for Result<T, E>
+where
+    T::Wire: Serialize + TsInfo,
+    E: Serialize + TsInfo,
+    Result<T::Wire, E>: TsInfo,
+{
     type Wire = Result<T::Wire, E>;
+    const WIRE_TS: TsType = TsType::of::<Result<T::Wire, E>>();
+    const ANSWER_TS: (Option<TsType>, Option<TsType>) = (Some(TsType::of::<T::Wire>()), Some(TsType::of::<E>()));
 
     fn into_wire(self) -> Self::Wire {
         self.map(T::into_wire)
@@ -821,5 +859,96 @@ impl<T: ExactShape, E> ExactShape for Result<T, E> {
 
     fn from_wire(wire: Self::Wire) -> Self {
         wire.map(T::from_wire)
+    }
+
+    fn encode(channel: &str, value: Self) -> Result<Reply, CallError> {
+        encode_result(channel, value.into_wire())
+    }
+}
+
+/// Nothing, for a `T` that is an [`ExactShape`]: generated code calls it for a type under `#[ipc(exact)]` whose
+/// name it cannot see through, so a type that is none is one error, at the type.
+pub fn require_exact<T: ExactShape>() {}
+
+/// Exact integers by what a type is, for a service with `exact_integers`: `ExactInt::<T>::KIND` (with
+/// [`NotExactInt`] in scope) finds the inherent `KIND` below when `T` is an [`ExactShape`] however it is spelled (an
+/// alias, `Option<Id>`), and the trait's otherwise. Generated code passes each argument's wire value, its TypeScript
+/// types and its answer codec through the kind: [`ExactKind`] carries the integers exactly, [`NotExact`] hands every
+/// value back unchanged.
+#[derive(Debug)]
+pub struct ExactInt<T>(PhantomData<fn() -> T>);
+
+impl<T: ExactShape> ExactInt<T> {
+    /// An exact shape: carried exactly.
+    pub const KIND: ExactKind<T> = ExactKind(PhantomData);
+}
+
+/// The other half of [`ExactInt`]'s dispatch: a type with no exact integer to carry.
+pub trait NotExactInt {
+    /// Carried as it is.
+    const KIND: NotExact;
+}
+
+impl<T> NotExactInt for ExactInt<T> {
+    const KIND: NotExact = NotExact;
+}
+
+/// See [`ExactInt`]: a type carried exactly.
+#[derive(Debug)]
+pub struct ExactKind<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for ExactKind<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ExactKind<T> {}
+
+impl<T: ExactShape> ExactKind<T> {
+    /// The argument from how it traveled.
+    pub fn from_wire(self, wire: T::Wire) -> T {
+        T::from_wire(wire)
+    }
+
+    /// The codec carrying the answer exactly, in place of the plain one.
+    pub const fn codec(self, _plain: Codec<T>) -> Codec<T> {
+        Codec { encode: T::encode }
+    }
+
+    /// The argument's TypeScript type as it travels, in place of the plain one.
+    pub const fn arg_ts(self, _plain: TsType) -> TsType {
+        T::WIRE_TS
+    }
+
+    /// The answer's TypeScript types as it travels, in place of the plain ones.
+    pub const fn answer_ts(self, _plain: (Option<TsType>, Option<TsType>)) -> (Option<TsType>, Option<TsType>) {
+        T::ANSWER_TS
+    }
+}
+
+/// See [`ExactInt`]: a type carried as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct NotExact;
+
+impl NotExact {
+    /// The argument as it traveled.
+    pub fn from_wire<W>(self, wire: W) -> W {
+        wire
+    }
+
+    /// The plain codec.
+    pub const fn codec<R>(self, plain: Codec<R>) -> Codec<R> {
+        plain
+    }
+
+    /// The plain TypeScript type.
+    pub const fn arg_ts(self, plain: TsType) -> TsType {
+        plain
+    }
+
+    /// The plain TypeScript types.
+    pub const fn answer_ts(self, plain: (Option<TsType>, Option<TsType>)) -> (Option<TsType>, Option<TsType>) {
+        plain
     }
 }

@@ -7,7 +7,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 use crate::attr::Validator;
 use crate::ctxt::Ctxt;
-use crate::model::{is_exact_shape, Arg, ArgKind, Method, Output, Receiver, Service};
+use crate::model::{exact_shape, Arg, ArgKind, Method, Output, Receiver, Service, Shape};
 use crate::names::{is_valid_wire_name, JS_RESERVED, JS_RESERVED_PROPERTIES, RUNTIME_RESERVED};
 
 /// Names the macro adds to the trait; a method of the same name would collide with them.
@@ -497,7 +497,7 @@ fn check_conditional_args(cx: &Ctxt, method: &Method<'_>) {
 
 /// What `#[ipc(exact)]` carries, for every error about it.
 const EXACT_SHAPES: &str = "`#[ipc(exact)]` carries `u64`, `i64`, `u128` and `i128` exactly, or an `Option`, `Vec` or \
-                            `Result` of one, written as such";
+                            `Result` of one (or an alias of one of these)";
 
 /// `#[ipc(exact)]` applies to an argument or a return value of an exact shape, and to nothing of an event.
 fn check_exact(cx: &Ctxt, method: &Method<'_>) {
@@ -521,7 +521,7 @@ fn check_exact(cx: &Ctxt, method: &Method<'_>) {
                 key,
                 "the caller's context is injected by the host, not sent: it has no integer to carry",
             ),
-            Some(_) if !is_exact_shape(arg.ty) => {
+            Some(_) if exact_shape(arg.ty) == Shape::No => {
                 let ty = arg.ty;
                 cx.error_at(
                     ty,
@@ -537,7 +537,7 @@ fn check_exact(cx: &Ctxt, method: &Method<'_>) {
     }
     if let Some(key) = &method.exact_key {
         match method.output {
-            Output::Value(ty) if is_exact_shape(ty) => {}
+            Output::Value(ty) if exact_shape(ty) != Shape::No => {}
             Output::Value(ty) => cx.error_at(
                 ty,
                 format!(
@@ -920,7 +920,7 @@ mod tests {
 
     use crate::attr::ServiceSettings;
     use crate::ctxt::Ctxt;
-    use crate::model::Service;
+    use crate::model::{Exactness, Service};
 
     /// The messages of every error the checks report for `item`.
     fn errors(item: &syn::ItemTrait) -> Vec<String> {
@@ -970,6 +970,7 @@ mod tests {
             trait Ledger {
                 fn put(&self, id: u64, name: String, ids: Option<Vec<i128>>, ctx: CallContext) -> Result<u128, String>;
                 fn named(&self) -> String;
+                fn aliased(&self, id: Id, ids: Option<Id>, pair: (u64, u64), count: u32, names: Maybe<String>) -> ledger::Id;
                 #[ipc(event)]
                 fn moved(&self, to: u64);
             }
@@ -982,12 +983,30 @@ mod tests {
         let service = Service::from_syn(&cx, settings, &item);
         cx.finish().unwrap();
         let put = &service.methods[0];
-        let exact: Vec<bool> = put.args.iter().map(|a| a.exact).collect();
-        assert_eq!(exact, [true, false, true, false]);
-        assert!(put.exact_return);
-        assert!(!service.methods[1].exact_return);
-        assert!(
-            !service.methods[2].args[0].exact,
+        let exact: Vec<Exactness> = put.args.iter().map(|a| a.exact).collect();
+        assert_eq!(
+            exact,
+            [Exactness::Exact, Exactness::Plain, Exactness::Exact, Exactness::Plain]
+        );
+        assert_eq!(put.exact_return, Exactness::Exact);
+        assert_eq!(service.methods[1].exact_return, Exactness::Plain);
+        // Names the macro cannot see through are left to the type system.
+        let aliased = &service.methods[2];
+        let exact: Vec<Exactness> = aliased.args.iter().map(|a| a.exact).collect();
+        assert_eq!(
+            exact,
+            [
+                Exactness::ByType,
+                Exactness::ByType,
+                Exactness::Plain,
+                Exactness::Plain,
+                Exactness::ByType
+            ]
+        );
+        assert_eq!(aliased.exact_return, Exactness::ByType);
+        assert_eq!(
+            service.methods[3].args[0].exact,
+            Exactness::Plain,
             "an event's payload keeps its own type"
         );
     }

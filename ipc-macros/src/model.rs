@@ -56,7 +56,7 @@ pub(crate) struct Method<'a> {
     pub exact_key: Option<syn::Path>,
     /// Whether the return value travels as an exact integer (`ipc_core::Exact`): asked for by `#[ipc(exact)]` or by
     /// the service's `exact_integers`.
-    pub exact_return: bool,
+    pub exact_return: Exactness,
 }
 
 /// A method's `#[deprecated]` attribute.
@@ -106,7 +106,42 @@ pub(crate) struct Arg<'a> {
     pub exact_key: Option<syn::Path>,
     /// Whether the argument travels as an exact integer (`ipc_core::Exact`): asked for by `#[ipc(exact)]` or by the
     /// service's `exact_integers`.
-    pub exact: bool,
+    pub exact: Exactness,
+}
+
+/// How a value travels where exact integers are asked for (`#[ipc(exact)]` or the service's `exact_integers`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Exactness {
+    /// As its own type: not asked for, or written as a type that holds no exact integer.
+    Plain,
+    /// Through `ipc_core::__private::ExactShape`: asked for by `#[ipc(exact)]`, or written as an exact shape.
+    Exact,
+    /// Decided by the type system (`ipc_core::__private::ExactInt`): a type whose name the macro cannot see through
+    /// (`Id`, `Option<Id>`), exact if it is an alias of an exact shape. Under `#[ipc(exact)]` the generated code
+    /// also requires that it is one.
+    ByType,
+}
+
+impl Exactness {
+    /// How a value of type `ty` travels: `explicit` for `#[ipc(exact)]`, `service` for `exact_integers`.
+    pub(crate) fn of(ty: &Type, explicit: bool, service: bool) -> Self {
+        match (exact_shape(ty), explicit, service) {
+            (Shape::No, ..) | (_, false, false) => Exactness::Plain,
+            (Shape::Yes, ..) => Exactness::Exact,
+            (Shape::Unknown, ..) => Exactness::ByType,
+        }
+    }
+}
+
+/// Whether a type, as written, is an exact shape (see [`exact_shape`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Shape {
+    /// `u64`, `i64`, `u128`, `i128`, or an `Option`, `Vec` or `Result` of one.
+    Yes,
+    /// A name the macro cannot see through (`Id`, `Option<Id>`, `Maybe<u64>`): perhaps an alias of one.
+    Unknown,
+    /// Written as anything else: a known type (`String`, `u32`, ...), a tuple, a reference, an array.
+    No,
 }
 
 /// Where an argument's value comes from.
@@ -140,22 +175,42 @@ pub(crate) enum Output<'a> {
     OtherImpl(&'a syn::TypeImplTrait, String),
 }
 
+/// Types that are never exact shapes, whose names are not worth a look through the type system.
+const NEVER_EXACT: &[&str] = &[
+    "String",
+    "str",
+    "bool",
+    "char",
+    "f32",
+    "f64",
+    "u8",
+    "u16",
+    "u32",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "isize",
+    "Value",
+    "CallContext",
+];
+
 /// Whether `ty` is written as a type exact integers apply to: `u64`, `i64`, `u128` or `i128` (by their last path
-/// segment), or an `Option`, `Vec` or `Result` (its `Ok` side) of one. Read from the tokens: an alias is not seen
-/// through, and `ipc_core::Exact<T>` is the way for any other type.
-pub(crate) fn is_exact_shape(ty: &Type) -> bool {
+/// segment), or an `Option`, `Vec` or `Result` (its `Ok` side) of one. A name the macro does not know (`Id`,
+/// `Maybe<u64>`) may be an alias of one: the type system decides (`ipc_core::__private::ExactInt`).
+pub(crate) fn exact_shape(ty: &Type) -> Shape {
     let Type::Path(path) = ty else {
         return match ty {
-            Type::Paren(inner) => is_exact_shape(&inner.elem),
-            Type::Group(inner) => is_exact_shape(&inner.elem),
-            _ => false,
+            Type::Paren(inner) => exact_shape(&inner.elem),
+            Type::Group(inner) => exact_shape(&inner.elem),
+            _ => Shape::No,
         };
     };
     let Some(last) = path.path.segments.last() else {
-        return false;
+        return Shape::No;
     };
     if path.qself.is_some() {
-        return false;
+        return Shape::No;
     }
     let first_type = || match &last.arguments {
         syn::PathArguments::AngleBracketed(generics) => generics.args.iter().find_map(|arg| match arg {
@@ -164,10 +219,12 @@ pub(crate) fn is_exact_shape(ty: &Type) -> bool {
         }),
         _ => None,
     };
-    match last.ident.to_string().as_str() {
-        "u64" | "i64" | "u128" | "i128" => last.arguments.is_none(),
-        "Option" | "Vec" | "Result" => first_type().is_some_and(is_exact_shape),
-        _ => false,
+    let name = last.ident.to_string();
+    match name.as_str() {
+        "u64" | "i64" | "u128" | "i128" if last.arguments.is_none() => Shape::Yes,
+        "Option" | "Vec" | "Result" => first_type().map_or(Shape::No, exact_shape),
+        _ if NEVER_EXACT.contains(&name.as_str()) => Shape::No,
+        _ => Shape::Unknown,
     }
 }
 

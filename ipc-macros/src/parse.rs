@@ -8,7 +8,7 @@ use syn::{
 
 use crate::attr::{ArgSettings, MethodSettings, ServiceSettings, Validator};
 use crate::ctxt::Ctxt;
-use crate::model::{is_exact_shape, Arg, ArgKind, Deprecation, Method, Output, Receiver, Service, Timeout};
+use crate::model::{Arg, ArgKind, Deprecation, Exactness, Method, Output, Receiver, Service, Timeout};
 use crate::names;
 
 impl<'a> Service<'a> {
@@ -73,8 +73,8 @@ impl<'a> Method<'a> {
             .collect();
         let output = Output::from_syn(&sig.output);
         let exact_return = match output {
-            Output::Value(ty) => (settings.exact.is_some() || exact_integers) && is_exact_shape(ty),
-            _ => false,
+            Output::Value(ty) => Exactness::of(ty, settings.exact.is_some(), exact_integers),
+            _ => Exactness::Plain,
         };
         Method {
             original: method,
@@ -123,7 +123,7 @@ impl<'a> Arg<'a> {
             },
             validators: Validator::parse_all(cx, &pat_type.attrs),
             cfgs: pat_type.attrs.iter().filter(|a| a.path().is_ident("cfg")).collect(),
-            exact: (settings.exact.is_some() || exact_integers) && is_exact_shape(&pat_type.ty),
+            exact: Exactness::of(&pat_type.ty, settings.exact.is_some(), exact_integers),
             exact_key: settings.exact,
         }
     }

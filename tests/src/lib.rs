@@ -20,6 +20,9 @@ pub struct MathError {
     pub reason: String,
 }
 
+/// An id: an alias the macro cannot see through.
+pub type Id = u64;
+
 /// An account whose balance is an exact integer: a struct field that travels as a `BigInt`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
 pub struct Account {
@@ -55,9 +58,10 @@ pub trait Fixture {
     fn thread_name(&self) -> String;
     /// Answers `n` unchanged.
     fn echo_u64(&self, n: u64) -> u64;
-    /// Answers `n` unchanged, as an exact integer both ways.
+    /// Answers `n` unchanged, as an exact integer both ways (written as an alias of `u64`, which the type system sees
+    /// through).
     #[ipc(exact)]
-    fn echo_exact(&self, #[ipc(exact)] n: u64) -> u64;
+    fn echo_exact(&self, #[ipc(exact)] n: Id) -> Id;
     /// `max`, `min` and `account` back, the account's balance negated (saturating).
     fn exact_extremes(&self, #[ipc(exact)] max: u64, #[ipc(exact)] min: i64, account: Account) -> ExactExtremes;
     /// Fails, short by `n`.
@@ -131,7 +135,7 @@ impl Fixture for FixtureImpl {
         n
     }
 
-    fn echo_exact(&self, n: u64) -> u64 {
+    fn echo_exact(&self, n: Id) -> Id {
         n
     }
 

@@ -419,3 +419,99 @@ async fn upload_items_decode_exact_integers_under_each_chunks_key() {
         }
     }
 }
+
+/// Names the macro cannot see through: the type decides.
+type Id = u64;
+type Stamp = i128;
+type Label = String;
+use ipc_core::CallContext as Ctx;
+
+/// `exact_integers` on types written as aliases: an alias of an exact shape travels exactly, any other type as itself.
+#[ipc_service(exact_integers)]
+trait Aliases {
+    fn echo(&self, id: Id, stamp: Stamp) -> Id;
+    fn maybe(&self, id: Option<Id>) -> Option<Stamp>;
+    fn many(&self, ids: Vec<Id>) -> Result<Vec<Id>, Label>;
+    fn label(&self, label: Label, ctx: Ctx) -> Label;
+    #[ipc(exact)]
+    fn told(&self, #[ipc(exact)] id: Id) -> Id;
+}
+
+struct AliasesImpl;
+
+impl Aliases for AliasesImpl {
+    fn echo(&self, id: Id, stamp: Stamp) -> Id {
+        assert_eq!(stamp, i128::MIN);
+        id
+    }
+    fn maybe(&self, id: Option<Id>) -> Option<Stamp> {
+        id.map(|id| -i128::from(id))
+    }
+    fn many(&self, ids: Vec<Id>) -> Result<Vec<Id>, Label> {
+        if ids.is_empty() {
+            return Err("no ids".into());
+        }
+        Ok(ids.into_iter().rev().collect())
+    }
+    fn label(&self, label: Label, ctx: Ctx) -> Label {
+        format!("{label} from {}", ctx.origin())
+    }
+    fn told(&self, id: Id) -> Id {
+        id - 1
+    }
+}
+
+#[tokio::test]
+async fn aliases_of_exact_shapes_travel_exactly_under_exact_integers() {
+    let hub = Hub::builder().service(AliasesImpl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let max = placeholder("18446744073709551615");
+    let answer = call(
+        &mut page,
+        "aliases.echo",
+        json!({"id": max, "stamp": placeholder("-170141183460469231731687303715884105728")}),
+    )
+    .await;
+    assert_eq!(revived(&answer), json!("n:18446744073709551615"));
+    let answer = call(&mut page, "aliases.maybe", json!({"id": max})).await;
+    assert_eq!(revived(&answer), json!("n:-18446744073709551615"));
+    let answer = call(&mut page, "aliases.maybe", json!({})).await;
+    assert_eq!(answer["data"], json!(null), "{answer}");
+    let answer = call(&mut page, "aliases.many", json!({"ids": [placeholder("1"), max]})).await;
+    assert_eq!(revived(&answer), json!(["n:18446744073709551615", "n:1"]));
+    let answer = call(&mut page, "aliases.many", json!({"ids": []})).await;
+    assert_eq!(answer["error"]["kind"], "HANDLER", "{answer}");
+    assert_eq!(answer["error"]["data"], "no ids", "{answer}");
+    let answer = call(&mut page, "aliases.told", json!({"id": max})).await;
+    assert_eq!(revived(&answer), json!("n:18446744073709551614"));
+    // An alias of anything else, and the context under another name, are what they were.
+    let answer = call(&mut page, "aliases.label", json!({"label": "hi"})).await;
+    assert_eq!(answer["data"], json!("hi from test://app"), "{answer}");
+    // Decoded as `Exact`, which also takes decimal strings (a plain `u64` refuses them: see the next call).
+    let answer = call(
+        &mut page,
+        "aliases.echo",
+        json!({"id": "12", "stamp": "-170141183460469231731687303715884105728"}),
+    )
+    .await;
+    assert_eq!(revived(&answer), json!("n:12"));
+    let answer = call(&mut page, "aliases.label", json!({"label": 12})).await;
+    assert_eq!(answer["error"]["kind"], "INVALID_ARGUMENTS", "{answer}");
+}
+
+#[test]
+fn aliases_of_exact_shapes_are_typed_bigint() {
+    let dts = ipc_core::client::Bindings::new()
+        .service(<AliasesImpl as Aliases>::service_descriptor())
+        .declarations();
+    for expected in [
+        "echo(id: bigint, stamp: bigint, options?: InvokeOptions): Promise<bigint>",
+        "maybe(id?: bigint | null, options?: InvokeOptions): Promise<bigint | null>",
+        "many(ids: Array<bigint>, options?: InvokeOptions): Promise<Array<bigint>>",
+        "label(label: string, options?: InvokeOptions): Promise<string>",
+        "told(id: bigint, options?: InvokeOptions): Promise<bigint>",
+        "  many: string;",
+    ] {
+        assert!(dts.contains(expected), "missing `{expected}` in:\n{dts}");
+    }
+}

@@ -52,6 +52,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
         let krate: syn::Path = syn::parse2(runtime).expect("a path respanned is a path");
         // An exact integer is encoded as it travels: with `Exact` where its integers are.
         let span = ty.span();
+        let ty_written = ty;
         let ty = super::wire_type(&krate, ty, method.exact_return);
         let ty = &ty;
         let value = quote_spanned! {span=>
@@ -71,6 +72,8 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
                 (probe.returns(), probe.error())
             }
         };
+        let value = super::by_type(&krate, ty_written, method.exact_return, "codec", value);
+        let types = super::by_type(&krate, ty_written, method.exact_return, "answer_ts", types);
         Some(quote! {
             #(#cfgs)*
             const #ident: #krate::__private::Codec<#ty> = #value;

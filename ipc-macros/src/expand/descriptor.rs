@@ -37,6 +37,7 @@ pub(super) fn render(service: &Service<'_>) -> TokenStream {
             let spanned = super::respan(krate.to_token_stream(), ty.span());
             let wire_ty = super::wire_type(krate, ty, arg.exact);
             let ts = quote_spanned!(ty.span()=> #spanned::__private::ArgTs::<#wire_ty>::KIND.ts());
+            let ts = super::by_type(krate, ty, arg.exact, "arg_ts", ts);
             quote! {
                 #(#cfgs)*
                 #krate::ArgDescriptor {

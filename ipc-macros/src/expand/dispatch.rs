@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::attr::Validator;
-use crate::model::{Arg, ArgKind, Method, Output, Service};
+use crate::model::{Arg, ArgKind, Exactness, Method, Output, Service};
 
 /// The body of `into_service`: a hidden wrapper type implementing `ipc_core::Service`, and the wrapped value.
 pub(super) fn render(service: &Service<'_>) -> TokenStream {
@@ -140,15 +140,18 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     let finish = args.iter().zip(&wires).map(|(arg, wire)| {
         let ident = arg.ident;
         let ty = arg.ty;
-        if arg.exact {
+        if arg.exact == Exactness::Exact {
             // Decoded as it travels, with `Exact` where its integers are, then handed over as written.
-            let wire_ty = super::wire_type(krate, ty, true);
+            let wire_ty = super::wire_type(krate, ty, Exactness::Exact);
+            // At the user's type, so a type that is no exact shape is one error there.
+            let from_wire = super::respan(quote!(<#ty as #krate::__private::ExactShape>::from_wire), ty.span());
             quote! {
-                let #ident = <#ty as #krate::__private::ExactShape>::from_wire(
+                let #ident = #from_wire(
                     #krate::__private::Arg::<#wire_ty>::KIND.finish(#wire, #call.context),
                 );
             }
         } else {
+            let wire = super::by_type(krate, ty, arg.exact, "from_wire", quote!(#wire));
             quote!(let #ident = #krate::__private::Arg::<#ty>::KIND.finish(#wire, #call.context);)
         }
     });
@@ -161,7 +164,7 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     if method.is_async {
         run = quote!(#run.await);
     }
-    if let (true, Output::Value(ty)) = (method.exact_return, &method.output) {
+    if let (Exactness::Exact, Output::Value(ty)) = (method.exact_return, &method.output) {
         run = quote!(<#ty as #krate::__private::ExactShape>::into_wire(#run));
     }
     let encode = match super::answers::codec(service, method) {
@@ -176,6 +179,18 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
         }},
     };
     let validation = validation(&service.runtime, channel, &payload);
+    // `#[ipc(exact)]` on a name the type system decides (`id: Id`) requires an exact shape: one error at the type.
+    let return_ty = match &method.output {
+        Output::Value(ty) if method.exact_key.is_some() => Some(*ty),
+        _ => None,
+    };
+    let required = args
+        .iter()
+        .filter(|arg| arg.exact_key.is_some())
+        .map(|arg| arg.ty)
+        .chain(return_ty)
+        .filter(|ty| crate::model::exact_shape(ty) == crate::model::Shape::Unknown)
+        .map(|ty| super::respan(quote!(#krate::__private::require_exact::<#ty>();), ty.span()));
     quote! {
         #[allow(unused_imports)]
         use #krate::__private::PayloadArgKind as _;
@@ -184,6 +199,7 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
             use #krate::__private::PayloadArgKind as _;
             &[#(#names),*]
         };
+        #(#required)*
         let (#(#wires,)*) = #krate::__private::#decode::<#(#inferred),*>(#channel, __IPC_NAMES, #call.args)?;
         #(#finish)*
         #validation

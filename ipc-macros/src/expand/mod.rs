@@ -9,9 +9,10 @@ mod trait_def;
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::quote;
+use syn::spanned::Spanned;
 
 use crate::attr;
-use crate::model::Service;
+use crate::model::{Exactness, Service};
 
 /// The trait, rewritten, with its provided `into_service` and `service_descriptor` methods.
 pub(crate) fn service(service: &Service<'_>) -> TokenStream {
@@ -128,13 +129,35 @@ fn strip_our_attrs(item: &mut syn::ItemTrait) {
 }
 
 /// The type a value travels as: `ty` itself, or for an exact integer (see `ipc_core::exact`) the type holding
-/// `ipc_core::Exact` where its integers are.
-pub(super) fn wire_type(runtime: &syn::Path, ty: &syn::Type, exact: bool) -> TokenStream {
-    if exact {
-        quote!(<#ty as #runtime::__private::ExactShape>::Wire)
-    } else {
-        quote!(#ty)
+/// `ipc_core::Exact` where its integers are. (For [`Exactness::ByType`], `ty` too: the type system swaps in the wire
+/// type's codec, see [`by_type`].)
+pub(super) fn wire_type(runtime: &syn::Path, ty: &syn::Type, exact: Exactness) -> TokenStream {
+    match exact {
+        // At the user's type, so a type that is no exact shape is one error there.
+        Exactness::Exact => respan(quote!(<#ty as #runtime::__private::ExactShape>::Wire), ty.span()),
+        Exactness::Plain | Exactness::ByType => quote!(#ty),
     }
+}
+
+/// `plain` (an expression of `ty`'s plain wire value, codec or TypeScript types), passed through `method` of `ty`'s
+/// exact-integer kind where the type decides ([`Exactness::ByType`]): exact for an alias of an exact shape, unchanged
+/// otherwise.
+pub(super) fn by_type(
+    runtime: &syn::Path,
+    ty: &syn::Type,
+    exact: Exactness,
+    method: &str,
+    plain: TokenStream,
+) -> TokenStream {
+    if exact != Exactness::ByType {
+        return plain;
+    }
+    let method = syn::Ident::new(method, Span::call_site());
+    quote! {{
+        #[allow(unused_imports)]
+        use #runtime::__private::NotExactInt as _;
+        #runtime::__private::ExactInt::<#ty>::KIND.#method(#plain)
+    }}
 }
 
 /// `tokens` with every span set to `span`.

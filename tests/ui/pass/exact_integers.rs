@@ -1,5 +1,6 @@
 //! Exact integers compile wherever they are allowed: through a service's `exact_integers`, per argument, per method,
-//! under the crate's own `Result` alias and a renamed import, and as `Exact<T>` in fields and event payloads.
+//! under the crate's own `Result` alias and a renamed import, through aliases of the integers, and as `Exact<T>` in
+//! fields and event payloads.
 
 use ipc_core::{ipc_service, Exact};
 
@@ -19,6 +20,18 @@ trait Ledger {
     fn send(&self, transfer: Transfer) -> Transfer;
     #[ipc(event)]
     fn moved(&self, amount: Exact<u64>);
+}
+
+type Id = u64;
+type Label = String;
+use ipc_core::CallContext as Ctx;
+
+#[ipc_service(exact_integers)]
+trait Aliased {
+    fn get(&self, id: Id, ids: Option<Vec<Id>>, label: Label, ctx: Ctx) -> Result<Maybe<Id>>;
+    async fn put(&self, labels: std::collections::HashMap<Label, Id>, upload: ipc_core::Upload<Id>) -> Label;
+    #[ipc(exact)]
+    fn told(&self, #[ipc(exact)] id: Id) -> Id;
 }
 
 #[ipc_service]
