@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench -p ipc-core --bench dispatch             # full run
 //! cargo bench -p ipc-core --bench dispatch -- --smoke  # a few iterations, to check it still runs (CI)
+//! cargo bench -p ipc-core --bench dispatch -- tiny     # only the requests whose name contains `tiny`
 //! ```
 //!
 //! Reports the median time per call of several rounds, and the ratio to the baseline.
@@ -83,6 +84,7 @@ fn baseline(request: &str) -> String {
 
 fn main() {
     let smoke = std::env::args().any(|a| a == "--smoke");
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let (rounds, calls) = if smoke { (3, 200) } else { (9, 50_000) };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -113,6 +115,9 @@ fn main() {
     println!("dispatch: median of {rounds} rounds of {calls} calls, per call");
     println!("{:<14} {:>12} {:>12} {:>8}", "request", "hub", "baseline", "ratio");
     for (name, request) in &requests {
+        if !only.is_empty() && !only.iter().any(|o| name.contains(o.as_str())) {
+            continue;
+        }
         let ours = median(rounds, || {
             let started = Instant::now();
             runtime.block_on(async {

@@ -36,6 +36,22 @@
 //! - `args`: an object whose keys are the method's argument names in camelCase. It may be omitted for a method without
 //!   arguments. Unknown keys are refused.
 //!
+//! # Batches (renderer → host)
+//!
+//! The runtime posts the small envelopes a page makes in one turn of its event loop (calls, sends, cancels, credit,
+//! upload items) as one message at the turn's end, a JSON array of envelopes:
+//!
+//! ```json
+//! 9a1e...:[{"type": "invoke", "id": 7, "channel": "todos.add", "args": {"title": "milk"}}, {"type": "cancel", "id": 5}]
+//! ```
+//!
+//! The host acts on each envelope in order exactly as if it had been posted alone: each call is answered under its own
+//! id, and an envelope that is not one (a number, an array) is refused with `INVALID_REQUEST` without touching the
+//! others. A batch that is not a JSON array is refused whole with `INVALID_REQUEST` (`"id": null`). The size limit
+//! applies to the whole message, and a batch refused whole (too large, or the host busy) is answered for each call in
+//! it. Envelopes larger than 4 KiB and binary frames are posted alone, right after the batch waiting before them, so
+//! the page's order is kept. Only a page batches: a frame's relayed envelope is one request.
+//!
 //! # Answer (host → the calling page only)
 //!
 //! ```json

@@ -172,8 +172,10 @@ impl WindowLink {
             if let Some((secret, envelope)) = split_secret(&message.text) {
                 // Only the current page is answered from here: adopting a newer one would overtake its messages.
                 if let Some(page) = self.window.current_page().filter(|page| page.is_secret(secret)) {
-                    self.window
-                        .queue_answer(&page, encode_answer(peek_id(envelope), &Err(error)));
+                    let refused = Err(error);
+                    for id in refused_ids(envelope, false) {
+                        self.window.queue_answer(&page, encode_answer(id, &refused));
+                    }
                 }
             }
             return;
@@ -296,15 +298,39 @@ impl Reader {
                 format!("the request is {size} bytes, more than the {max} the host accepts"),
             );
             // A frame's text is within the limit (its parts are not): read its id whole, wherever it stands.
-            let id = if message.len() <= max {
-                Request::parse(envelope).ok().and_then(|request| request.id())
-            } else {
-                peek_id(envelope)
-            };
-            return self.window.queue_answer(&page, encode_answer(id, &Err(error)));
+            let refused = Err(error);
+            for id in refused_ids(envelope, message.len() <= max) {
+                self.window.queue_answer(&page, encode_answer(id, &refused));
+            }
+            return;
+        }
+        if envelope.starts_with('[') {
+            return self.batch(&page, envelope, parts.len());
         }
         let start = secret.len() + 1;
         self.envelope(&page, message, start, parts);
+    }
+
+    /// Acts on each envelope of a batch (`[{...},{...}]`: the requests a page made in one turn of its event loop,
+    /// posted as one message), in order, exactly as if each had been posted alone. A batch carries no binary parts.
+    fn batch(&self, page: &Arc<Page>, batch: &str, parts: usize) {
+        let envelopes = match serde_json::from_str::<Vec<&RawValue>>(batch) {
+            Ok(envelopes) if parts == 0 => envelopes,
+            Ok(_) => {
+                let error = CallError::new(ErrorCode::InvalidRequest, "a batch of requests carries no binary parts");
+                return self.window.queue_answer(page, encode_answer(None, &Err(error)));
+            }
+            Err(e) => {
+                let error = CallError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("a batch of requests is a JSON array of request envelopes: {e}"),
+                );
+                return self.window.queue_answer(page, encode_answer(None, &Err(error)));
+            }
+        };
+        for envelope in envelopes {
+            self.envelope(page, envelope.get().to_owned(), 0, Vec::new());
+        }
     }
 
     /// Acts on the envelope at `text[start..]`, from `page` (a page, or a frame its page relayed). The text is owned so
@@ -694,6 +720,33 @@ fn offset_in(whole: &str, part: &str) -> Range<usize> {
     start..start + part.len()
 }
 
+/// The ids to answer for a message refused whole (too large, or the host busy): its request's (read in `whole` when
+/// it may be parsed, else peeked from its first bytes), or every call's in a batch.
+fn refused_ids(envelope: &str, whole: bool) -> Vec<Option<i64>> {
+    if envelope.starts_with('[') {
+        #[derive(serde::Deserialize)]
+        struct Head<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+            id: Option<serde_json::Value>,
+        }
+        return match serde_json::from_str::<Vec<Head<'_>>>(envelope) {
+            Ok(heads) => heads
+                .into_iter()
+                .filter(|head| head.kind.as_deref() == Some("invoke"))
+                .map(|head| head.id.and_then(|id| id.as_i64()).filter(|id| id.abs() <= MAX_ID))
+                .collect(),
+            Err(_) => vec![None],
+        };
+    }
+    let id = if whole {
+        Request::parse(envelope).ok().and_then(|request| request.id())
+    } else {
+        peek_id(envelope)
+    };
+    vec![id]
+}
+
 /// The id of a request too large (or too many) to parse, read from its first bytes, where the runtime writes it.
 fn peek_id(envelope: &str) -> Option<i64> {
     let head = &envelope.as_bytes()[..envelope.len().min(64)];
@@ -757,6 +810,18 @@ mod tests {
             .map(|m| m["nonce"].as_str().unwrap())
             .collect();
         assert_eq!(nonces, ["honest"], "the hello claiming another origin got no secret");
+    }
+
+    #[test]
+    fn a_batch_refused_whole_is_answered_for_each_call_in_it() {
+        let batch = r#"[{"type":"invoke","id":1,"channel":"a.b"},{"type":"send","channel":"c"},{"type":"cancel","id":9},{"id":3,"type":"invoke"},{"type":"invoke","id":"x"}]"#;
+        assert_eq!(refused_ids(batch, false), vec![Some(1), Some(3), None]);
+        assert_eq!(refused_ids("[{", false), vec![None]);
+        assert_eq!(refused_ids(r#"{"type":"invoke","id":7}"#, false), vec![Some(7)]);
+        assert_eq!(
+            refused_ids(r#"{"channel":"x","type":"invoke","id":7}"#, true),
+            vec![Some(7)]
+        );
     }
 
     #[test]

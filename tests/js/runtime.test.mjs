@@ -24,9 +24,16 @@ const READY = `${SECRET}:{"type":"ready"}`;
  * a page script would build (a Map, a Date) must come from the page's own realm: `evaluate` runs code there.
  */
 function page({ runtime = RUNTIME, client = "" } = {}) {
+  // Each envelope of a batch is recorded as if posted alone; `messages` holds what the transport was handed.
   const posted = [];
+  const messages = [];
   const errors = [];
-  const window = { __post: (text) => posted.push(text) };
+  const window = {
+    __post: (text) => {
+      messages.push(text);
+      posted.push(...unbatched(text));
+    },
+  };
   const context = vm.createContext({
     window,
     location: { origin: ORIGIN },
@@ -45,7 +52,10 @@ function page({ runtime = RUNTIME, client = "" } = {}) {
     host: window.host,
     window,
     posted,
+    messages,
     errors,
+    /** Lets the page's current turn end: small envelopes posted in it leave in one batch at its end. */
+    turn: () => new Promise((resolve) => setImmediate(resolve)),
     hello,
     /** Runs `source` in the page's realm and returns its value. */
     evaluate: (source) => vm.runInContext(source, context),
@@ -78,6 +88,37 @@ function page({ runtime = RUNTIME, client = "" } = {}) {
       });
     },
   };
+}
+
+/**
+ * The messages a posted text stands for: `<secret>:[a,b]` (a batch) is `<secret>:a` and `<secret>:b`, each envelope's
+ * text exactly as the runtime wrote it; any other text is itself.
+ */
+function unbatched(text) {
+  const colon = typeof text === "string" ? text.indexOf(":") : -1;
+  if (colon < 0 || text[colon + 1] !== "[") {
+    return [text];
+  }
+  const prefix = text.slice(0, colon + 1);
+  const out = [];
+  let depth = 0;
+  let start = colon + 2;
+  let inString = false;
+  for (let i = colon + 2; i < text.length - 1; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+    else if (c === "," && depth === 0) {
+      out.push(prefix + text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(prefix + text.slice(start, text.length - 1));
+  return out;
 }
 
 /** A page that has received its welcome (secret SECRET). */
@@ -130,12 +171,13 @@ test("the hello is said again with the same nonce until a welcome arrives, and n
   assert.equal(hellos().length, 2, "no hello after the welcome");
 });
 
-test("messages queued before the welcome are posted in order right after the ready", () => {
+test("messages queued before the welcome are posted in order right after the ready", async () => {
   const p = page();
   p.host.invoke("todos.add", { title: "milk" });
   p.host.send("editor.saved");
   p.host.postRaw('{"type":"cancel","id":1}');
   p.welcome();
+  await p.turn();
   assert.deepEqual(p.posted.slice(1), [
     READY,
     `${SECRET}:{"type":"invoke","id":1,"channel":"todos.add","args":{"title":"milk"}}`,
@@ -144,13 +186,15 @@ test("messages queued before the welcome are posted in order right after the rea
   ]);
 });
 
-test("a welcome carrying another nonce is ignored and the calls stay queued", () => {
+test("a welcome carrying another nonce is ignored and the calls stay queued", async () => {
   const p = page();
   p.host.invoke("todos.list");
   p.welcome(OTHER_SECRET, "0123456789abcdef0123456789abcdef");
   p.deliver(OTHER_SECRET, [{ type: "welcome", nonce: p.hello.nonce, page: OTHER_SECRET }]);
+  await p.turn();
   assert.equal(p.posted.length, 1);
   p.welcome();
+  await p.turn();
   assert.deepEqual(p.envelopes(), [{ type: "invoke", id: 1, channel: "todos.list", args: {} }]);
 });
 
@@ -158,6 +202,7 @@ test("a second welcome does not change the page's secret", async () => {
   const p = welcomed();
   p.welcome(OTHER_SECRET);
   const call = p.host.invoke("todos.list");
+  await p.turn();
   assert.equal(p.posted.length, 3);
   assert.deepEqual(p.envelopes(), [{ type: "invoke", id: 1, channel: "todos.list", args: {} }]);
   p.deliver(OTHER_SECRET, [ok(1, "theirs")]);
@@ -217,6 +262,7 @@ test("a declared event's listener on the service client receives its pushes unti
 test("invoke posts an envelope under the page's secret and resolves with the answer's data", async () => {
   const p = welcomed();
   const call = p.host.invoke("todos.add", { title: "milk" });
+  await p.turn();
   assert.equal(p.posted[2], `${SECRET}:{"type":"invoke","id":1,"channel":"todos.add","args":{"title":"milk"}}`);
   p.deliver(SECRET, [ok(1, { id: 7 })]);
   assert.deepEqual(plain(await call), { id: 7 });
@@ -241,11 +287,12 @@ test("a refused request (id null) is logged and reaches host:unclaimed listeners
   assert.deepEqual(unclaimed, [refused]);
 });
 
-test("postRaw posts its text verbatim under the secret, and an answer no call waits for reaches host:unclaimed", () => {
+test("postRaw posts its text verbatim under the secret, and an answer no call waits for reaches host:unclaimed", async () => {
   const p = welcomed();
   const unclaimed = [];
   p.host.on("host:unclaimed", (message) => unclaimed.push(plain(message)));
   p.host.postRaw('{"type":"invoke", "id":900,"channel":"todos.list"}');
+  await p.turn();
   assert.equal(p.posted[2], `${SECRET}:{"type":"invoke", "id":900,"channel":"todos.list"}`);
   p.deliver(SECRET, [ok(900, ["milk"])]);
   assert.deepEqual(unclaimed, [ok(900, ["milk"])]);
@@ -269,6 +316,7 @@ test("aborting a call rejects with CANCELLED and tells the host", async () => {
   const call = p.host.invoke("slow.call", {}, { signal: controller.signal });
   controller.abort();
   await assert.rejects(call, (e) => e.kind === "CANCELLED" && e.code === 7013);
+  await p.turn();
   assert.deepEqual(p.envelopes()[1], { type: "cancel", id: 1 });
 });
 
@@ -289,6 +337,7 @@ test("generated methods pass their options through", async () => {
   const call = host.services.demo.slow(1, { signal: controller.signal });
   controller.abort();
   await assert.rejects(call, (e) => e.kind === "CANCELLED");
+  await p.turn();
   assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "cancel"]);
 });
 
@@ -297,6 +346,64 @@ test("a transport that cannot post rejects the call with CHANNEL_SEND", async ()
   p.window.__post = () => { throw new Error("the page is closing"); };
   await assert.rejects(p.host.invoke("todos.list"), (e) => e.kind === "CHANNEL_SEND" && e.code === 7000
     && e.message === "could not send `todos.list`: the page is closing");
+});
+
+// --- Batches: the envelopes of one turn leave as one message ---
+
+test("the calls and messages of one turn leave as one batch at its end, in order; a lone one leaves alone", async () => {
+  const p = welcomed();
+  p.host.invoke("todos.add", { title: "milk" });
+  p.host.send("editor.typing", { active: true });
+  p.host.invoke("todos.list");
+  assert.equal(p.messages.length, 2, "nothing leaves before the turn ends");
+  await p.turn();
+  assert.deepEqual(p.messages.slice(2), [`${SECRET}:[`
+    + '{"type":"invoke","id":1,"channel":"todos.add","args":{"title":"milk"}},'
+    + '{"type":"send","channel":"editor.typing","payload":{"active":true}},'
+    + '{"type":"invoke","id":2,"channel":"todos.list","args":{}}]']);
+  p.host.invoke("todos.list");
+  await p.turn();
+  assert.equal(p.messages.at(-1), `${SECRET}:{"type":"invoke","id":3,"channel":"todos.list","args":{}}`);
+});
+
+test("a binary frame or a large envelope leaves at once, after the batch waiting before it", async () => {
+  const p = welcomed();
+  p.host.invoke("todos.add", { title: "first" });
+  p.host.invoke("files.save", p.evaluate("({ data: new Uint8Array([1]) })"));
+  p.host.invoke("todos.add", { title: "x".repeat(5000) });
+  p.host.invoke("todos.add", { title: "last" });
+  await p.turn();
+  const sent = p.messages.slice(2);
+  assert.equal(sent.length, 4);
+  assert.equal(sent[0], `${SECRET}:{"type":"invoke","id":1,"channel":"todos.add","args":{"title":"first"}}`);
+  assert.equal(JSON.parse(splitPosted(sent[1]).text.slice(SECRET.length + 1)).id, 2);
+  assert.equal(JSON.parse(sent[2].slice(SECRET.length + 1)).id, 3);
+  assert.equal(JSON.parse(sent[3].slice(SECRET.length + 1)).id, 4);
+});
+
+test("a turn's envelopes are split into batches of at most 64 Ki characters", async () => {
+  const p = welcomed();
+  for (let i = 0; i < 40; i++) {
+    p.host.invoke("todos.add", { title: String(i).padEnd(3000, ".") });
+  }
+  await p.turn();
+  const sent = p.messages.slice(2);
+  assert.ok(sent.length >= 2, `${sent.length} messages`);
+  for (const text of sent) {
+    assert.ok(text.length <= SECRET.length + 1 + 65536, `${text.length} characters`);
+  }
+  assert.deepEqual(p.envelopes().map((m) => m.id), Array.from({ length: 40 }, (_, i) => i + 1), "every call, in order");
+});
+
+test("a transport that fails at the end of the turn rejects every call of the batch with CHANNEL_SEND", async () => {
+  const p = welcomed();
+  p.window.__post = () => { throw new Error("the page is closing"); };
+  const first = p.host.invoke("todos.list");
+  p.host.send("editor.saved");
+  const second = p.host.invoke("todos.add", { title: "milk" });
+  await assert.rejects(first, (e) => e.kind === "CHANNEL_SEND" && e.message === "could not send `todos.list`: the page is closing");
+  await assert.rejects(second, (e) => e.kind === "CHANNEL_SEND" && e.message.startsWith("could not send `todos.add`"));
+  assert.deepEqual(p.errors, ["host: a message could not be sent Error: the page is closing"]);
 });
 
 test("a delivered answer or event keeps a __proto__ key as data and leaves Object.prototype alone", async () => {
@@ -336,9 +443,10 @@ test("unsafe integers are refused before sending, with advice the host keeps: a 
   assert.deepEqual(p.envelopes(), []);
 });
 
-test("BigInt arguments travel as text, each a placeholder of its decimal digits under a fresh key", () => {
+test("BigInt arguments travel as text, each a placeholder of its decimal digits under a fresh key", async () => {
   const p = welcomed();
   p.host.invoke("ids.put", { max: 2n ** 64n - 1n, min: -(2n ** 63n), list: [0n, 7], plain: 1 });
+  await p.turn();
   assert.equal(typeof p.posted[2], "string", "no binary part: the request is text");
   const [envelope] = p.envelopes();
   const key = envelope.binary.key;
@@ -435,10 +543,11 @@ test("send throws an IpcError for a payload JSON would change, naming the path",
   assert.deepEqual(p.envelopes(), []);
 });
 
-test("an undefined property is left out and a Date travels as its JSON text", () => {
+test("an undefined property is left out and a Date travels as its JSON text", async () => {
   const p = welcomed();
   p.host.invoke("a.b", p.evaluate("({ note: undefined, when: new Date(0) })"));
   p.host.invoke("a.c");
+  await p.turn();
   assert.deepEqual(p.envelopes().map((m) => m.args), [{ when: "1970-01-01T00:00:00.000Z" }, {}]);
 });
 
@@ -463,10 +572,11 @@ test("a request larger in UTF-8 than the host accepts is refused in the page wit
 
 // --- One-way messages and events ---
 
-test("send posts a one-way message with a null payload by default", () => {
+test("send posts a one-way message with a null payload by default", async () => {
   const p = welcomed();
   p.host.send("editor.typing", { active: true });
   p.host.send("editor.saved");
+  await p.turn();
   assert.deepEqual(p.envelopes(), [
     { type: "send", channel: "editor.typing", payload: { active: true } },
     { type: "send", channel: "editor.saved", payload: null },
@@ -582,7 +692,7 @@ function runIn(window, runtime) {
   return context;
 }
 
-test("a page of a window that allows frames relays a frame's message with the browser's origin, and its answer back", () => {
+test("a page of a window that allows frames relays a frame's message with the browser's origin, and its answer back", async () => {
   const posted = [];
   const window = messaging({ __post: (text) => posted.push(text) });
   window.top = window;
@@ -593,6 +703,7 @@ test("a page of a window that allows frames relays a frame's message with the br
   const frame = { postMessage: (data, origin) => toFrame.push([data, origin]) };
   const envelope = '{"type":"invoke","id":1,"channel":"probe.touch","args":{}}';
   window.fire({ source: frame, origin: "https://widget.example", data: { __ipcFrame: envelope } });
+  await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(JSON.parse(posted.at(-1).slice(SECRET.length + 1)),
     { type: "frame", frame: 1, origin: "https://widget.example", envelope });
   const answer = { type: "answer", id: 1, success: true, data: 1, error: null };
@@ -712,7 +823,7 @@ function splitPosted(frame) {
   return { text, parts };
 }
 
-test("binary arguments travel beside the JSON in one frame, each a placeholder under a fresh key", () => {
+test("binary arguments travel beside the JSON in one frame, each a placeholder under a fresh key", async () => {
   const p = welcomed();
   p.host.invoke("files.save", p.evaluate(
     "({ name: 'a', data: new Uint8Array([1, 2, 3]).subarray(1), more: [new Uint8Array([9]).buffer, new Uint8Array(0)] })"));
@@ -727,6 +838,7 @@ test("binary arguments travel beside the JSON in one frame, each a placeholder u
   p.host.invoke("files.save", p.evaluate("({ data: new Uint8Array(1) })"));
   assert.notEqual(JSON.parse(splitPosted(p.posted[3]).text.slice(SECRET.length + 1)).binary.key, key);
   p.host.invoke("files.plain", { n: 1 });
+  await p.turn();
   assert.equal(typeof p.posted[4], "string", "a call without binary data is text");
 });
 
@@ -747,10 +859,11 @@ test("binary data counts toward the request size limit", async () => {
   assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
 });
 
-test("a call made with a schema option carries it, so the host can tell a stale generated client", () => {
+test("a call made with a schema option carries it, so the host can tell a stale generated client", async () => {
   const p = welcomed();
   p.host.invoke("todos.add", { title: "milk" }, { schema: "0123456789abcdef" });
   p.host.invoke("todos.add", { title: "tea" });
+  await p.turn();
   const [withSchema, without] = p.envelopes();
   assert.equal(withSchema.schema, "0123456789abcdef");
   assert.equal(without.schema, undefined);
@@ -778,7 +891,7 @@ test("a call breaking the rules of its generated client is refused with the host
   assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
 });
 
-test("values the host would not decode, absent or null arguments, and uncompilable patterns are left to the host", () => {
+test("values the host would not decode, absent or null arguments, and uncompilable patterns are left to the host", async () => {
   const p = welcomed();
   const rules = [
     ["name", [["length", 2, null, "text"]]],
@@ -798,6 +911,7 @@ test("values the host would not decode, absent or null arguments, and uncompilab
   ]) {
     p.host.invoke("todos.add", args, { rules });
   }
+  await p.turn();
   assert.equal(p.envelopes().length, 8, "every call is sent");
 });
 
@@ -810,6 +924,7 @@ const over = (result) => result.done === true && result.value === undefined;
 test("a stream posts its call with credit for its window, then yields items in order and ends with the answer", async () => {
   const p = welcomed();
   const items = p.host.stream("feed.count", { to: 3 }, { window: 8 });
+  await p.turn();
   assert.deepEqual(p.envelopes(), [
     { type: "invoke", id: 1, channel: "feed.count", args: { to: 3 } },
     { type: "credit", id: 1, count: 8 },
@@ -828,13 +943,17 @@ test("a stream gives credit back in batches of half its window as its reader tak
   const items = p.host.stream("feed.count", {}, { window: 4 });
   p.deliver(SECRET, [1, 2, 3, 4].map((n) => item(1, n)));
   const credits = () => p.envelopes().filter((m) => m.type === "credit").map((m) => m.count);
+  await p.turn();
   assert.deepEqual(credits(), [4], "nothing read, nothing given back");
   await items.next();
+  await p.turn();
   assert.deepEqual(credits(), [4]);
   await items.next();
+  await p.turn();
   assert.deepEqual(credits(), [4, 2], "half the window read");
   await items.next();
   await items.next();
+  await p.turn();
   assert.deepEqual(credits(), [4, 2, 2]);
 });
 
@@ -901,6 +1020,7 @@ test("a stream started before the welcome posts its call and credit after it, in
   const p = page();
   const items = p.host.stream("feed.count", {}, { window: 2 });
   p.welcome();
+  await p.turn();
   assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit"]);
   p.deliver(SECRET, [ok(1, null)]);
   assert.ok(over(await items.next()));

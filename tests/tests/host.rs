@@ -556,3 +556,38 @@ async fn requests_beyond_the_pending_limit_are_answered_busy_each_exactly_once()
         "no BUSY request reached the handler"
     );
 }
+
+#[tokio::test]
+async fn batches_beyond_the_pending_limit_have_each_of_their_calls_answered_busy_once() {
+    let counter = Counting::default();
+    let hub = Hub::builder()
+        .service(counter.clone().into_service())
+        .max_pending_requests(256)
+        .build()
+        .unwrap();
+    let mut page = TestClient::new(&hub);
+    for batch in 0..50 {
+        let (a, b) = (batch * 2 + 1, batch * 2 + 2);
+        page.post(&format!(
+            r#"[{{"type":"invoke","id":{a},"channel":"counter.bump"}},{{"type":"invoke","id":{b},"channel":"counter.bump"}}]"#
+        ));
+    }
+    let mut ids = Vec::new();
+    let mut busy = 0;
+    while let Some(answer) = next(&mut page).await {
+        if answer["error"]["kind"] == "BUSY" {
+            busy += 1;
+        } else {
+            assert_eq!(answer["success"], true, "{answer}");
+        }
+        ids.push(answer["id"].as_i64().unwrap());
+    }
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        (1..=100).collect::<Vec<i64>>(),
+        "every call of every batch answered once"
+    );
+    assert!(busy > 0 && busy % 2 == 0, "whole batches were beyond the limit: {busy}");
+    assert_eq!(counter.0.load(Ordering::SeqCst), 100 - busy);
+}

@@ -211,13 +211,47 @@ fn catalogue() -> Vec<Hostile> {
             ),
         ),
         signed(
+            // A batch (see below) of one envelope that is a number.
             "top_level_array",
-            "[1,2,3]",
+            "[1]",
+            refused(
+                None,
+                InvalidRequest,
+                "request is not a valid envelope: expected a JSON object, found `1`",
+            ),
+        ),
+        // Batches: an array of envelopes, each acted on as if posted alone.
+        signed(
+            "malformed_batch",
+            r#"[{"type":"invoke","id":4,"channel":"counter.bump"},"#,
+            refused(
+                None,
+                InvalidRequest,
+                "a batch of requests is a JSON array of request envelopes",
+            ),
+        ),
+        signed(
+            "batch_inside_a_batch",
+            r#"[[{"type":"invoke","id":4,"channel":"counter.bump"}]]"#,
             refused(
                 None,
                 InvalidRequest,
                 "request is not a valid envelope: expected a JSON object, found `[",
             ),
+        ),
+        signed(
+            "batch_of_a_forbidden_call",
+            r#"[{"type":"invoke","id":4,"channel":"counter.locked","args":{"key":"k"}}]"#,
+            refused(Some(4), Forbidden, "may not call `counter.locked`"),
+        ),
+        signed_made(
+            "oversized_batch",
+            |_| format!("[{}]", store_request(24, MAX_REQUEST)),
+            refused(Some(24), PayloadTooLarge, "more than the 2097152 the host accepts"),
+        ),
+        unsigned(
+            "unsigned_batch",
+            r#"[{"type":"invoke","id":5,"channel":"counter.bump"}]"#,
         ),
         signed(
             "top_level_number",
@@ -1417,6 +1451,52 @@ async fn an_internally_tagged_enum_reports_at_its_own_path_and_refuses_unknown_f
             .contains("unknown field `bogus`"),
         "{strict}"
     );
+}
+
+/// A batch: the envelopes a page's runtime posts in one turn, as one message. Each is acted on in order as if posted
+/// alone: every call answered under its own id, a bad one refused without touching the others.
+#[tokio::test]
+async fn each_envelope_of_a_batch_is_acted_on_in_order_as_if_posted_alone() {
+    let counting = Counting::default();
+    let hub = Hub::builder().service(counting.clone().into_service()).build().unwrap();
+    let mut sent = hub.channel_events("editor.typing");
+    let mut page = TestClient::new(&hub);
+    page.post(
+        r#"[{"type":"invoke","id":1,"channel":"counter.add","args":{"a":1,"b":2}},{"type":"send","channel":"editor.typing","payload":1},{"type":"invoke","id":2,"channel":"counter.add","args":{"a":"x"}},{"bogus":true},{"type":"invoke","id":3,"channel":"counter.bump"}]"#,
+    );
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(next(&mut page).await.expect("an answer"));
+    }
+    // Calls run concurrently, so their answers may come in any order; the refusals come first (no handler runs).
+    answers.sort_by_key(|answer| answer["id"].as_i64().unwrap_or(0));
+    assert_eq!(answers[0]["id"], Value::Null);
+    assert_eq!(answers[0]["error"]["kind"], "INVALID_REQUEST");
+    assert_eq!(answers[1]["data"], 3);
+    assert_eq!(answers[2]["error"]["kind"], "INVALID_ARGUMENTS");
+    assert_eq!(answers[3]["data"], 2, "the bump after one add: {answers:?}");
+    assert_eq!(counting.calls(), 2, "the add and the bump, not the refused add");
+    let event = tokio::time::timeout(Duration::from_secs(1), sent.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.payload_json(), "1");
+}
+
+/// A frame cannot batch: its relayed envelope is one request, and an array is not one.
+#[tokio::test]
+async fn a_frame_cannot_relay_a_batch() {
+    let counting = Counting::default();
+    let hub = Hub::builder().service(counting.clone().into_service()).build().unwrap();
+    let config =
+        WindowConfig::new(TestClient::DEFAULT_ORIGIN).allow_frames("https://widget.example", Capabilities::allow_all());
+    let mut page = TestClient::with_config(&hub, config, TestClient::DEFAULT_ORIGIN);
+    let batch = r#"[{"type":"invoke","id":1,"channel":"counter.bump"}]"#;
+    page.post(&json!({"type": "frame", "frame": 1, "origin": "https://widget.example", "envelope": batch}).to_string());
+    let answer = next(&mut page).await.expect("an answer to the frame");
+    assert_eq!(answer["message"]["error"]["kind"], "INVALID_REQUEST", "{answer}");
+    assert_eq!(answer["message"]["id"], Value::Null);
+    assert_eq!(counting.calls(), 0);
 }
 
 /// A map keyed by a tuple, inside a struct (in a signature `#[ipc_service]` refuses the key type; in a struct it
