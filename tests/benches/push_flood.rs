@@ -47,10 +47,12 @@ const TARGET_GROWTH_MIB: f64 = 256.0;
 const LISTEN_JS: &str = "window.__pushes = { count: 0, inOrder: true }; window.__push = (p) => { \
      if (p.seq !== __pushes.count) __pushes.inOrder = false; __pushes.count++; };";
 
-/// The page's stream reader: feeds every item to `__push`; with `slow`, waits a millisecond every 64 items.
+/// The page's stream readers: feed every item to `__push`. `__read` loops with `for await` (with `slow`, waiting a
+/// millisecond every 64 items); `__each` hands `__push` to `forEach`.
 const READ_JS: &str = "window.__read = async (count, size, slow) => { \
      for await (const p of host.services.bench.items(count, size)) { __push(p); \
-       if (slow && p.seq % 64 === 0) await new Promise((r) => setTimeout(r, 1)); } };";
+       if (slow && p.seq % 64 === 0) await new Promise((r) => setTimeout(r, 1)); } }; \
+     window.__each = (count, size) => host.services.bench.items(count, size).forEach(__push);";
 
 /// What the framework's page reads.
 #[ipc_service]
@@ -136,8 +138,9 @@ fn main() -> ExitCode {
         let (count, size) = (number(2), number(3));
         let slow = args.get(i + 4).is_some_and(|a| a == "slow");
         return match args.get(i + 1).map(String::as_str) {
-            Some("framework") => child_framework(count, size, false, slow),
-            Some("stream") => child_framework(count, size, true, slow),
+            Some("framework") => child_framework(count, size, Reader::Pushes, slow),
+            Some("stream") => child_framework(count, size, Reader::ForAwait, slow),
+            Some("stream-each") => child_framework(count, size, Reader::ForEach, slow),
             Some("raw") => child_raw(count, size),
             _ => ExitCode::FAILURE,
         };
@@ -192,23 +195,31 @@ fn report(smoke: bool) -> Result<(), String> {
         run("raw", tiny, 0, false),
         run("framework", tiny, 0, false),
         run("stream", tiny, 0, false),
+        run("stream-each", tiny, 0, false),
     ];
     let rates: Vec<f64> = measure(&runs, rounds)?
         .iter()
         .map(|all| tiny as f64 / median(all, |f| f.seconds))
         .collect();
     println!("2. {tiny} tiny messages to one window, each checked in order; median of {rounds} interleaved runs");
-    for (name, rate) in ["raw wry (eval per push)", "framework pushes", "framework stream"]
-        .iter()
-        .zip(&rates)
+    for (name, rate) in [
+        "raw wry (eval per push)",
+        "framework pushes",
+        "stream, for await",
+        "stream, forEach",
+    ]
+    .iter()
+    .zip(&rates)
     {
         println!("{name:<24} {rate:>9.0} messages/s {:>6.2}x raw", rate / rates[0]);
     }
+    let stream = rates[2].max(rates[3]);
     println!(
-        "targets: pushes ≥ 1.5x raw: {}; stream items ≥ pushes: {} ({:.2}x)\n",
+        "targets: pushes ≥ 1.5x raw: {}; stream items ≥ pushes: {} (for await {:.2}x, forEach {:.2}x)\n",
         if rates[1] >= 1.5 * rates[0] { "met" } else { "NOT met" },
-        if rates[2] >= rates[1] { "met" } else { "NOT met" },
-        rates[2] / rates[1]
+        if stream >= rates[1] { "met" } else { "NOT met" },
+        rates[2] / rates[1],
+        rates[3] / rates[1]
     );
 
     let (items, size) = if smoke { (500, 4096) } else { (20_000, 4096) };
@@ -321,21 +332,32 @@ fn report_figures(
     Ok(())
 }
 
-fn child_framework(count: usize, size: usize, stream: bool, slow: bool) -> ExitCode {
+/// How the framework's page receives the messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// Pushes from Rust, to a `host.on` listener.
+    Pushes,
+    /// A stream, read with `for await`.
+    ForAwait,
+    /// A stream, read with `forEach`.
+    ForEach,
+}
+
+fn child_framework(count: usize, size: usize, reader: Reader, slow: bool) -> ExitCode {
     let page = format!(
         "<!doctype html><html><body><script>{LISTEN_JS} {READ_JS} host.on('flood', __push);</script></body></html>"
     );
     let app = App::new()
         .service(Items.into_service())
         .window(WindowSpec::html("flood", page))
-        .drive(move |handle| flood_framework(handle, count, size, stream, slow));
+        .drive(move |handle| flood_framework(handle, count, size, reader, slow));
     match app.run() {
         Ok(0) => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     }
 }
 
-fn flood_framework(handle: &AppHandle, count: usize, size: usize, stream: bool, slow: bool) -> Result<(), String> {
+fn flood_framework(handle: &AppHandle, count: usize, size: usize, reader: Reader, slow: bool) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -351,10 +373,13 @@ fn flood_framework(handle: &AppHandle, count: usize, size: usize, stream: bool, 
         let idle = (web_rss_mib(), host_rss_mib());
         let (sampling, sampler) = sample_peak();
         let started = Instant::now();
-        if stream {
-            handle
-                .evaluate(window, format!("__read({count}, {size}, {slow}); true"))
-                .map_err(|e| e.to_string())?;
+        if reader != Reader::Pushes {
+            let read = if reader == Reader::ForEach {
+                format!("__each({count}, {size}); true")
+            } else {
+                format!("__read({count}, {size}, {slow}); true")
+            };
+            handle.evaluate(window, read).map_err(|e| e.to_string())?;
         } else {
             let hub = handle.hub().clone();
             let filler = "x".repeat(size);

@@ -141,6 +141,9 @@ pub fn all() -> Vec<(&'static str, crate::Scenario)> {
         ("a_stream_is_read_in_order_with_for_await", |h, w| {
             Box::pin(in_order(h, w))
         }),
+        ("a_stream_is_read_in_order_with_for_each", |h, w| {
+            Box::pin(in_order_for_each(h, w))
+        }),
         ("a_slow_reader_holds_the_stream_back_in_rust", |h, w| {
             Box::pin(slow_reader(h, w))
         }),
@@ -221,6 +224,23 @@ async fn in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     )
     .await?;
     let read = finish(handle, w.main, "in_order").await?;
+    if read != Ok(json!({"read": 20000, "wrong": 0})) {
+        return Err(format!("read {read:?}"));
+    }
+    Ok(())
+}
+
+async fn in_order_for_each(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    start(
+        handle,
+        w.main,
+        "in_order_for_each",
+        "let expected = 0, wrong = 0; \
+         await host.services.feed.count(20000).forEach((n) => { if (n !== expected) wrong += 1; expected += 1; }); \
+         return { read: expected, wrong };",
+    )
+    .await?;
+    let read = finish(handle, w.main, "in_order_for_each").await?;
     if read != Ok(json!({"read": 20000, "wrong": 0})) {
         return Err(format!("read {read:?}"));
     }

@@ -966,6 +966,54 @@ test("a stream gives credit back as soon as everything received has been read", 
   assert.deepEqual(credits, [100, 3], "a host holding items back for their size must hear of every read");
 });
 
+test("forEach hands over the items already here, then each as it arrives, in order, and gives credit once a turn", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.count", {}, { window: 100 });
+  p.deliver(SECRET, [item(1, "a"), item(1, "b")]);
+  const read = [];
+  const done = items.forEach((value) => read.push(value));
+  assert.deepEqual(read, ["a", "b"], "the items already here, at once");
+  p.deliver(SECRET, [item(1, "c"), item(1, "d"), item(1, "e")]);
+  assert.deepEqual(read, ["a", "b", "c", "d", "e"], "each as it arrives, with no promise between");
+  await p.turn();
+  const credits = p.envelopes().filter((m) => m.type === "credit").map((m) => m.count);
+  assert.deepEqual(credits, [100, 5], "one credit for the turn's reads");
+  await assert.rejects(items.next(), (e) => e.name === "TypeError", "read one way at a time");
+  p.deliver(SECRET, [ok(1, null)]);
+  assert.equal(await done, undefined);
+  assert.deepEqual(read, ["a", "b", "c", "d", "e"]);
+});
+
+test("forEach rejects with the stream's error after its items, and a throwing callback stops the stream", async () => {
+  const p = welcomed();
+  const failing = p.host.stream("feed.failing", {});
+  const read = [];
+  const done = failing.forEach((value) => read.push(value));
+  p.deliver(SECRET, [item(1, 1), failed(1, { code: 7009, kind: "HANDLER", message: "boom", data: "boom" })]);
+  await assert.rejects(done, (e) => e instanceof p.host.IpcError && e.kind === "HANDLER");
+  assert.deepEqual(read, [1]);
+  const endless = p.host.stream("feed.endless", {});
+  const thrown = new Error("enough");
+  const stopped = endless.forEach((value) => {
+    if (value === 2) throw thrown;
+  });
+  p.deliver(SECRET, [item(2, 1), item(2, 2), item(2, 3)]);
+  await assert.rejects(stopped, (e) => e === thrown);
+  await p.turn();
+  assert.deepEqual(p.envelopes().filter((m) => m.type === "cancel"), [{ type: "cancel", id: 2 }]);
+  await assert.rejects(p.host.stream("feed.endless", {}).forEach(1), (e) => e.name === "TypeError");
+});
+
+test("cancel() ends a forEach read: its promise resolves and the host is told", async () => {
+  const p = welcomed();
+  const items = p.host.stream("feed.endless", {});
+  const done = items.forEach(() => {});
+  items.cancel();
+  assert.equal(await done, undefined);
+  await p.turn();
+  assert.deepEqual(p.envelopes().map((m) => m.type), ["invoke", "credit", "cancel"]);
+});
+
 test("items read after an error come first; the error is thrown after them, as an IpcError with the handler's data", async () => {
   const p = welcomed();
   const items = p.host.stream("feed.failing", {});

@@ -66,6 +66,7 @@ fn a_stream_is_not_a_promise_and_its_items_are_typed() {
             "wrong-stream.ts(7,",
             "error TS2322: Type 'string' is not assignable to type 'number'",
             "wrong-stream.ts(9,",
+            "wrong-stream.ts(10,",
         ],
     );
 }

@@ -113,7 +113,10 @@ export async function withOptions(): Promise<number> {
   return sum + (maybe === null ? 0 : 1);
 }
 
-/** A streaming method is read with `for await`, its items typed; `cancel` and the stream options are typed too. */
+/**
+ * A streaming method is read with `for await` or `forEach`, its items typed; `cancel` and the stream options are typed
+ * too.
+ */
 export async function streams(): Promise<string[]> {
   const titles: string[] = [];
   for await (const todo of kinds.watch(3, { window: 8 })) {
@@ -134,6 +137,8 @@ export async function streams(): Promise<string[]> {
   }
   const next: IteratorResult<Todo, undefined> = await kinds.watch(1).next();
   kinds.watch(1).cancel();
+  const read: Promise<void> = kinds.watch(2).forEach((todo) => titles.push(todo.title));
+  await read;
   const raw = host.stream("kinds.watch", { count: 1 });
   for await (const value of raw) {
     titles.push(String(value));

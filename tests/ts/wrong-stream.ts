@@ -7,4 +7,5 @@ export async function wrongStream(): Promise<void> {
     const n: number = todo.title;
   }
   await kinds.import([{ title: "a", done: false, dueDate: null }]);
+  await kinds.watch(1).forEach((todo: number) => todo);
 }
