@@ -315,8 +315,7 @@ impl Mounted {
                 }
                 continue;
             }
-            let text = serde_json::to_string(delivery.text()).expect("a string always serializes");
-            let script = format!("{}({text});", self.deliver);
+            let script = bulk::delivery_script(&self.deliver, delivery.text());
             self.counters.count(Path::DeliveryByScript);
             let held = Mutex::new(Some(delivery));
             let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());

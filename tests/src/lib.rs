@@ -270,6 +270,14 @@ pub fn cases() -> Vec<Case> {
             check: |o| o.expect_data(json!("hi")),
         },
         Case {
+            name: "text_that_script_literals_treat_specially_round_trips_exactly",
+            page: Page::Js(
+                r#"(() => { const text = "'quote' \"double\" back\\slash \\' \n\r\t \u2028\u2029 </script> é 😀 \u0000 ${x} `tick`"; return host.services.fixture.echoLater(text, 0).then((back) => [back === text, back.length]); })()"#,
+            ),
+            request: None,
+            check: |o| o.expect_data(json!([true, 66])),
+        },
+        Case {
             name: "unit_return_answers_null",
             page: Page::Js("host.services.fixture.touch()"),
             request: Some(r#"{"type":"invoke","id":1,"channel":"fixture.touch"}"#),
