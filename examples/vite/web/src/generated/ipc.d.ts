@@ -62,14 +62,21 @@ export interface StreamOptions extends InvokeOptions {
 }
 
 /**
- * The items of a method that answers with a stream, in order: read them with `for await`. Leaving the loop (`break`,
- * `return`, a throw) or `cancel()` stops the stream, and the host drops it. An error the stream ends with (an
- * `IpcError`, of kind "HANDLER" for the method's own errors) is thrown by the loop after the items sent before it.
+ * The items of a method that answers with a stream, in order: read them with `for await`, or with `forEach` (faster:
+ * no promise per item). Leaving the loop (`break`, `return`, a throw) or `cancel()` stops the stream, and the host
+ * drops it. An error the stream ends with (an `IpcError`, of kind "HANDLER" for the method's own errors) is thrown by
+ * the loop after the items sent before it.
  */
 export interface IpcStream<T> extends AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T, undefined>>;
   return(): Promise<IteratorResult<T, undefined>>;
   [Symbol.asyncIterator](): IpcStream<T>;
+  /**
+   * Calls `callback` with each item, in order, as it arrives. Resolves when the stream ends or `cancel()` stops it;
+   * rejects with the error the stream ends with, or with the callback's own error, which stops the stream. A stream
+   * is read one way: `next()` rejects while `forEach` reads it.
+   */
+  forEach(callback: (item: T) => void): Promise<void>;
   /** Stops the stream: the host drops it, and a loop reading it ends. */
   cancel(): void;
 }
