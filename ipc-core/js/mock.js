@@ -163,41 +163,51 @@ export function installMock(handlers) {
         })));
         return;
       }
-      const envelope = JSON.parse(text.slice(text.indexOf(":") + 1));
-      if (envelope.type === "invoke") {
-        if ((METHODS[envelope.channel] ?? {}).stream) {
-          streams.set(envelope.id, { credit: 0, wake: null, cancelled: false });
-        }
-        invoke(envelope);
-      } else if (envelope.type === "chunk" || envelope.type === "end") {
-        const state = uploads.get(`${envelope.id}:${envelope.upload}`);
-        if (state !== undefined) {
-          if (envelope.type === "chunk") state.items.push(envelope.payload);
-          else state.ended = true;
-          if (state.wake !== null) state.wake();
-        }
-      } else if (envelope.type === "credit") {
-        const state = streams.get(envelope.id);
-        if (state !== undefined) {
-          state.credit += envelope.count;
-          if (state.wake !== null) state.wake();
-        }
-      } else if (envelope.type === "send") {
-        sent.push({ channel: envelope.channel, payload: envelope.payload });
-      } else if (envelope.type === "cancel") {
-        cancelled.push(envelope.id);
-        const state = streams.get(envelope.id);
-        if (state !== undefined) {
-          state.cancelled = true;
-          if (state.wake !== null) state.wake();
-        }
+      // The runtime posts the envelopes of one turn together, as a batch (see ipc_core::protocol).
+      const posted = JSON.parse(text.slice(text.indexOf(":") + 1));
+      for (const envelope of Array.isArray(posted) ? posted : [posted]) {
+        take(envelope);
       }
     },
   };
+  /** Acts on one envelope the page posted. */
+  function take(envelope) {
+    if (envelope.type === "invoke") {
+      if ((METHODS[envelope.channel] ?? {}).stream) {
+        streams.set(envelope.id, { credit: 0, wake: null, cancelled: false });
+      }
+      invoke(envelope);
+    } else if (envelope.type === "chunk" || envelope.type === "end") {
+      const state = uploads.get(`${envelope.id}:${envelope.upload}`);
+      if (state !== undefined) {
+        if (envelope.type === "chunk") state.items.push(envelope.payload);
+        else state.ended = true;
+        if (state.wake !== null) state.wake();
+      }
+    } else if (envelope.type === "credit") {
+      const state = streams.get(envelope.id);
+      if (state !== undefined) {
+        state.credit += envelope.count;
+        if (state.wake !== null) state.wake();
+      }
+    } else if (envelope.type === "send") {
+      sent.push({ channel: envelope.channel, payload: envelope.payload });
+    } else if (envelope.type === "cancel") {
+      cancelled.push(envelope.id);
+      const state = streams.get(envelope.id);
+      if (state !== undefined) {
+        state.cancelled = true;
+        if (state.wake !== null) state.wake();
+      }
+    }
+  }
   return {
     /** Every call made so far: its channel and its arguments by name. */
     calls,
-    /** Every `host.send` so far: channel and payload. */
+    /**
+     * Every `host.send` so far: channel and payload. What the page sends leaves at the end of its turn, as in a real
+     * page (with the turn's other messages, in one batch): `await` anything before looking.
+     */
     sent,
     /** The ids of calls the page gave up on (aborted or timed out). */
     cancelled,

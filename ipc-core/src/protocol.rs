@@ -47,10 +47,11 @@
 //!
 //! The host acts on each envelope in order exactly as if it had been posted alone: each call is answered under its own
 //! id, and an envelope that is not one (a number, an array) is refused with `INVALID_REQUEST` without touching the
-//! others. A batch that is not a JSON array is refused whole with `INVALID_REQUEST` (`"id": null`). The size limit
-//! applies to the whole message, and a batch refused whole (too large, or the host busy) is answered for each call in
-//! it. Envelopes larger than 4 KiB and binary frames are posted alone, right after the batch waiting before them, so
-//! the page's order is kept. Only a page batches: a frame's relayed envelope is one request.
+//! others. A batch that is not a JSON array, or is an empty one, is refused whole with `INVALID_REQUEST`
+//! (`"id": null`). The size limit applies to the whole message, and a batch refused whole (too large, or the host
+//! busy) is answered for each call in it. Envelopes larger than 4 KiB and binary frames are posted alone, right after
+//! the batch waiting before them, so the page's order is kept. Only a page batches: a frame's relayed envelope is one
+//! request.
 //!
 //! # Answer (host → the calling page only)
 //!

@@ -315,9 +315,14 @@ impl Reader {
     /// posted as one message), in order, exactly as if each had been posted alone. A batch carries no binary parts.
     fn batch(&self, page: &Arc<Page>, batch: &str, parts: usize) {
         let envelopes = match serde_json::from_str::<Vec<&RawValue>>(batch) {
-            Ok(envelopes) if parts == 0 => envelopes,
-            Ok(_) => {
-                let error = CallError::new(ErrorCode::InvalidRequest, "a batch of requests carries no binary parts");
+            Ok(envelopes) if parts == 0 && !envelopes.is_empty() => envelopes,
+            Ok(envelopes) => {
+                let error = if envelopes.is_empty() {
+                    "a batch of requests holds at least one"
+                } else {
+                    "a batch of requests carries no binary parts"
+                };
+                let error = CallError::new(ErrorCode::InvalidRequest, error);
                 return self.window.queue_answer(page, encode_answer(None, &Err(error)));
             }
             Err(e) => {

@@ -80,8 +80,9 @@ test("emit reaches a service's typed listener and host.on, until removed", async
   assert.deepEqual(seen, [1, "on:1", "on:0"]);
 });
 
-test("host.send is recorded", () => {
+test("host.send is recorded once the turn ends", async () => {
   host.send("app.clicked", { x: 1 });
+  await Promise.resolve();
   assert.deepEqual(mock.sent.at(-1), { channel: "app.clicked", payload: { x: 1 } });
 });
 
@@ -97,7 +98,8 @@ test("a stream's handler gives items the page reads with for await, for its cred
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.ok(mockState.pulled <= 6, `the mock pulled ${mockState.pulled} items for a window of 4`);
   ids.cancel();
-  assert.equal(mock.cancelled.length, before + 1, "the mock was told the stream stopped");
+  await Promise.resolve();
+  assert.equal(mock.cancelled.length, before + 1, "the mock was told the stream stopped at the end of the turn");
 });
 
 test("an error thrown by a stream's handler ends the loop after its items", async () => {

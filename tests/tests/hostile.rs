@@ -231,6 +231,11 @@ fn catalogue() -> Vec<Hostile> {
             ),
         ),
         signed(
+            "empty_batch",
+            "[]",
+            refused(None, InvalidRequest, "a batch of requests holds at least one"),
+        ),
+        signed(
             "batch_inside_a_batch",
             r#"[[{"type":"invoke","id":4,"channel":"counter.bump"}]]"#,
             refused(
