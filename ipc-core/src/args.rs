@@ -27,20 +27,52 @@ pub trait DecodeArgs: Sized {
 }
 
 /// Decodes `args` (the request's raw `args`, borrowed) into the tuple `T`, whose elements are named `names`.
-/// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault.
-pub fn decode<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<T, CallError> {
+/// Failures are [`ErrorCode::InvalidArguments`] naming the channel and the path at fault. `plain` says that no type of
+/// `T` ever skips a field it reads (see `crate::__private::NeverIgnores`), so none needs watching for one.
+pub fn decode<T: DecodeArgs>(
+    channel: &str,
+    names: &[&'static str],
+    plain: bool,
+    args: Args<'_>,
+) -> Result<T, CallError> {
     if let Some(outlet) = args.outlet() {
-        // Uploads among the arguments take their items from the call's flow.
-        return crate::stream::decoding(outlet, || decode_parts(channel, names, args));
+        // Uploads among the arguments take their items from the call's flow. Taking one is done once: such a call is
+        // decoded in one pass, with the paths tracked.
+        let pass = if outlet.has_uploads() {
+            Pass::Once
+        } else {
+            Pass::fast(plain)
+        };
+        return crate::stream::decoding(outlet, || decode_parts(channel, names, args, pass));
     }
-    decode_parts(channel, names, args)
+    decode_parts(channel, names, args, Pass::fast(plain))
 }
 
-fn decode_parts<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<T, CallError> {
+/// How arguments are decoded.
+#[derive(Clone, Copy)]
+enum Pass {
+    /// First untracked (unwatched too, for plain types), then, on failure, again with paths tracked.
+    Fast { plain: bool },
+    /// Once, with paths tracked: decoding claims the call's uploads, which can be done only once.
+    Once,
+}
+
+impl Pass {
+    fn fast(plain: bool) -> Self {
+        Pass::Fast { plain }
+    }
+}
+
+fn decode_parts<T: DecodeArgs>(
+    channel: &str,
+    names: &[&'static str],
+    args: Args<'_>,
+    pass: Pass,
+) -> Result<T, CallError> {
     match args.binary() {
-        Some((key, parts)) => crate::binary::reading(key, parts, || decode_text(channel, names, args.text()))
+        Some((key, parts)) => crate::binary::reading(key, parts, || decode_text(channel, names, args.text(), pass))
             .map_err(|error| with_bigint_hint(error, key, args.text())),
-        None => decode_text(channel, names, args.text()),
+        None => decode_text(channel, names, args.text(), pass),
     }
 }
 
@@ -62,7 +94,14 @@ fn with_bigint_hint(error: CallError, key: &str, args: Option<&str>) -> CallErro
     CallError::new(error.code(), message)
 }
 
-fn decode_text<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Option<&str>) -> Result<T, CallError> {
+/// Decodes `args`: first without tracking where the decoder is, which a call that decodes cleanly never needs (unless
+/// [`Pass::Once`]); on any failure, again with every path tracked, for the message.
+fn decode_text<T: DecodeArgs>(
+    channel: &str,
+    names: &[&'static str],
+    args: Option<&str>,
+    pass: Pass,
+) -> Result<T, CallError> {
     let text = args.unwrap_or("{}");
     if !text.starts_with('{') {
         return Err(CallError::new(
@@ -72,6 +111,11 @@ fn decode_text<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Optio
                 excerpt(text)
             ),
         ));
+    }
+    if let Pass::Fast { plain } = pass {
+        if let Some(values) = decode_untracked(names, text, plain) {
+            return Ok(values);
+        }
     }
     let mut json = serde_json::Deserializer::from_str(text);
     let mut track = serde_path_to_error::Track::new();
@@ -117,6 +161,29 @@ fn decode_text<T: DecodeArgs>(channel: &str, names: &[&'static str], args: Optio
         ErrorCode::InvalidArguments,
         format!("invalid arguments for `{channel}`: {problem}"),
     ))
+}
+
+/// The arguments in `text` if they decode with no field left unread; `None` on any failure, which
+/// [`decode_text`] then decodes again to say where. Decoding does the same either way: the tracking only watches.
+/// Types that are all `plain` skip no field, so nothing watches for one.
+fn decode_untracked<T: DecodeArgs>(names: &[&'static str], text: &str, plain: bool) -> Option<T> {
+    let mut json = serde_json::Deserializer::from_str(text);
+    let visitor = ArgsVisitor::<T> {
+        names,
+        marker: PhantomData,
+    };
+    if plain {
+        return de::Deserializer::deserialize_map(&mut json, visitor).ok();
+    }
+    let mut ignored = false;
+    let mut on_ignored = |_: serde_ignored::Path<'_>| ignored = true;
+    let watched = serde_ignored::Deserializer::new(&mut json, &mut on_ignored);
+    let visitor = ArgsVisitor::<T> {
+        names,
+        marker: PhantomData,
+    };
+    let values = de::Deserializer::deserialize_map(watched, visitor).ok()?;
+    (!ignored).then_some(values)
 }
 
 /// A path in the same notation as type errors use: `items[1].colour`.
@@ -289,20 +356,37 @@ mod tests {
     use super::*;
 
     fn message<T: DecodeArgs + fmt::Debug>(names: &[&'static str], text: &str) -> String {
-        let err = decode::<T>("s.m", names, Args::json(Some(text))).unwrap_err();
+        let err = decode::<T>("s.m", names, false, Args::json(Some(text))).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidArguments);
         err.message().to_owned()
     }
 
     #[test]
+    fn the_fast_pass_decodes_as_the_tracked_one_and_failures_are_told_with_their_path() {
+        let names = &["ids", "name"];
+        for plain in [false, true] {
+            let ok: (Vec<u8>, String) =
+                decode("s.m", names, plain, Args::json(Some(r#"{"name": "x", "ids": [1, 2]}"#))).unwrap();
+            assert_eq!(ok, (vec![1, 2], "x".to_owned()));
+            let err = decode::<(Vec<u8>, String)>("s.m", names, plain, Args::json(Some(r#"{"ids": [1, "2"]}"#)))
+                .unwrap_err();
+            assert_eq!(
+                err.message(),
+                "invalid arguments for `s.m`: ids[1]: invalid type: string \"2\", expected u8"
+            );
+        }
+    }
+
+    #[test]
     fn arguments_are_taken_by_name_in_any_order() {
-        let decoded: (u8, String) = decode("s.m", &["a", "b"], Args::json(Some(r#"{"b": "x", "a": 1}"#))).unwrap();
+        let decoded: (u8, String) =
+            decode("s.m", &["a", "b"], false, Args::json(Some(r#"{"b": "x", "a": 1}"#))).unwrap();
         assert_eq!(decoded, (1, "x".to_owned()));
     }
 
     #[test]
     fn absent_option_is_none_and_absent_value_is_missing() {
-        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], Args::json(Some(r#"{"a": 1}"#))).unwrap();
+        let decoded: (u8, Option<String>) = decode("s.m", &["a", "b"], false, Args::json(Some(r#"{"a": 1}"#))).unwrap();
         assert_eq!(decoded, (1, None));
         assert_eq!(
             message::<(u8, String)>(&["a", "b"], r#"{"a": 1}"#),
@@ -313,7 +397,7 @@ mod tests {
     #[test]
     fn an_injected_position_is_named_by_no_key() {
         let decoded: (crate::__private::Injected, u8) =
-            decode("s.m", &["", "a"], Args::json(Some(r#"{"a": 1}"#))).unwrap();
+            decode("s.m", &["", "a"], false, Args::json(Some(r#"{"a": 1}"#))).unwrap();
         assert_eq!(decoded.1, 1);
         assert_eq!(
             message::<(crate::__private::Injected, u8)>(&["", "a"], r#"{"a": 1, "": 2}"#),
@@ -327,7 +411,7 @@ mod tests {
 
     #[test]
     fn no_args_counts_as_an_empty_object() {
-        let decoded: () = decode("s.m", &[], Args::json(None)).unwrap();
+        let decoded: () = decode("s.m", &[], false, Args::json(None)).unwrap();
         assert_eq!(decoded, ());
     }
 

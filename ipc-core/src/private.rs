@@ -503,64 +503,74 @@ pub fn method_descriptor(service: &'static ServiceDescriptor, channel: &str) -> 
     }
 }
 
-// `decode_args_N::<T0, .., TN-1>`: a method's `N` arguments decoded by name (see [`decode_args`]), each type required
-// to be an [`IpcArg`] on its own. Generated code writes each type as `_`, spanned at the argument's type and inferred
+// `decode_args_N::<T0, .., TN-1>`: a method's `N` arguments decoded by name (see [`decode_args`]; `plain` when every
+// type is [`Plain`]), each type required to be an [`IpcArg`] on its own. Generated code writes each type as `_`, spanned at the argument's type and inferred
 // from its use, so an argument that cannot be decoded is one error, at that argument. (Written out rather than made
 // by a macro, so that error shows no macro of ours.)
 
 /// Decodes 0 arguments by name; see [`decode_args`].
-pub fn decode_args_0(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<(), CallError> {
-    decode_args(channel, names, args)
+pub fn decode_args_0(channel: &str, names: &[&'static str], plain: bool, args: Args<'_>) -> Result<(), CallError> {
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 1 argument by name; see [`decode_args`].
-pub fn decode_args_1<T0: IpcArg>(channel: &str, names: &[&'static str], args: Args<'_>) -> Result<(T0,), CallError> {
-    decode_args(channel, names, args)
+pub fn decode_args_1<T0: IpcArg>(
+    channel: &str,
+    names: &[&'static str],
+    plain: bool,
+    args: Args<'_>,
+) -> Result<(T0,), CallError> {
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 2 arguments by name; see [`decode_args`].
 pub fn decode_args_2<T0: IpcArg, T1: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 3 arguments by name; see [`decode_args`].
 pub fn decode_args_3<T0: IpcArg, T1: IpcArg, T2: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 4 arguments by name; see [`decode_args`].
 pub fn decode_args_4<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 5 arguments by name; see [`decode_args`].
 pub fn decode_args_5<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 6 arguments by name; see [`decode_args`].
 pub fn decode_args_6<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 7 arguments by name; see [`decode_args`].
@@ -568,9 +578,10 @@ pub fn decode_args_6<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg,
 pub fn decode_args_7<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 8 arguments by name; see [`decode_args`].
@@ -578,9 +589,10 @@ pub fn decode_args_7<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg,
 pub fn decode_args_8<T0: IpcArg, T1: IpcArg, T2: IpcArg, T3: IpcArg, T4: IpcArg, T5: IpcArg, T6: IpcArg, T7: IpcArg>(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 9 arguments by name; see [`decode_args`].
@@ -598,9 +610,10 @@ pub fn decode_args_9<
 >(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 10 arguments by name; see [`decode_args`].
@@ -619,9 +632,10 @@ pub fn decode_args_10<
 >(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 11 arguments by name; see [`decode_args`].
@@ -641,9 +655,10 @@ pub fn decode_args_11<
 >(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 12 arguments by name; see [`decode_args`].
@@ -664,9 +679,10 @@ pub fn decode_args_12<
 >(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// Decodes 13 arguments by name; see [`decode_args`].
@@ -688,9 +704,10 @@ pub fn decode_args_13<
 >(
     channel: &str,
     names: &[&'static str],
+    plain: bool,
     args: Args<'_>,
 ) -> Result<(T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12), CallError> {
-    decode_args(channel, names, args)
+    decode_args(channel, names, plain, args)
 }
 
 /// What `into_service` returns when `#[ipc_service]` reported errors: the crate does not compile anyway, and this stub
@@ -865,6 +882,67 @@ where
         encode_result(channel, value.into_wire())
     }
 }
+
+/// Types whose `Deserialize` never skips a field of what it reads (it reads all of it, or fails): decoding arguments of
+/// such types alone needs no watch for fields left unread (see `crate::args`). Std's scalars and text, and
+/// containers of such types.
+pub trait NeverIgnores {}
+
+macro_rules! never_ignores {
+    ($($ty:ty),*) => {$(impl NeverIgnores for $ty {})*};
+}
+
+never_ignores!(
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    (),
+    String,
+    Box<str>,
+    std::borrow::Cow<'static, str>,
+    Arc<str>,
+    serde_json::Value,
+    CallContext
+);
+
+impl<T: NeverIgnores> NeverIgnores for Option<T> {}
+impl<T: NeverIgnores> NeverIgnores for Vec<T> {}
+impl<T: NeverIgnores> NeverIgnores for Box<T> {}
+impl<T> NeverIgnores for Exact<T> {}
+impl<K: NeverIgnores, V: NeverIgnores, S> NeverIgnores for std::collections::HashMap<K, V, S> {}
+impl<K: NeverIgnores, V: NeverIgnores> NeverIgnores for std::collections::BTreeMap<K, V> {}
+
+/// Whether an argument type is [`NeverIgnores`]: `Plain::<T>::YES` (with [`MayIgnore`] in scope) finds the inherent
+/// constant when it is, the trait's `false` otherwise. Generated code passes whether all of a method's argument types
+/// are to its `decode_args_N`.
+#[derive(Debug)]
+pub struct Plain<T: ?Sized>(PhantomData<fn() -> Box<T>>);
+
+impl<T: NeverIgnores> Plain<T> {
+    /// A type that never skips a field.
+    pub const YES: bool = true;
+}
+
+/// The other half of [`Plain`]'s dispatch.
+pub trait MayIgnore {
+    /// A type that may skip a field (a struct of the user's, without `deny_unknown_fields`).
+    const YES: bool = false;
+}
+
+impl<T: ?Sized> MayIgnore for Plain<T> {}
 
 /// Nothing, for a `T` that is an [`ExactShape`]: generated code calls it for a type under `#[ipc(exact)]` whose
 /// name it cannot see through, so a type that is none is one error, at the type.

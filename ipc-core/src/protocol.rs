@@ -587,8 +587,7 @@ pub(crate) fn encode_item(id: i64, data: &RawValue, attached: &Attached) -> Stri
         data,
         binary: BinaryParts::of(attached),
     };
-    // Serializing these fields cannot fail: the data is already valid JSON.
-    serde_json::to_string(&item).expect("an item envelope always serializes")
+    envelope(&item, data.get().len())
 }
 
 /// Encodes the answer to request `id`. The data is copied in as it is: the handler's value is serialized only once.
@@ -615,8 +614,7 @@ pub(crate) fn encode_success(id: Option<i64>, data: &RawValue, attached: &Attach
         error: None,
         binary: BinaryParts::of(attached),
     };
-    // Serializing these fields cannot fail: the data is already valid JSON.
-    serde_json::to_string(&answer).expect("an answer envelope always serializes")
+    envelope(&answer, data.get().len())
 }
 
 /// Encodes a failed answer to request `id`.
@@ -654,7 +652,17 @@ pub(crate) fn encode_event(channel: &str, payload: &RawValue, attached: &Attache
         payload,
         binary: BinaryParts::of(attached),
     };
-    serde_json::to_string(&push).expect("an event envelope always serializes")
+    envelope(&push, channel.len() + payload.get().len())
+}
+
+/// An envelope's JSON text, written into a buffer sized for it at once: `inner` bytes of data (copied in as they are)
+/// and room for the fields around them, so a large message is not copied again each time the buffer would grow.
+fn envelope<T: Serialize>(envelope: &T, inner: usize) -> String {
+    let mut text = Vec::with_capacity(inner + 160);
+    // Serializing an envelope cannot fail: its fields are strings, numbers and data that is already valid JSON.
+    serde_json::to_writer(&mut text, envelope).expect("an envelope always serializes");
+    // serde_json writes UTF-8 only.
+    String::from_utf8(text).expect("serde_json writes UTF-8")
 }
 
 /// How a message's placeholders find their parts: the placeholder key, and how many parts are the message's.

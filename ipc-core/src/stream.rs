@@ -202,6 +202,11 @@ impl fmt::Debug for Outlet {
 }
 
 impl Outlet {
+    /// Whether the call carries uploads (whose arguments claim them when decoded).
+    pub(crate) fn has_uploads(&self) -> bool {
+        !self.flow.uploads.is_empty()
+    }
+
     /// Stops the call: its future is dropped and `error` is its answer.
     fn stop(&self, error: CallError) {
         self.flow.fail(error);
@@ -356,7 +361,7 @@ impl<T: DeserializeOwned> Stream for Upload<T> {
             Some((key, parts)) => Args::with_parts(Some(&item.args), key, parts),
             None => Args::json(Some(&item.args)),
         };
-        match crate::args::decode::<(T,)>(this.outlet.channel, &["item"], args) {
+        match crate::args::decode::<(T,)>(this.outlet.channel, &["item"], false, args) {
             Ok((value,)) => Poll::Ready(Some(value)),
             Err(error) => {
                 this.outlet.stop(CallError::new(

@@ -159,6 +159,12 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
     // Each argument's type is written `_` at the user's type, inferred from `finish`: the decoder requires each to be
     // an `IpcArg`, so one that is not is one error, at that argument.
     let decode = quote::format_ident!("decode_args_{}", args.len());
+    // Whether every argument's type reads all of what it is sent (a scalar, text, a list of them): then decoding needs
+    // no watch for fields a type skips (see `ipc_core::__private::NeverIgnores`).
+    let plain = args.iter().map(|arg| {
+        let wire_ty = super::wire_type(krate, arg.ty, arg.exact);
+        quote!(&& #krate::__private::Plain::<#wire_ty>::YES)
+    });
     let inferred = args.iter().map(|arg| syn::Token![_](arg.ty.span()));
     let mut run = quote!(<__IpcImpl as #trait_ident>::#method_ident(&self.0, #(#values),*));
     if method.is_async {
@@ -199,8 +205,14 @@ fn method_body(service: &Service<'_>, method: &Method<'_>, args: &[&Arg<'_>]) ->
             use #krate::__private::PayloadArgKind as _;
             &[#(#names),*]
         };
+        const __IPC_PLAIN: bool = {
+            #[allow(unused_imports)]
+            use #krate::__private::MayIgnore as _;
+            true #(#plain)*
+        };
         #(#required)*
-        let (#(#wires,)*) = #krate::__private::#decode::<#(#inferred),*>(#channel, __IPC_NAMES, #call.args)?;
+        let (#(#wires,)*) =
+            #krate::__private::#decode::<#(#inferred),*>(#channel, __IPC_NAMES, __IPC_PLAIN, #call.args)?;
         #(#finish)*
         #validation
         #encode
