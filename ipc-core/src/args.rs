@@ -368,8 +368,8 @@ mod tests {
             let ok: (Vec<u8>, String) =
                 decode("s.m", names, plain, Args::json(Some(r#"{"name": "x", "ids": [1, 2]}"#))).unwrap();
             assert_eq!(ok, (vec![1, 2], "x".to_owned()));
-            let err = decode::<(Vec<u8>, String)>("s.m", names, plain, Args::json(Some(r#"{"ids": [1, "2"]}"#)))
-                .unwrap_err();
+            let err =
+                decode::<(Vec<u8>, String)>("s.m", names, plain, Args::json(Some(r#"{"ids": [1, "2"]}"#))).unwrap_err();
             assert_eq!(
                 err.message(),
                 "invalid arguments for `s.m`: ids[1]: invalid type: string \"2\", expected u8"

@@ -87,7 +87,12 @@ fn qualified(name: &str) -> String {
 /// when the runtime is installed (before any of the page's scripts run).
 ///
 /// - `post` evaluates to a function `(text: string) => void` that hands one message to the host, for the transport to
-///   give to [`WindowLink::receive`](crate::transport::WindowLink::receive).
+///   give to [`WindowLink::receive`](crate::transport::WindowLink::receive). A message carrying binary data comes as
+///   an `ArrayBuffer` frame instead, for [`WindowLink::receive_frame`](crate::transport::WindowLink::receive_frame).
+///   The function may carry a `parts` property, `(text: string, bytes: Uint8Array) => boolean`, which takes a message
+///   with one binary part as it is, without the copy a frame costs, for
+///   [`WindowLink::receive_parts`](crate::transport::WindowLink::receive_parts); it returns `false` to leave that
+///   message to `post`, as a frame. It must copy `bytes` (or hand them to `fetch`, which does) before it returns.
 /// - `connect` evaluates to a function `(receive: (delivery: string | ArrayBuffer) => void) => void`; the transport
 ///   arranges for every [`Delivery`](crate::transport::Delivery) to be passed to `receive`, in order: its
 ///   [`text`](crate::transport::Delivery::text), or, when it has [`parts`](crate::transport::Delivery::parts)

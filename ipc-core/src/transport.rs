@@ -158,6 +158,13 @@ impl WindowLink {
         }
     }
 
+    /// Takes one message the page posted with its binary parts beside it rather than in a frame (see
+    /// [`Bridge`](crate::client::Bridge)'s `parts`), and returns at once: the same message as the frame
+    /// [`receive_frame`](Self::receive_frame) would take.
+    pub fn receive_parts(&self, message: String, parts: Vec<bytes::Bytes>) {
+        self.take(Inbound { text: message, parts });
+    }
+
     fn take(&self, message: Inbound) {
         let limit = self.hub.limits().max_pending_requests;
         let size = message.len();

@@ -54,6 +54,9 @@ pub(crate) const RESERVED: &str = "/__ipc/";
 const PULL: &str = "/__ipc/pull/";
 const POST: &str = "/__ipc/post";
 const FRAME: &str = "/__ipc/frame";
+const PART: &str = "/__ipc/part";
+/// The longest message (in UTF-16 units) posted beside its binary part, in a header; a longer one goes in a frame.
+const PART_TEXT: usize = 4096;
 
 /// The default size from which messages from the page are `POST`ed on the app scheme: see
 /// [`WindowSpec::fetch_requests_above`](crate::WindowSpec::fetch_requests_above) and the module docs.
@@ -114,8 +117,11 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> St
   if (ipc === undefined) {{ return () => {{}}; }}
   const apply = Reflect.apply, send = ipc.postMessage, fetch = window.fetch, then = Promise.prototype.then;
   const shift = Array.prototype.shift, push = Array.prototype.push, toBase64 = window.btoa;
-  const fromCharCode = String.fromCharCode, Bytes = Uint8Array;
+  const fromCharCode = String.fromCharCode, Bytes = Uint8Array, escape = encodeURIComponent;
+  const slice = Uint8Array.prototype.slice, setBytes = Uint8Array.prototype.set;
+  const encoder = new TextEncoder(), encode = TextEncoder.prototype.encode;
   const limit = {limit}, canFetch = {can_fetch};
+  // Messages waiting for an upload under way, in order: [text or frame] or [text, bytes] (a message and its part).
   const waiting = [];
   let busy = false;
   const direct = (text) => apply(send, ipc, [text]);
@@ -127,16 +133,33 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> St
     }}
     return "%" + toBase64(text);
   }};
+  // The frame of a message and its one part (ipc_core::protocol), for when the part cannot be posted by itself.
+  const frameOf = (text, part) => {{
+    const head = apply(encode, encoder, [text]);
+    const frame = new Bytes(8 + head.length + part.length);
+    const view = new DataView(frame.buffer);
+    view.setUint32(0, head.length, true);
+    apply(setBytes, frame, [head, 4]);
+    view.setUint32(4 + head.length, part.length, true);
+    apply(setBytes, frame, [part, 8 + head.length]);
+    return frame.buffer;
+  }};
   const next = () => {{
     busy = false;
     while (!busy && waiting.length > 0) {{ go(apply(shift, waiting, [])); }}
   }};
-  const upload = (path, body, fallback) => {{
+  const upload = (path, body, fallback, headers) => {{
     busy = true;
-    const posted = apply(fetch, window, [path, {{ method: "POST", body }}]);
+    const posted = apply(fetch, window, [path, {{ method: "POST", body, headers }}]);
     apply(then, posted, [next, () => {{ direct(fallback()); next(); }}]);
   }};
-  const go = (message) => {{
+  const go = (entry) => {{
+    const message = entry[0];
+    if (entry.length === 2) {{
+      // The part is the body, as it is; the message travels in a header.
+      upload("{PART}", entry[1], () => base64(frameOf(message, entry[1])), {{ "x-ipc-message": escape(message) }});
+      return;
+    }}
     if (typeof message !== "string") {{
       if (canFetch) {{ upload("{FRAME}", message, () => base64(message)); }} else {{ direct(base64(message)); }}
       return;
@@ -144,7 +167,17 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> St
     if (message.length < limit) {{ direct(message); return; }}
     upload("{POST}", message, () => message);
   }};
-  return (message) => {{ if (busy) {{ apply(push, waiting, [message]); }} else {{ go(message); }} }};
+  const post = (message) => {{ if (busy) {{ apply(push, waiting, [[message]]); }} else {{ go([message]); }} }};
+  if (canFetch) {{
+    // A message with one binary part: posted without copying the part into a frame (fetch copies the body when it
+    // is called; a part that has to wait is copied now, so the page may change its buffer once the call is made).
+    post.parts = (text, part) => {{
+      if (text.length > {PART_TEXT}) {{ return false; }}
+      if (busy) {{ apply(push, waiting, [[text, apply(slice, part, [])]]); }} else {{ go([text, part]); }}
+      return true;
+    }};
+  }}
+  return post;
 }})()"#
     )
 }
@@ -260,6 +293,27 @@ pub(crate) fn serve(
         counters.count(Path::MessageByPost);
         link.receive_frame(request.into_body());
         return respond(StatusCode::NO_CONTENT, Vec::new());
+    }
+    if path == PART {
+        if request.method() != Method::POST {
+            return respond(StatusCode::METHOD_NOT_ALLOWED, Vec::new());
+        }
+        let Some(link) = link else {
+            return respond(StatusCode::GONE, Vec::new());
+        };
+        let message = request
+            .headers()
+            .get("x-ipc-message")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| percent_encoding::percent_decode_str(value).decode_utf8().ok());
+        return match message {
+            Some(message) => {
+                counters.count(Path::MessageByPart);
+                link.receive_parts(message.into_owned(), vec![bytes::Bytes::from(request.into_body())]);
+                respond(StatusCode::NO_CONTENT, Vec::new())
+            }
+            None => respond(StatusCode::BAD_REQUEST, Vec::new()),
+        };
     }
     if path == POST {
         if request.method() != Method::POST {

@@ -18,6 +18,8 @@ pub struct TransportStats {
     pub messages_by_handler: u64,
     /// Messages the page `POST`ed on the app scheme.
     pub messages_by_post: u64,
+    /// Messages with one binary part the page `POST`ed on the app scheme with the part as the body, as it is.
+    pub messages_by_part: u64,
     /// Deliveries (each one or more answers and pushes) evaluated in the page as script.
     pub deliveries_by_script: u64,
     /// Deliveries the page fetched from the app scheme.
@@ -29,6 +31,7 @@ pub struct TransportStats {
 pub(crate) struct Counters {
     messages_by_handler: AtomicU64,
     messages_by_post: AtomicU64,
+    messages_by_part: AtomicU64,
     deliveries_by_script: AtomicU64,
     deliveries_by_fetch: AtomicU64,
 }
@@ -38,6 +41,7 @@ pub(crate) struct Counters {
 pub(crate) enum Path {
     MessageByHandler,
     MessageByPost,
+    MessageByPart,
     DeliveryByScript,
     DeliveryByFetch,
 }
@@ -47,6 +51,7 @@ impl Counters {
         let counter = match path {
             Path::MessageByHandler => &self.messages_by_handler,
             Path::MessageByPost => &self.messages_by_post,
+            Path::MessageByPart => &self.messages_by_part,
             Path::DeliveryByScript => &self.deliveries_by_script,
             Path::DeliveryByFetch => &self.deliveries_by_fetch,
         };
@@ -57,6 +62,7 @@ impl Counters {
         TransportStats {
             messages_by_handler: self.messages_by_handler.load(Ordering::Relaxed),
             messages_by_post: self.messages_by_post.load(Ordering::Relaxed),
+            messages_by_part: self.messages_by_part.load(Ordering::Relaxed),
             deliveries_by_script: self.deliveries_by_script.load(Ordering::Relaxed),
             deliveries_by_fetch: self.deliveries_by_fetch.load(Ordering::Relaxed),
         }

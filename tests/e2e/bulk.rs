@@ -191,12 +191,16 @@ pub async fn page_messages_of_both_paths_reach_rust_in_order(handle: &AppHandle,
 }
 
 /// From the attacker's side: the page's scripts and its frames (same-origin `srcdoc`, sandboxed) `POST` forged
-/// messages and binary frames to the app scheme's reserved paths and guess pull tokens, and a script in a window
+/// messages, binary frames and messages beside a binary part to the app scheme's reserved paths and guess pull tokens, and a script in a window
 /// showing a URL posts forged base64 frames past the runtime. The posts reach the transport and are refused
 /// there like any unsigned message: no handler runs; guessed tokens find nothing.
 pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     let before = crate::scenarios::TOUCHES.load(std::sync::atomic::Ordering::SeqCst);
     let (_, posts_before) = fetches(handle, w.bulk)?;
+    let parts_before = handle
+        .transport_stats(w.bulk)
+        .ok_or("the window is closed")?
+        .messages_by_part;
     let attack = r#"
         const invoke = JSON.stringify({ type: "invoke", id: 1, channel: "probe.touch", args: {} });
         const attempts = [invoke, "0".repeat(32) + ":" + invoke, "::" + invoke];
@@ -211,6 +215,11 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
         const posted = [
           ...attempts.map((body) => fetch("/__ipc/post", { method: "POST", body })),
           ...attempts.map((text) => fetch("/__ipc/frame", { method: "POST", body: frame(text) })),
+          // A message beside its one binary part, in a header: forged, missing, or not UTF-8 once decoded.
+          ...attempts.map((text) => fetch("/__ipc/part", {
+            method: "POST", body: new Uint8Array([1]), headers: { "x-ipc-message": encodeURIComponent(text) } })),
+          fetch("/__ipc/part", { method: "POST", body: new Uint8Array([1]) }),
+          fetch("/__ipc/part", { method: "POST", body: new Uint8Array([1]), headers: { "x-ipc-message": "%FF%FE" } }),
         ].map((request) => request.then((r) => r.status, () => "blocked"));
         const pulled = fetch("/__ipc/pull/" + "0123456789abcdef".repeat(2)).then((r) => r.status, () => "blocked");
         Promise.all([...posted, pulled]).then((statuses) => parent.postMessage({ attack: KIND, statuses }, "*"));
@@ -253,7 +262,27 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
             "no forged post reached the transport, so nothing was tried: {reports}"
         ));
     }
+    let parts = handle
+        .transport_stats(w.bulk)
+        .ok_or("the window is closed")?
+        .messages_by_part
+        - parts_before;
+    if parts < 3 {
+        return Err(format!(
+            "{parts} forged messages beside a part reached the transport, so they were not tried: {reports}"
+        ));
+    }
     for (attacker, statuses) in reports.as_object().into_iter().flatten() {
+        // The part posts without the message, and with one that is not UTF-8, are refused as malformed.
+        if let Some(statuses) = statuses.as_array().filter(|statuses| statuses.len() >= 3) {
+            let malformed = &statuses[statuses.len() - 3..statuses.len() - 1];
+            if malformed
+                .iter()
+                .any(|status| *status != json!(400) && *status != json!("blocked"))
+            {
+                return Err(format!("{attacker}: a malformed part post was taken: {statuses:?}"));
+            }
+        }
         if let Some(pulled) = statuses.as_array().and_then(|s| s.last()) {
             if *pulled == json!(200) {
                 return Err(format!("{attacker} pulled a delivery with a guessed token"));
@@ -351,8 +380,9 @@ pub async fn binary_pushes_arrive_as_uint8arrays(handle: &AppHandle, w: &Windows
 }
 
 /// A page calls with a `Uint8Array` (a view into a larger buffer) and an `ArrayBuffer`: Rust receives exactly those
-/// bytes, by a `POST`ed frame from a window showing HTML and by a base64 frame through the script message handler from
-/// a window showing a URL; calls before and after keep their order.
+/// bytes, `POST`ed as the request's body with the message beside it (no frame) from a window showing HTML, and by a
+/// base64 frame through the script message handler from a window showing a URL; calls before and after keep their
+/// order.
 pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     const SIZE: usize = 3 << 20;
     let script = format!(
@@ -369,7 +399,7 @@ pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) 
            return {{ measured, expected: [view.length, sum, view[0], view[view.length - 1]], buffer,
                      ordered: last === first + 1 }};"#
     );
-    for (window, by_post) in [(w.main, true), (w.remote, false)] {
+    for (window, by_part) in [(w.main, true), (w.remote, false)] {
         let before = handle.transport_stats(window).ok_or("the window is closed")?;
         let got = run(handle, window, &script).await?;
         if got["measured"] != got["expected"] || got["buffer"] != json!([3, 24, 7, 9]) || got["ordered"] != json!(true)
@@ -377,10 +407,12 @@ pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) 
             return Err(format!("{window}: {got}"));
         }
         let after = handle.transport_stats(window).ok_or("the window is closed")?;
-        let posts = after.messages_by_post - before.messages_by_post;
-        if by_post != (posts == 2) {
+        let parts = after.messages_by_part - before.messages_by_part;
+        let frames = after.messages_by_post - before.messages_by_post;
+        if by_part != (parts == 2) || frames != 0 {
             return Err(format!(
-                "{window}: {posts} messages POSTed, expected by POST: {by_post}"
+                "{window}: {parts} messages POSTed beside their part and {frames} as frames, expected beside their \
+                 part: {by_part}"
             ));
         }
     }

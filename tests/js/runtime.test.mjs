@@ -859,6 +859,29 @@ test("binary data counts toward the request size limit", async () => {
   assert.equal(p.posted.length, 2, "nothing posted after the hello and the ready");
 });
 
+test("a message with one binary part goes to a transport that takes parts as it is, with no frame built", async () => {
+  const p = welcomed();
+  const taken = [];
+  p.window.__parts = (text, part) => { taken.push([text, part]); return true; };
+  const view = p.evaluate("new Uint8Array([1, 2, 3, 4]).subarray(1, 3)");
+  p.host.invoke("files.save", { data: view });
+  assert.equal(taken.length, 1);
+  const [text, part] = taken[0];
+  assert.ok(part.buffer === view.buffer && part.byteOffset === 1 && part.length === 2,
+    "the page's own bytes, not a copy in a frame");
+  const envelope = JSON.parse(text.slice(SECRET.length + 1));
+  assert.deepEqual(envelope.args, { data: { [envelope.binary.key]: 0 } });
+  assert.equal(envelope.binary.count, 1);
+  // Two parts, or a transport that declines, go as a frame.
+  p.host.invoke("files.save", p.evaluate("({ a: new Uint8Array([1]), b: new Uint8Array([2]) })"));
+  p.window.__parts = () => false;
+  p.host.invoke("files.save", p.evaluate("({ data: new Uint8Array([5]) })"));
+  await p.turn();
+  assert.equal(taken.length, 1);
+  const frames = p.messages.slice(2).map((message) => splitPosted(message));
+  assert.deepEqual(frames.map((frame) => frame.parts), [[[1], [2]], [[5]]]);
+});
+
 test("a call made with a schema option carries it, so the host can tell a stale generated client", async () => {
   const p = welcomed();
   p.host.invoke("todos.add", { title: "milk" }, { schema: "0123456789abcdef" });

@@ -13,13 +13,16 @@ use tests::kinds::{Impl, Kinds};
 const SMALL_MAX_REQUEST_SIZE: usize = 64;
 
 /// How many tests `runtime.test.mjs` holds: a test that silently stops running is a failure too.
-const NODE_TESTS: usize = 82;
+const NODE_TESTS: usize = 83;
 
 #[test]
 fn runtime_logic_passes_its_node_tests() {
     // The page's fake window records what the runtime posts, and keeps the function deliveries are handed to.
     let bridge = Bridge::new(
-        "(text) => window.__post(text)",
+        // A message with one binary part goes to `window.__parts(text, bytes)` when a test sets it (see Bridge).
+        "(() => { const post = (text) => window.__post(text); \
+         post.parts = (text, part) => typeof window.__parts === \"function\" && window.__parts(text, part); \
+         return post; })()",
         "(receive) => { window.__deliver = receive; }",
     );
     let dir = std::env::temp_dir().join(format!("ipc-runtime-js-{}", std::process::id()));
