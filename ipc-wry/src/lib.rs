@@ -53,7 +53,7 @@
 //! where only the page that asked accepts them (see `ipc_core::protocol` and the security model in the README).
 //!
 //! Features: `browser` adds `BrowserMode`, a development tool that serves the running app's hub to ordinary browser
-//! tabs over a loopback WebSocket (see the `browser` module). `drive` adds [`MountHandle::evaluate`], `wait_for`, `wait_until_ready` and `capture_png`, for
+//! tabs over a loopback WebSocket (see the `browser` module). `drive` adds `MountHandle::evaluate`, `wait_for`, `wait_until_ready` and `capture_png`, for
 //! self-driving demos and end-to-end tests (it pulls in the WebKitGTK and cairo bindings on Linux).
 #![warn(missing_docs)]
 #![warn(unreachable_pub, missing_debug_implementations, rust_2018_idioms)]
