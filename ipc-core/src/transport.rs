@@ -159,7 +159,7 @@ impl WindowLink {
     }
 
     /// Takes one message the page posted with its binary parts beside it rather than in a frame (see
-    /// [`Bridge`](crate::client::Bridge)'s `parts`), and returns at once: the same message as the frame
+    /// [`Bridge`]'s `parts`), and returns at once: the same message as the frame
     /// [`receive_frame`](Self::receive_frame) would take.
     pub fn receive_parts(&self, message: String, parts: Vec<bytes::Bytes>) {
         self.take(Inbound { text: message, parts });
