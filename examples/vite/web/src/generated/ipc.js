@@ -41,6 +41,8 @@ const window = typeof globalThis.window === "object" && globalThis.window !== nu
   const topWindow = window.top;
   const framed = typeof topWindow === "object" && topWindow !== null && topWindow !== window;
   const post = framed ? (text) => topWindow.postMessage({ __ipcFrame: text }, "*") : bridge.post;
+  // A transport that can take a message with one binary part as it is, without a frame (see ipc_core::client::Bridge).
+  const postPart = framed || typeof bridge.post.parts !== "function" ? null : bridge.post.parts;
   const pageOrigin = typeof location === "object" && location !== null ? String(location.origin) : "null";
 
   /**
@@ -241,7 +243,12 @@ const window = typeof globalThis.window === "object" && globalThis.window !== nu
       batchLength += envelope.length + 1;
     } else {
       flushBatch();
-      post(parts === undefined ? `${secret}:${envelope}` : frameOf(`${secret}:${envelope}`, parts));
+      const text = `${secret}:${envelope}`;
+      if (parts === undefined) {
+        post(text);
+      } else if (parts.length !== 1 || postPart === null || !postPart(text, parts[0])) {
+        post(frameOf(text, parts));
+      }
     }
   }
 
