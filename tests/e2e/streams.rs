@@ -213,38 +213,29 @@ async fn eventually(what: &str, mut condition: impl FnMut() -> bool) -> Result<(
     Ok(())
 }
 
-async fn in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
-    start(
-        handle,
-        w.main,
-        "in_order",
-        "let expected = 0, wrong = 0; \
-         for await (const n of host.services.feed.count(20000)) { if (n !== expected) wrong += 1; expected += 1; } \
-         return { read: expected, wrong };",
-    )
-    .await?;
-    let read = finish(handle, w.main, "in_order").await?;
+/// Reads `feed.count(20000)` with `read` (a statement calling `take(n)` for each item) and checks every item came, in
+/// order.
+async fn read_in_order(handle: &AppHandle, w: &Windows, name: &str, read: &str) -> Result<(), String> {
+    let script = format!(
+        "let expected = 0, wrong = 0; const take = (n) => {{ if (n !== expected) wrong += 1; expected += 1; }}; \
+         {read} return {{ read: expected, wrong }};"
+    );
+    start(handle, w.main, name, &script).await?;
+    let read = finish(handle, w.main, name).await?;
     if read != Ok(json!({"read": 20000, "wrong": 0})) {
         return Err(format!("read {read:?}"));
     }
     Ok(())
 }
 
+async fn in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    let read = "for await (const n of host.services.feed.count(20000)) take(n);";
+    read_in_order(handle, w, "in_order", read).await
+}
+
 async fn in_order_for_each(handle: &AppHandle, w: &Windows) -> Result<(), String> {
-    start(
-        handle,
-        w.main,
-        "in_order_for_each",
-        "let expected = 0, wrong = 0; \
-         await host.services.feed.count(20000).forEach((n) => { if (n !== expected) wrong += 1; expected += 1; }); \
-         return { read: expected, wrong };",
-    )
-    .await?;
-    let read = finish(handle, w.main, "in_order_for_each").await?;
-    if read != Ok(json!({"read": 20000, "wrong": 0})) {
-        return Err(format!("read {read:?}"));
-    }
-    Ok(())
+    let read = "await host.services.feed.count(20000).forEach(take);";
+    read_in_order(handle, w, "in_order_for_each", read).await
 }
 
 async fn slow_reader(handle: &AppHandle, w: &Windows) -> Result<(), String> {

@@ -237,3 +237,36 @@ async fn binary_data_in_an_error_is_plain_numbers() {
     assert_eq!(answer["error"]["data"], json!([1, 2]));
     assert!(parts.is_empty() && answer.get("binary").is_none());
 }
+
+/// A message with its part beside it (`WindowLink::receive_parts`, what `/__ipc/part` hands over) is judged exactly
+/// as the same frame: without the page's secret nothing answers and nothing runs; a part the message does not
+/// mention, or one over the size limit, is refused before any handler; a well-formed one arrives whole.
+#[tokio::test]
+async fn a_message_beside_its_part_is_judged_as_its_frame_would_be() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let hub = hub_counting(Arc::clone(&calls));
+    let mut page = TestClient::new(&hub);
+    let measure = |id: i64, count: usize| {
+        json!({"type": "invoke", "id": id, "channel": "files.measure", "args": {"data": {KEY: 0}},
+            "binary": {"key": KEY, "count": count}})
+        .to_string()
+    };
+    let part = |len: usize| vec![bytes::Bytes::from(vec![3u8; len])];
+    // Unsigned, and under a guessed secret: nothing answers, nothing runs.
+    page.link().receive_parts(measure(1, 1), part(4));
+    page.link()
+        .receive_parts(format!("{}:{}", "0".repeat(32), measure(2, 1)), part(4));
+    let silence = tokio::time::timeout(std::time::Duration::from_millis(100), page.next_message()).await;
+    assert!(silence.is_err(), "an unsigned message was answered: {silence:?}");
+    let secret = page.secret().to_owned();
+    let signed = |envelope: String| format!("{secret}:{envelope}");
+    page.link().receive_parts(signed(measure(3, 0)), part(4));
+    let refused = answer(&mut page).await;
+    assert_eq!(refused["error"]["kind"], "INVALID_REQUEST", "{refused}");
+    page.link().receive_parts(signed(measure(4, 1)), part(64 * 1024));
+    let refused = answer(&mut page).await;
+    assert_eq!(refused["error"]["kind"], "PAYLOAD_TOO_LARGE", "{refused}");
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "a refused message reached the handler");
+    page.link().receive_parts(signed(measure(5, 1)), part(4));
+    assert_eq!(answer(&mut page).await["data"], json!([4, 12]));
+}

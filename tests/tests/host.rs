@@ -524,8 +524,10 @@ async fn a_page_speaks_for_at_most_64_frames() {
     assert_eq!(counter.0.load(Ordering::SeqCst), 64);
 }
 
-#[tokio::test]
-async fn requests_beyond_the_pending_limit_are_answered_busy_each_exactly_once() {
+/// Posts `messages` (calls of `counter.bump` with ids 1 to 100) to a window whose pending limit is 256 bytes, without
+/// yielding, so its reader cannot keep up; asserts that every call was answered exactly once and no BUSY one reached
+/// the handler. Returns how many were BUSY.
+async fn flood_the_pending_limit(messages: impl IntoIterator<Item = String>) -> usize {
     let counter = Counting::default();
     let hub = Hub::builder()
         .service(counter.clone().into_service())
@@ -533,9 +535,8 @@ async fn requests_beyond_the_pending_limit_are_answered_busy_each_exactly_once()
         .build()
         .unwrap();
     let mut page = TestClient::new(&hub);
-    // Posted without yielding, so the window's reader cannot keep up: what waits for it stays under the limit.
-    for id in 1..=100 {
-        page.post(&format!(r#"{{"type":"invoke","id":{id},"channel":"counter.bump"}}"#));
+    for message in messages {
+        page.post(&message);
     }
     let mut ids = Vec::new();
     let mut busy = 0;
@@ -548,46 +549,28 @@ async fn requests_beyond_the_pending_limit_are_answered_busy_each_exactly_once()
         ids.push(answer["id"].as_i64().unwrap());
     }
     ids.sort_unstable();
-    assert_eq!(ids, (1..=100).collect::<Vec<i64>>(), "every request answered once");
-    assert!(busy > 0, "some requests were beyond the limit");
+    assert_eq!(ids, (1..=100).collect::<Vec<i64>>(), "every call answered once");
+    assert!(busy > 0, "some calls were beyond the limit");
     assert_eq!(
         counter.0.load(Ordering::SeqCst),
         100 - busy,
-        "no BUSY request reached the handler"
+        "no BUSY call reached the handler"
     );
+    busy
+}
+
+fn bump(id: usize) -> String {
+    format!(r#"{{"type":"invoke","id":{id},"channel":"counter.bump"}}"#)
+}
+
+#[tokio::test]
+async fn requests_beyond_the_pending_limit_are_answered_busy_each_exactly_once() {
+    flood_the_pending_limit((1..=100).map(bump)).await;
 }
 
 #[tokio::test]
 async fn batches_beyond_the_pending_limit_have_each_of_their_calls_answered_busy_once() {
-    let counter = Counting::default();
-    let hub = Hub::builder()
-        .service(counter.clone().into_service())
-        .max_pending_requests(256)
-        .build()
-        .unwrap();
-    let mut page = TestClient::new(&hub);
-    for batch in 0..50 {
-        let (a, b) = (batch * 2 + 1, batch * 2 + 2);
-        page.post(&format!(
-            r#"[{{"type":"invoke","id":{a},"channel":"counter.bump"}},{{"type":"invoke","id":{b},"channel":"counter.bump"}}]"#
-        ));
-    }
-    let mut ids = Vec::new();
-    let mut busy = 0;
-    while let Some(answer) = next(&mut page).await {
-        if answer["error"]["kind"] == "BUSY" {
-            busy += 1;
-        } else {
-            assert_eq!(answer["success"], true, "{answer}");
-        }
-        ids.push(answer["id"].as_i64().unwrap());
-    }
-    ids.sort_unstable();
-    assert_eq!(
-        ids,
-        (1..=100).collect::<Vec<i64>>(),
-        "every call of every batch answered once"
-    );
-    assert!(busy > 0 && busy % 2 == 0, "whole batches were beyond the limit: {busy}");
-    assert_eq!(counter.0.load(Ordering::SeqCst), 100 - busy);
+    let batches = (0..50).map(|batch| format!("[{},{}]", bump(batch * 2 + 1), bump(batch * 2 + 2)));
+    let busy = flood_the_pending_limit(batches).await;
+    assert!(busy % 2 == 0, "whole batches were beyond the limit: {busy}");
 }
