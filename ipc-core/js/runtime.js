@@ -3,7 +3,7 @@
 // This file is one function expression; ipc-core calls it with its configuration (the table of error codes, kind ->
 // number, defined once in ipc_core::ErrorCode, and the largest request the hub accepts, in bytes) and a transport's
 // bridge: `post(text)` hands one message to the host, `connect(receive)` makes the transport call `receive(delivery)`
-// with every delivery (JSON text, or an ArrayBuffer frame when it carries binary parts). Generated service clients add themselves to `host.services`. The wire protocol, and why each message
+// with every delivery (JSON text, its value already read, or an ArrayBuffer frame when it carries binary parts). Generated service clients add themselves to `host.services`. The wire protocol, and why each message
 // starts with the page's secret, is documented in ipc_core::protocol.
 (function (config, bridge) {
   "use strict";
@@ -1037,10 +1037,11 @@
   }
 
   /**
-   * Takes one delivery from the transport: JSON text `{page, messages}`, or a binary frame (an `ArrayBuffer`) holding
-   * that text and the bytes its messages' placeholders stand for. Parsed with JSON.parse, so every key (even
-   * `__proto__`) is data. Anything not addressed to this page load is dropped.
-   * @param {string | ArrayBuffer} input
+   * Takes one delivery from the transport: JSON text `{page, messages}`, that value already read (a transport that
+   * evaluates the JSON as an expression, which it does only where that reads as JSON.parse would), or a binary frame
+   * (an `ArrayBuffer`) holding that text and the bytes its messages' placeholders stand for. Text is parsed with
+   * JSON.parse, so every key (even `__proto__`) is data. Anything not addressed to this page load is dropped.
+   * @param {string | object | ArrayBuffer} input
    */
   function receive(input) {
     let text = input;
@@ -1054,11 +1055,13 @@
       text = frame.text;
       parts = frame.parts;
     }
-    let delivery;
-    try {
-      delivery = parse(text);
-    } catch (e) {
-      return;
+    let delivery = text;
+    if (typeof text === "string") {
+      try {
+        delivery = parse(text);
+      } catch (e) {
+        return;
+      }
     }
     if (delivery === null || typeof delivery !== "object" || !isArray(delivery.messages)) {
       return;

@@ -173,8 +173,10 @@
 //! {"page": null, "messages": [{"type": "welcome", "nonce": "5f0c...", "page": "9a1e..."}]}
 //! ```
 //!
-//! The transport hands the delivery to the page as text; the runtime parses it with `JSON.parse` (so every key, even
-//! `__proto__`, is data) and drops it unless `page` is its own secret, or `null` for a welcome. So an answer or push
+//! The transport hands the delivery to the page as text, which the runtime parses with `JSON.parse` (so every key,
+//! even `__proto__`, is data), or as the value already read where reading it another way gives what `JSON.parse`
+//! would (ipc-wry evaluates a delivery as a JavaScript expression unless it holds `__proto__` or a `\u` escape). The
+//! runtime drops a delivery unless `page` is its own secret, or `null` for a welcome. So an answer or push
 //! meant for one page load never reaches the next one, whatever the timing of a navigation.
 //!
 //! # Binary parts

@@ -1,7 +1,6 @@
 //! Large messages travel by `fetch` on the app scheme instead of as script.
 //!
-//! Evaluating a delivery as script makes WebKit copy it into a script source, parse it as a string literal, then
-//! `JSON.parse` it; a page posting a large request pushes it through the script message handler. Either can go by
+//! Evaluating a delivery as script makes WebKit copy it into a script source and parse it; a page posting a large request pushes it through the script message handler. Either can go by
 //! `fetch` on the window's app scheme instead, at reserved paths, from a size set per window:
 //!
 //! - **Page → host** ([`WindowSpec::fetch_requests_above`](crate::WindowSpec::fetch_requests_above), default 512 KiB).
@@ -44,6 +43,14 @@
 //! large one is under way wait for it. So the host sees messages and the page sees deliveries in the order they were
 //! made.
 //!
+//! A message posted on the app scheme (an upload) is under way until the page knows the host has taken it in. Its
+//! response says so, but reaches the page after any script the host evaluates once it has the message: an answer to
+//! the upload's own call can come first, and a page that posts its next upload on reading that answer would have to
+//! copy its bytes to wait. So the page numbers its uploads (from a random start, in an `x-ipc-upload` header), and
+//! before the next delivery the host tells the page, by script, the number of the last upload it took in; the page
+//! then posts what waits. Measured with `cargo bench -p tests --bench binary` (page → host, against raw wry): see
+//! BENCHMARKS.md.
+//!
 //! A held delivery counts against the window's queue until it is fetched, or until the page it is for is replaced
 //! (a page that navigates away never fetches it); it is then dropped.
 
@@ -64,15 +71,19 @@ const FRAME: &str = "/__ipc/frame";
 const PART: &str = "/__ipc/part";
 /// The longest message (in UTF-16 units) posted beside its binary part, in a header; a longer one goes in a frame.
 const PART_TEXT: usize = 4096;
+/// The header carrying an upload's number (see the module docs).
+const UPLOAD: &str = "x-ipc-upload";
 
 /// The default size from which messages from the page are `POST`ed on the app scheme: see
 /// [`WindowSpec::fetch_requests_above`](crate::WindowSpec::fetch_requests_above) and the module docs.
 pub const DEFAULT_FETCH_REQUESTS_ABOVE: usize = 512 * 1024;
 
-/// Deliveries waiting for the page to fetch them, by token.
+/// What the reserved paths share with the window's deliveries: deliveries waiting for the page to fetch them, by
+/// token, and the number of the last upload taken in that the page has not yet been told of.
 #[derive(Debug, Default)]
 pub(crate) struct Held {
     deliveries: Mutex<HashMap<String, Delivery>>,
+    received: Mutex<Option<u32>>,
 }
 
 impl Held {
@@ -98,6 +109,22 @@ impl Held {
         self.lock().remove(token)
     }
 
+    /// Notes that the upload `request` names, if it names one, has been taken in.
+    fn note_upload(&self, request: &Request<Vec<u8>>) {
+        let number = request
+            .headers()
+            .get(UPLOAD)
+            .and_then(|value| value.to_str().ok()?.parse().ok());
+        if let Some(number) = number {
+            *self.received.lock().unwrap_or_else(|e| e.into_inner()) = Some(number);
+        }
+    }
+
+    /// The number of the last upload taken in since the last call, if any.
+    pub(crate) fn take_received(&self) -> Option<u32> {
+        self.received.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
     /// How many deliveries wait to be fetched.
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -110,13 +137,25 @@ pub(crate) fn pull_script(deliver: &str, token: &str) -> String {
     format!("{deliver}(null, {token:?});")
 }
 
+/// The name of the function through which the host tells the page the number of the last upload it took in: like
+/// `deliver`'s, random per WebView.
+pub(crate) fn received_function(deliver: &str) -> String {
+    format!("{deliver}_received")
+}
+
+/// The script that tells the page the host has taken in upload `number`.
+pub(crate) fn received_script(deliver: &str, number: u32) -> String {
+    format!("{}({number});", received_function(deliver))
+}
+
 /// The bridge's `post` expression. Text goes through wry's `window.ipc.postMessage`, or, from `fetch_above` bytes
 /// (`None`: never), as a `POST` to the app scheme. A binary frame (a call with binary arguments) is `POST`ed to the
 /// app scheme when the page has it (`can_fetch`), and otherwise posted through the handler in base64 behind a `%`
 /// (page secrets are hex and a hello is JSON, so nothing else starts so). Messages posted while a `POST` is under way
 /// wait for it, so the host reads them in order. Intrinsics are taken when the runtime is installed, before any page
 /// script can replace them.
-pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> String {
+pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool, deliver: &str) -> String {
+    let received = received_function(deliver);
     let limit = fetch_above.map_or_else(|| "Infinity".to_owned(), |n| n.to_string());
     format!(
         r#"(() => {{
@@ -131,6 +170,8 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> St
   // Messages waiting for an upload under way, in order: [text or frame] or [text, bytes] (a message and its part).
   const waiting = [];
   let busy = false;
+  // The number of the last upload, and of the one under way (null: none); see ipc_wry::bulk on why they are numbered.
+  let uploads = window.crypto.getRandomValues(new Uint32Array(1))[0], current = null;
   const direct = (text) => apply(send, ipc, [text]);
   const base64 = (frame) => {{
     const bytes = new Bytes(frame);
@@ -151,20 +192,32 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool) -> St
     apply(setBytes, frame, [part, 8 + head.length]);
     return frame.buffer;
   }};
-  const next = () => {{
+  // Upload `number` has been taken in (its response came, or the host said so first): post what waits.
+  const taken = (number) => {{
+    if (number !== current) {{ return; }}
+    current = null;
     busy = false;
     while (!busy && waiting.length > 0) {{ go(apply(shift, waiting, [])); }}
   }};
-  const upload = (path, body, fallback, headers) => {{
+  const upload = (path, body, fallback, message) => {{
     busy = true;
+    uploads = (uploads + 1) >>> 0;
+    const number = uploads;
+    current = number;
+    const headers = message === undefined ? {{ "{UPLOAD}": "" + number }}
+      : {{ "{UPLOAD}": "" + number, "x-ipc-message": escape(message) }};
     const posted = apply(fetch, window, [path, {{ method: "POST", body, headers }}]);
-    apply(then, posted, [next, () => {{ direct(fallback()); next(); }}]);
+    // A failed post goes through the handler instead, unless the host has said it took the message in.
+    apply(then, posted, [() => taken(number), () => {{ if (number === current) {{ direct(fallback()); taken(number); }} }}]);
   }};
+  if (canFetch) {{
+    Object.defineProperty(window, {received:?}, {{ value: (number) => taken(number) }});
+  }}
   const go = (entry) => {{
     const message = entry[0];
     if (entry.length === 2) {{
       // The part is the body, as it is; the message travels in a header.
-      upload("{PART}", entry[1], () => base64(frameOf(message, entry[1])), {{ "x-ipc-message": escape(message) }});
+      upload("{PART}", entry[1], () => base64(frameOf(message, entry[1])), message);
       return;
     }}
     if (typeof message !== "string") {{
@@ -234,11 +287,27 @@ pub(crate) fn connect_expression(deliver: &str) -> String {
     )
 }
 
-/// The script that hands `text` (a delivery's JSON) to the page: `deliver('...')`, the text as a single-quoted string
-/// literal built in one pass. JSON text holds no raw line breaks and few `'` or `\`, so nearly every byte is copied as
-/// it is (a double-quoted literal would escape every `"` of the JSON); U+2028 and U+2029 are allowed in string
-/// literals since ES2019. The runtime then reads the string with `JSON.parse`.
+/// The script that hands `text` (a delivery's JSON) to the page.
+///
+/// Usually `deliver({...});`: the JSON itself as the argument, a script of the shape JavaScriptCore reads with its
+/// JSON parser rather than its script parser, so the page reads the delivery once. A JSON text is a valid
+/// JavaScript expression of the same value (U+2028 and U+2029 are allowed in string literals since ES2019) with one
+/// exception: in an object literal a `__proto__` key sets the object's prototype, where `JSON.parse` makes it data.
+/// A key can spell `__proto__` with `\u` escapes, so a text holding `__proto__` or any `\u` escape (which serde_json
+/// writes only for control characters) goes as a string instead: `deliver('...')`, a single-quoted literal built in
+/// one pass (JSON text holds no raw line breaks and few `'` or `\`, so nearly every byte is copied as it is), which
+/// the runtime reads with `JSON.parse`. Measured with `cargo bench -p tests --bench push_flood` (300 × 1 MiB pushes
+/// run directly as the bench's children, three runs each): 0.84–0.85 s as an expression against 0.99–1.13 s as a
+/// string; tiny pushes, batched a megabyte at a time, were level.
 pub(crate) fn delivery_script(deliver: &str, text: &str) -> String {
+    if !text.contains("__proto__") && !text.contains("\\u") {
+        let mut script = String::with_capacity(deliver.len() + text.len() + 3);
+        script.push_str(deliver);
+        script.push('(');
+        script.push_str(text);
+        script.push_str(");");
+        return script;
+    }
     let mut script = String::with_capacity(deliver.len() + text.len() + text.len() / 64 + 8);
     script.push_str(deliver);
     script.push_str("('");
@@ -298,6 +367,7 @@ pub(crate) fn serve(
             return respond(StatusCode::GONE, Vec::new());
         };
         counters.count(Path::MessageByPost);
+        held.note_upload(&request);
         link.receive_frame(request.into_body());
         return respond(StatusCode::NO_CONTENT, Vec::new());
     }
@@ -316,6 +386,7 @@ pub(crate) fn serve(
         return match message {
             Some(message) => {
                 counters.count(Path::MessageByPart);
+                held.note_upload(&request);
                 link.receive_parts(message.into_owned(), vec![bytes::Bytes::from(request.into_body())]);
                 respond(StatusCode::NO_CONTENT, Vec::new())
             }
@@ -329,6 +400,7 @@ pub(crate) fn serve(
         let Some(link) = link else {
             return respond(StatusCode::GONE, Vec::new());
         };
+        held.note_upload(&request);
         return match String::from_utf8(request.into_body()) {
             Ok(text) => {
                 counters.count(Path::MessageByPost);
@@ -369,12 +441,24 @@ pub(crate) fn receive_posted(link: &WindowLink, message: String) {
 mod tests {
 
     #[test]
-    fn a_delivery_becomes_a_single_quoted_literal_escaping_only_what_it_must() {
+    fn a_delivery_is_its_json_as_an_expression_unless_json_parse_would_read_it_differently() {
+        // JSON is a JavaScript expression of the same value: it goes as it is, U+2028 and line breaks included.
+        let text = "{\"page\":\"p\",\n\"messages\":[{\"a\":\"it's \\\"q\\\" \\\\ é\\n\u{2028}\"}]}";
+        assert_eq!(delivery_script("d", text), format!("d({text});"));
+        // A `__proto__` key (plain, or spelled with escapes) would set a prototype in an object literal: a string
+        // literal for JSON.parse instead, escaping only what would end or break the literal.
         assert_eq!(
-            delivery_script("d", r#"{"a":"it's \"q\" \\ é"}"#),
-            r#"d('{"a":"it\'s \\"q\\" \\\\ é"}');"#
+            delivery_script("d", r#"{"__proto__":"it's \"q\" \\ é"}"#),
+            r#"d('{"__proto__":"it\'s \\"q\\" \\\\ é"}');"#
         );
-        assert_eq!(delivery_script("d", "a\nb\rc\u{2028}"), "d('a\\nb\\rc\u{2028}');");
+        assert_eq!(
+            delivery_script("d", r#"{"\u005f_proto__":1}"#),
+            r#"d('{"\\u005f_proto__":1}');"#
+        );
+        assert_eq!(
+            delivery_script("d", "[\"__proto__\",\na\rc\u{2028}]"),
+            "d('[\"__proto__\",\\na\\rc\u{2028}]');"
+        );
     }
 
     use ipc_core::testing::TestClient;
@@ -404,6 +488,103 @@ mod tests {
             .uri(format!("app://localhost{path}"))
             .body(body.to_vec())
             .unwrap()
+    }
+
+    #[test]
+    fn the_last_upload_taken_in_is_told_once_and_only_by_a_number_the_page_could_give() {
+        let (_runtime, hub) = hub();
+        let client = TestClient::new(&hub);
+        let held = Held::default();
+        let counters = Counters::default();
+        let numbered = |path: &str, number: &str| {
+            let mut request = post(path, b"x");
+            request.headers_mut().insert(UPLOAD, number.parse().unwrap());
+            request.headers_mut().insert("x-ipc-message", "m".parse().unwrap());
+            request
+        };
+        let serve = |request| serve(request, Some(client.link()), &held, &counters).status();
+        assert_eq!(held.take_received(), None);
+        assert_eq!(serve(numbered(POST, "7")), StatusCode::NO_CONTENT);
+        assert_eq!(serve(numbered(PART, "8")), StatusCode::NO_CONTENT);
+        assert_eq!(serve(numbered(FRAME, "4294967295")), StatusCode::NO_CONTENT);
+        assert_eq!(held.take_received(), Some(u32::MAX), "the last one taken in");
+        assert_eq!(held.take_received(), None, "told once");
+
+        for not_a_number in ["-1", "4294967296", "1e3", "0x10", "x", ""] {
+            serve(numbered(POST, not_a_number));
+        }
+        assert_eq!(held.take_received(), None, "nothing the page could have numbered");
+        // Refused before being taken in: a part without its message, a wrong method, no window to hand it to.
+        let mut no_message = numbered(PART, "9");
+        no_message.headers_mut().remove("x-ipc-message");
+        assert_eq!(serve(no_message), StatusCode::BAD_REQUEST);
+        let mut wrong_method = numbered(POST, "10");
+        *wrong_method.method_mut() = Method::GET;
+        assert_eq!(serve(wrong_method), StatusCode::METHOD_NOT_ALLOWED);
+        let gone = super::serve(numbered(FRAME, "11"), None, &held, &counters).status();
+        assert_eq!(gone, StatusCode::GONE);
+        assert_eq!(held.take_received(), None);
+        assert_eq!(received_script("d", 8), "d_received(8);");
+    }
+
+    /// The page's side of upload confirmations, in Node with a fake `fetch` whose posts settle when the test says:
+    /// what waits behind an upload is posted once that upload is confirmed or answered, never on the word of an
+    /// older or unknown upload, and a confirmed upload is not posted again when its `fetch` fails.
+    #[test]
+    fn the_page_posts_what_waits_only_once_the_upload_under_way_is_taken_in() {
+        let harness = format!(
+            r#"
+const posted = [], fetches = [];
+const window = {{
+  ipc: {{ postMessage: (text) => posted.push(text) }},
+  crypto: {{ getRandomValues: (array) => {{ array[0] = 4294967294; return array; }} }},
+  fetch: (path, init) => new Promise((resolve, reject) => fetches.push({{ path, init, resolve, reject }})),
+}};
+globalThis.window = window;
+const post = {expression};
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const check = (what, actual, expected) => {{
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {{
+    console.log(`${{what}}: ${{JSON.stringify(actual)}}, expected ${{JSON.stringify(expected)}}`);
+    process.exit(1);
+  }}
+}};
+const number = (at) => fetches[at].init.headers["x-ipc-upload"];
+post("A".repeat(100)); post("a");
+check("numbered from the random start, wrapping", [fetches.length, number(0)], [1, "4294967295"]);
+window.d_received(4294967294); window.d_received(7);
+check("an older or unknown number releases nothing", posted, []);
+window.d_received(4294967295);
+check("confirmed: what waited is posted", posted, ["a"]);
+post("B".repeat(100)); post("b");
+check("the next upload", [fetches.length, number(1)], [2, "0"]);
+fetches[0].resolve(); await tick();
+check("the older upload's response releases nothing", posted, ["a"]);
+fetches[1].reject(new Error("down")); await tick();
+check("unconfirmed and failed: it goes through the handler, then what waited", posted, ["a", "B".repeat(100), "b"]);
+post("C".repeat(100));
+window.d_received(Number(number(2)));
+fetches[2].reject(new Error("down")); await tick();
+check("confirmed, then failed: not posted again", posted, ["a", "B".repeat(100), "b"]);
+console.log("ok");
+"#,
+            expression = post_expression(Some(100), true, "d")
+        );
+        let dir = std::env::temp_dir().join(format!("ipc-wry-bulk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("uploads.mjs");
+        std::fs::write(&file, harness).unwrap();
+        let out = std::process::Command::new("node")
+            .arg(&file)
+            .output()
+            .expect("node runs (scripts/test installs Node.js)");
+        let _ = std::fs::remove_dir_all(&dir);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.trim() == "ok",
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     #[test]

@@ -295,6 +295,16 @@ impl Mounted {
     /// cannot pile up in the web process either.
     fn deliver_all(&self) {
         self.held.drop_stale();
+        if let Some(number) = self.held.take_received() {
+            // Ahead of the deliveries: one may answer that very upload, and the page may post its next on reading it.
+            self.counters.count(Path::UploadConfirmed);
+            if let Err(err) = self
+                .webview
+                .evaluate_script(&bulk::received_script(&self.deliver, number))
+            {
+                tracing::warn!(window = %self.link.id(), "could not confirm an upload to the page: {err}");
+            }
+        }
         while let Some(delivery) = self.link.take_delivery() {
             let binary = !delivery.parts().is_empty();
             if binary && !self.can_pull {

@@ -24,6 +24,9 @@ pub struct TransportStats {
     pub deliveries_by_script: u64,
     /// Deliveries the page fetched from the app scheme.
     pub deliveries_by_fetch: u64,
+    /// Messages `POST`ed on the app scheme whose arrival the host confirmed to the page by script, ahead of their
+    /// response, so that what the page posts next need not wait for it (see [`crate::bulk`]'s docs on uploads).
+    pub uploads_confirmed: u64,
 }
 
 /// The live counters of one window.
@@ -34,6 +37,7 @@ pub(crate) struct Counters {
     messages_by_part: AtomicU64,
     deliveries_by_script: AtomicU64,
     deliveries_by_fetch: AtomicU64,
+    uploads_confirmed: AtomicU64,
 }
 
 /// Which counter to move.
@@ -44,6 +48,7 @@ pub(crate) enum Path {
     MessageByPart,
     DeliveryByScript,
     DeliveryByFetch,
+    UploadConfirmed,
 }
 
 impl Counters {
@@ -54,6 +59,7 @@ impl Counters {
             Path::MessageByPart => &self.messages_by_part,
             Path::DeliveryByScript => &self.deliveries_by_script,
             Path::DeliveryByFetch => &self.deliveries_by_fetch,
+            Path::UploadConfirmed => &self.uploads_confirmed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -65,6 +71,7 @@ impl Counters {
             messages_by_part: self.messages_by_part.load(Ordering::Relaxed),
             deliveries_by_script: self.deliveries_by_script.load(Ordering::Relaxed),
             deliveries_by_fetch: self.deliveries_by_fetch.load(Ordering::Relaxed),
+            uploads_confirmed: self.uploads_confirmed.load(Ordering::Relaxed),
         }
     }
 }

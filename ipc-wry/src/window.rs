@@ -197,7 +197,7 @@ pub(crate) fn wire<'a>(
     spec: &WindowSpec,
 ) -> WebViewBuilder<'a> {
     let bridge = Bridge::new(
-        bulk::post_expression(spec.fetch_thresholds().0, spec.has_app_scheme()),
+        bulk::post_expression(spec.fetch_thresholds().0, spec.has_app_scheme(), deliver),
         bulk::connect_expression(deliver),
     );
     let config = spec.config();

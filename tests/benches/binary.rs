@@ -12,6 +12,7 @@
 //! ```text
 //! cargo bench -p tests --bench binary              # full run
 //! cargo bench -p tests --bench binary -- --smoke   # a few transfers, to check it still runs (CI)
+//! BENCH_ONLY="64 MiB up" cargo bench -p tests --bench binary   # one row (size and `down` or `up`)
 //! ```
 
 use std::borrow::Cow;
@@ -263,8 +264,15 @@ fn measure(
             "{:<6} {:<14} {:>10} {:>10} {:>7}",
             "size", "direction", "raw wry", "framework", "ratio"
         );
+        let only = std::env::var("BENCH_ONLY").ok();
         for &(name, size, n) in sizes {
             for direction in ["down", "up"] {
+                if only
+                    .as_deref()
+                    .is_some_and(|only| only != format!("{name} {direction}"))
+                {
+                    continue;
+                }
                 let mut medians = Vec::new();
                 for target in targets {
                     let mut rates = Vec::new();

@@ -4,14 +4,18 @@
 //! - `raw, UI thread`: `window.ipc.postMessage` in, the IPC handler answers at once with `evaluate_script`;
 //! - `raw, tokio`: the same, but the answer is made on tokio and sent back through the `EventLoopProxy` (what any app
 //!   that keeps work off the UI thread does);
+//! - `raw, UI waits`: the answer is made on tokio while the IPC handler blocks the UI thread until it comes, then
+//!   evaluates it: no trip back through the event loop. No app should block its UI thread so; it is here as the floor
+//!   of any design that keeps handlers off the UI thread (one hop to another thread and one back);
 //! - `framework`: `await host.services.bench.echo(payload)` through `ipc_wry::Mount` (requests from 512 KiB are
 //!   `POST`ed on the app scheme);
 //! - `script only`: the same with every request through the script message handler
 //!   (`WindowSpec::fetch_requests_above(usize::MAX)`), which shows what the POST path gains.
 //!
 //! Each measurement times a batch of sequential calls in the page (`performance.now()` is coarse here) and divides;
-//! the median of several rounds is reported with its ratio to `raw, tokio`. A second table gives the throughput of
-//! tiny calls with 64 in flight at a time, with its ratio to `raw, UI thread`.
+//! the median of several rounds is reported with the framework's ratios to `raw, UI thread` and `raw, tokio`. The
+//! rounds are interleaved: each round measures every page once, so a change in the machine's load reaches them alike.
+//! A second table gives the throughput of tiny calls with 64 in flight at a time, with its ratio to `raw, UI thread`.
 //!
 //! ```text
 //! cargo bench -p tests --bench roundtrip              # full run
@@ -150,10 +154,11 @@ fn main() -> ExitCode {
     let proxy = event_loop.create_proxy();
     let mut mount = Mount::new(hub.clone(), event_loop.create_proxy());
 
-    // Raw page 0 answers on the UI thread; raw page 1 answers on tokio through the proxy.
+    // Raw page 0 answers on the UI thread; raw page 1 answers on tokio through the proxy; raw page 2 waits on the UI
+    // thread for tokio's answer.
     let mut raw_windows = Vec::new();
     let mut raw_views: Vec<Rc<RefCell<Option<wry::WebView>>>> = Vec::new();
-    for on_tokio in [false, true] {
+    for answer in [RawAnswer::OnUiThread, RawAnswer::ThroughProxy, RawAnswer::UiThreadWaits] {
         let window = WindowBuilder::new().with_title("raw").build(&event_loop).unwrap();
         let slot: Rc<RefCell<Option<wry::WebView>>> = Rc::default();
         let handler_slot = Rc::clone(&slot);
@@ -163,13 +168,25 @@ fn main() -> ExitCode {
             .with_html(raw_page())
             .with_ipc_handler(move |request| {
                 let body = request.into_body();
-                if on_tokio {
-                    let proxy = proxy.lock().unwrap().clone();
-                    tokio.spawn(async move {
-                        let _ = proxy.send_event(UserEvent::RawAnswer(raw_answer(&body)));
-                    });
-                } else if let Some(webview) = handler_slot.borrow().as_ref() {
-                    let _ = webview.evaluate_script(&raw_answer(&body));
+                let script = match answer {
+                    RawAnswer::OnUiThread => raw_answer(&body),
+                    RawAnswer::ThroughProxy => {
+                        let proxy = proxy.lock().unwrap().clone();
+                        tokio.spawn(async move {
+                            let _ = proxy.send_event(UserEvent::RawAnswer(raw_answer(&body)));
+                        });
+                        return;
+                    }
+                    RawAnswer::UiThreadWaits => {
+                        let (tx, rx) = std::sync::mpsc::channel();
+                        tokio.spawn(async move {
+                            let _ = tx.send(raw_answer(&body));
+                        });
+                        rx.recv().unwrap_or_default()
+                    }
+                };
+                if let Some(webview) = handler_slot.borrow().as_ref() {
+                    let _ = webview.evaluate_script(&script);
                 }
             });
         let webview = {
@@ -233,6 +250,14 @@ fn main() -> ExitCode {
             _ => {}
         }
     });
+}
+
+/// How a raw page's IPC handler answers.
+#[derive(Clone, Copy)]
+enum RawAnswer {
+    OnUiThread,
+    ThroughProxy,
+    UiThreadWaits,
 }
 
 /// A page to measure: one of the raw ones (by index) or the framework's window.
@@ -306,6 +331,7 @@ fn measure(
         let targets = [
             ("raw, UI thread", Target::Raw(0)),
             ("raw, tokio", Target::Raw(1)),
+            ("raw, UI waits", Target::Raw(2)),
             ("framework", Target::Framework(framework)),
             ("script only", Target::Framework(script_only)),
         ];
@@ -335,58 +361,61 @@ fn measure(
                 ("1 MiB", 1 << 20, 20),
             ]
         };
-        println!("round trip in WebKitGTK: median of {rounds} batches, mean per call; ratio to `raw, tokio`");
         println!(
-            "{:<8} {:>16} {:>16} {:>16} {:>8} {:>16}",
-            "payload", targets[0].0, targets[1].0, targets[2].0, "ratio", targets[3].0
+            "round trip in WebKitGTK: median of {rounds} interleaved batches, mean per call; the framework's ratio to \
+             `raw, UI thread` and to `raw, tokio`"
         );
+        print!("{:<8}", "payload");
+        for (name, _) in targets {
+            print!(" {name:>14}");
+        }
+        println!(" {:>9} {:>9}", "/ UI", "/ tokio");
         for (name, size, n) in sizes {
-            let mut medians = Vec::new();
-            for (_, target) in targets {
-                let mut times = Vec::new();
-                for _ in 0..rounds {
-                    match batch(handle, proxy, target, n, size).await {
-                        Some(ms) => times.push(ms),
+            let mut times = vec![Vec::new(); targets.len()];
+            for _ in 0..rounds {
+                for (at, (_, target)) in targets.iter().enumerate() {
+                    match batch(handle, proxy, *target, n, size).await {
+                        Some(ms) => times[at].push(ms),
                         None => {
                             eprintln!("a batch never finished");
                             return false;
                         }
                     }
                 }
-                times.sort_by(f64::total_cmp);
-                medians.push(times[times.len() / 2]);
             }
-            let ratio = medians[2] / medians[1];
-            let us = |ms: f64| format!("{:.0} µs", ms * 1000.0);
-            println!(
-                "{name:<8} {:>16} {:>16} {:>16} {ratio:>7.2}x {:>16}",
-                us(medians[0]),
-                us(medians[1]),
-                us(medians[2]),
-                us(medians[3])
-            );
+            let medians: Vec<f64> = times.iter_mut().map(|times| median(times)).collect();
+            print!("{name:<8}");
+            for ms in &medians {
+                print!(" {:>11.0} µs", ms * 1000.0);
+            }
+            println!(" {:>8.2}x {:>8.2}x", medians[3] / medians[0], medians[3] / medians[1]);
         }
         let (calls, width) = if smoke { (200, 64) } else { (20_000, 64) };
         println!("\nthroughput of {calls} tiny calls, {width} in flight: median of {rounds} batches; ratio to `raw, UI thread`");
-        let mut rates = Vec::new();
-        for (name, target) in targets {
-            let mut all = Vec::new();
-            for _ in 0..rounds {
+        let mut rates = vec![Vec::new(); targets.len()];
+        for _ in 0..rounds {
+            for (at, (_, target)) in targets.iter().enumerate() {
                 let script = format!("window.__flight({calls}, 10, {width}); true");
-                eval(handle, proxy, target, &script).await;
-                match wait(handle, proxy, target, "window.__result").await.and_then(|v| v.parse::<f64>().ok()) {
-                    Some(rate) => all.push(rate),
+                eval(handle, proxy, *target, &script).await;
+                match wait(handle, proxy, *target, "window.__result").await.and_then(|v| v.parse::<f64>().ok()) {
+                    Some(rate) => rates[at].push(rate),
                     None => {
                         eprintln!("a batch never finished");
                         return false;
                     }
                 }
             }
-            all.sort_by(f64::total_cmp);
-            let rate = all[all.len() / 2];
-            rates.push(rate);
+        }
+        let rates: Vec<f64> = rates.iter_mut().map(|rates| median(rates)).collect();
+        for ((name, _), rate) in targets.iter().zip(&rates) {
             println!("{name:<16} {rate:>9.0} calls/s {:>6.2}x", rate / rates[0]);
         }
         true
     })
+}
+
+/// The median of `values` (sorted in place).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }

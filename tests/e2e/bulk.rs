@@ -155,30 +155,12 @@ pub async fn pushes_of_both_paths_arrive_in_order(handle: &AppHandle, w: &Window
 /// The page sends large and small messages alternately with `host.send`; Rust receives them in the order sent.
 pub async fn page_messages_of_both_paths_reach_rust_in_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     const COUNT: usize = 40;
-    let mut uploads = handle.hub().channel_events("e2e.upload");
     let (_, posts_before) = fetches(handle, w.bulk)?;
-    eval(
-        handle,
-        w.bulk,
-        &format!(
-            "const big = 'u'.repeat({THRESHOLD}); for (let seq = 0; seq < {COUNT}; seq++) {{ \
-             host.send('e2e.upload', {{ seq, filler: seq % 2 === 0 ? big : '' }}); }} true"
-        ),
-    )
-    .await?;
-    let mut order = Vec::new();
-    while order.len() < COUNT {
-        let event = tokio::time::timeout(PATIENCE, uploads.recv())
-            .await
-            .map_err(|_| format!("only {} of {COUNT} messages reached Rust: {order:?}", order.len()))?
-            .ok_or("the stream ended")?;
-        let payload: Value = event.payload().map_err(|e| e.to_string())?;
-        order.push(payload["seq"].as_u64().unwrap_or(u64::MAX));
-    }
-    let expected: Vec<u64> = (0..COUNT as u64).collect();
-    if order != expected {
-        return Err(format!("messages reached Rust as {order:?}"));
-    }
+    let script = format!(
+        "const big = 'u'.repeat({THRESHOLD}); for (let seq = 0; seq < {COUNT}; seq++) {{ \
+         host.send('e2e.upload', {{ seq, filler: seq % 2 === 0 ? big : '' }}); }} true"
+    );
+    sent_in_order(handle, w.bulk, &script, COUNT).await?;
     let (_, posts) = fetches(handle, w.bulk)?;
     if posts - posts_before != (COUNT / 2) as u64 {
         return Err(format!(
@@ -186,6 +168,53 @@ pub async fn page_messages_of_both_paths_reach_rust_in_order(handle: &AppHandle,
             posts - posts_before,
             COUNT / 2
         ));
+    }
+    Ok(())
+}
+
+/// Uploads the host confirms by script ahead of their response (see `ipc_wry::bulk`): a page that posts on reading
+/// each answer, while the response of the upload that answer is for is still on its way, has its messages reach Rust
+/// in the order it posted them; and the confirmations did come.
+pub async fn confirmed_uploads_keep_the_page_s_order(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    const COUNT: usize = 30;
+    let before = handle.transport_stats(w.bulk).ok_or("the window is closed")?;
+    let script = format!(
+        "(async () => {{ const bytes = new Uint8Array(1 << 20), big = 'u'.repeat({THRESHOLD}); \
+           for (let seq = 0; seq < {COUNT}; seq++) {{ \
+             if (seq % 3 === 0) await host.services.probe.measure(bytes); \
+             host.send('e2e.upload', {{ seq, filler: seq % 2 === 0 ? big : '' }}); \
+           }} }})(); true"
+    );
+    sent_in_order(handle, w.bulk, &script, COUNT).await?;
+    let after = handle.transport_stats(w.bulk).ok_or("the window is closed")?;
+    let confirmed = after.uploads_confirmed - before.uploads_confirmed;
+    let posted =
+        (after.messages_by_part + after.messages_by_post) - (before.messages_by_part + before.messages_by_post);
+    if confirmed == 0 || confirmed > posted {
+        return Err(format!(
+            "{confirmed} of {posted} uploads confirmed ahead of their response"
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `script` in `window` and checks that the `seq` of the `COUNT` messages it sends on `e2e.upload` reach Rust
+/// as 0, 1, 2, ...
+async fn sent_in_order(handle: &AppHandle, window: WindowId, script: &str, count: usize) -> Result<(), String> {
+    let mut uploads = handle.hub().channel_events("e2e.upload");
+    eval(handle, window, script).await?;
+    let mut order = Vec::new();
+    while order.len() < count {
+        let event = tokio::time::timeout(PATIENCE, uploads.recv())
+            .await
+            .map_err(|_| format!("only {} of {count} messages reached Rust: {order:?}", order.len()))?
+            .ok_or("the stream ended")?;
+        let payload: Value = event.payload().map_err(|e| e.to_string())?;
+        order.push(payload["seq"].as_u64().unwrap_or(u64::MAX));
+    }
+    let expected: Vec<u64> = (0..count as u64).collect();
+    if order != expected {
+        return Err(format!("messages reached Rust as {order:?}"));
     }
     Ok(())
 }

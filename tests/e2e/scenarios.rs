@@ -167,6 +167,9 @@ pub fn all() -> Vec<(&'static str, Scenario)> {
         ("binary_pushes_arrive_as_uint8arrays", |h, w| {
             Box::pin(bulk::binary_pushes_arrive_as_uint8arrays(h, w))
         }),
+        ("confirmed_uploads_keep_the_page_s_order", |h, w| {
+            Box::pin(bulk::confirmed_uploads_keep_the_page_s_order(h, w))
+        }),
         ("binary_arguments_reach_rust_whole", |h, w| {
             Box::pin(bulk::binary_arguments_reach_rust_whole(h, w))
         }),

@@ -406,6 +406,24 @@ test("a transport that fails at the end of the turn rejects every call of the ba
   assert.deepEqual(p.errors, ["host: a message could not be sent Error: the page is closing"]);
 });
 
+test("a delivery already read (a JSON expression the transport evaluated) is judged like its text", async () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("x", (payload) => seen.push(payload));
+  p.host.on("host:unclaimed", (message) => seen.push(message.id));
+  const call = p.host.invoke("todos.list");
+  // What `deliver({...})` hands over: the value, built in the page's realm.
+  const value = (secret, messages) => p.evaluate(`(${JSON.stringify({ page: secret, messages })})`);
+  p.window.__deliver(value(OTHER_SECRET, [ok(1, "theirs"), event("x", "theirs")]));
+  p.window.__deliver(value(null, [ok(1, "nobody's"), event("x", "nobody's")]));
+  p.window.__deliver(p.evaluate(`({ page: "${SECRET}", messages: { 0: 1 } })`));
+  p.window.__deliver(p.evaluate("[1, 2]"));
+  assert.deepEqual(seen, []);
+  p.window.__deliver(value(SECRET, [event("x", { kept: [1, "é\u2028"] }), ok(1, "ours")]));
+  assert.equal(await call, "ours");
+  assert.deepEqual(JSON.parse(JSON.stringify(seen)), [{ kept: [1, "é\u2028"] }]);
+});
+
 test("a delivered answer or event keeps a __proto__ key as data and leaves Object.prototype alone", async () => {
   const p = welcomed();
   const payloads = [];

@@ -58,6 +58,8 @@ pub trait Fixture {
     fn thread_name(&self) -> String;
     /// Answers `n` unchanged.
     fn echo_u64(&self, n: u64) -> u64;
+    /// `"deep"` inside `depth` nested lists.
+    fn nested(&self, depth: u32) -> serde_json::Value;
     /// Answers `n` unchanged, as an exact integer both ways (written as an alias of `u64`, which the type system sees
     /// through).
     #[ipc(exact)]
@@ -133,6 +135,10 @@ impl Fixture for FixtureImpl {
 
     fn echo_u64(&self, n: u64) -> u64 {
         n
+    }
+
+    fn nested(&self, depth: u32) -> serde_json::Value {
+        (0..depth).fold(json!("deep"), |inner, _| json!([inner]))
     }
 
     fn echo_exact(&self, n: Id) -> Id {
@@ -276,6 +282,30 @@ pub fn cases() -> Vec<Case> {
             ),
             request: None,
             check: |o| o.expect_data(json!([true, 66])),
+        },
+        Case {
+            name: "json_that_reads_alike_as_script_round_trips_exactly",
+            page: Page::Js(
+                r#"(() => { const text = "'quote' \"double\" back\\slash \\' \n\r\t \u2028\u2029 </script> é 😀 ${x} `tick`"; return host.services.fixture.echoLater(text, 0).then((back) => [back === text, back.length]); })()"#,
+            ),
+            request: None,
+            check: |o| o.expect_data(json!([true, 64])),
+        },
+        Case {
+            name: "a_proto_key_in_an_answer_stays_data",
+            page: Page::Js(
+                r#"host.services.kinds.anyJson(JSON.parse('{"__proto__": {"polluted": true}, "long": "' + "y".repeat(100000) + '"}')).then(({ got: v }) => [Object.getPrototypeOf(v) === Object.prototype, Object.getOwnPropertyDescriptor(v, "__proto__").value, v.polluted === undefined, v.long.length])"#,
+            ),
+            request: None,
+            check: |o| o.expect_data(json!([true, {"polluted": true}, true, 100000])),
+        },
+        Case {
+            name: "a_deeply_nested_answer_arrives_whole",
+            page: Page::Js(
+                "host.services.fixture.nested(1000).then((v) => { let depth = 0; while (Array.isArray(v)) { v = v[0]; depth++; } return [depth, v]; })",
+            ),
+            request: None,
+            check: |o| o.expect_data(json!([1000, "deep"])),
         },
         Case {
             name: "unit_return_answers_null",
