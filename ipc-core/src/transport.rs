@@ -194,7 +194,14 @@ impl WindowLink {
 
     /// The next delivery for the page, or `None` when nothing waits.
     pub fn take_delivery(&self) -> Option<Delivery> {
-        self.window.take_delivery()
+        self.window.take_delivery("", "")
+    }
+
+    /// Like [`take_delivery`](Self::take_delivery), with the delivery's text written between `before` and `after` in
+    /// one buffer ([`Delivery::wrapped`]), for a transport that sends it inside something else, such as a script
+    /// that calls a function with it: a large delivery is then copied once rather than twice.
+    pub fn take_delivery_wrapped(&self, before: &str, after: &str) -> Option<Delivery> {
+        self.window.take_delivery(before, after)
     }
 
     /// Accepts only pages whose runtime reports `origin`, for a transport that knows the sender's origin for certain

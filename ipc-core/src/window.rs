@@ -600,7 +600,8 @@ impl WindowState {
 
     /// The next delivery: consecutive messages for one page, in the order they were queued. `None` when nothing can
     /// be delivered now (the endpoint is woken again when something can).
-    pub(crate) fn take_delivery(self: &Arc<Self>) -> Option<Delivery> {
+    /// The text is written between `before` and `after`, in one buffer (see [`Delivery::wrapped`]).
+    pub(crate) fn take_delivery(self: &Arc<Self>, before: &str, after: &str) -> Option<Delivery> {
         let current = self.current_page();
         let mut outbox = self.outbox();
         // Welcomes never wait for room: a new page must get its secret even while deliveries to the page it replaces
@@ -610,8 +611,12 @@ impl WindowState {
             let taken: usize = welcomes.iter().map(String::len).sum();
             outbox.in_transit += taken;
             drop(outbox);
-            let text = format!("{}{}{DELIVERY_END}", delivery_start(None), welcomes.join(","));
-            return Some(self.delivery(text, Vec::new(), taken, None));
+            let text = format!(
+                "{before}{}{}{DELIVERY_END}{after}",
+                delivery_start(None),
+                welcomes.join(",")
+            );
+            return Some(self.delivery(text, before.len(), after.len(), Vec::new(), taken, None));
         }
         if outbox.in_transit >= MAX_IN_TRANSIT {
             // Woken again when the page has taken enough (see `release`).
@@ -644,7 +649,8 @@ impl WindowState {
             }
             match &target {
                 None => {
-                    text = delivery_start(Some(&to.token));
+                    text.push_str(before);
+                    text.push_str(&delivery_start(Some(&to.token)));
                     target = Some(to);
                 }
                 Some(existing) => {
@@ -656,6 +662,8 @@ impl WindowState {
             }
             let queued = outbox.queue.pop_front().expect("front exists");
             taken += queued.message.len();
+            // Room for the end too, so a large message is copied once.
+            text.reserve(queued.message.text.len() + DELIVERY_END.len() + after.len());
             text.push_str(&queued.message.text);
             parts.extend(queued.message.parts);
         }
@@ -674,17 +682,21 @@ impl WindowState {
             self.room.notify_waiters();
         }
         text.push_str(DELIVERY_END);
-        Some(self.delivery(text, parts, taken, target))
+        text.push_str(after);
+        Some(self.delivery(text, before.len(), after.len(), parts, taken, target))
     }
 
     fn delivery(
         self: &Arc<Self>,
         text: String,
+        before: usize,
+        after: usize,
         parts: Vec<bytes::Bytes>,
         bytes: usize,
         page: Option<Arc<Page>>,
     ) -> Delivery {
         Delivery {
+            json: before..text.len() - after,
             text,
             parts,
             page,
@@ -725,7 +737,9 @@ pub(crate) enum StartRefusal {
 /// [`crate::protocol`]). The bytes count against the window's queue limit until this is dropped, so a transport keeps
 /// it until the page has taken the text (for a WebView: until the delivery script has run).
 pub struct Delivery {
+    /// The JSON text, between what the transport asked to have written before and after it.
     text: String,
+    json: std::ops::Range<usize>,
     parts: Vec<bytes::Bytes>,
     /// The page load it is addressed to (`None` for welcomes, which go to whichever page asked).
     page: Option<Arc<Page>>,
@@ -735,6 +749,12 @@ pub struct Delivery {
 impl Delivery {
     /// The delivery as JSON text, for the page's runtime.
     pub fn text(&self) -> &str {
+        &self.text[self.json.clone()]
+    }
+
+    /// The JSON text between the `before` and `after` given to
+    /// [`WindowLink::take_delivery_wrapped`](crate::transport::WindowLink::take_delivery_wrapped), as one string.
+    pub fn wrapped(&self) -> &str {
         &self.text
     }
 
@@ -748,7 +768,7 @@ impl Delivery {
     /// [`crate::protocol`]): the text's length (4 bytes, little-endian), the text (UTF-8), then each part as its
     /// length (4 bytes, little-endian) and its bytes.
     pub fn to_frame(&self) -> Vec<u8> {
-        crate::protocol::encode_frame(&self.text, &self.parts)
+        crate::protocol::encode_frame(self.text(), &self.parts)
     }
 
     /// Whether the page load it is addressed to has been replaced by a newer one, which would drop it unread. A
@@ -768,7 +788,7 @@ impl fmt::Debug for Delivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Delivery")
             .field("window", &self.window())
-            .field("bytes", &self.text.len())
+            .field("bytes", &self.json.len())
             .finish()
     }
 }
@@ -854,7 +874,7 @@ mod tests {
             window.queue_push("\"123456\""),
             Err(Refusal::Full { queued: 8, .. })
         ));
-        let delivery = window.take_delivery().unwrap();
+        let delivery = window.take_delivery("", "").unwrap();
         assert!(
             matches!(window.queue_push("\"1\""), Err(Refusal::Full { .. })),
             "in transit still counts"
@@ -877,8 +897,11 @@ mod tests {
         let big = "x".repeat(MAX_IN_TRANSIT);
         window.queue_push(big.clone()).unwrap();
         window.queue_push(big).unwrap();
-        let first = window.take_delivery().unwrap();
-        assert!(window.take_delivery().is_none(), "the page has not taken the first yet");
+        let first = window.take_delivery("", "").unwrap();
+        assert!(
+            window.take_delivery("", "").is_none(),
+            "the page has not taken the first yet"
+        );
         let before = woken.load(Ordering::SeqCst);
         drop(first);
         assert_eq!(
@@ -886,7 +909,7 @@ mod tests {
             before + 1,
             "taking the first wakes the transport"
         );
-        assert!(window.take_delivery().is_some());
+        assert!(window.take_delivery("", "").is_some());
     }
 
     #[test]
@@ -898,14 +921,38 @@ mod tests {
         window.queue_push("1").unwrap();
         window.queue_answer(&page, "2");
         assert_eq!(
-            window.take_delivery().unwrap().text(),
+            window.take_delivery("", "").unwrap().text(),
             r#"{"page":null,"messages":[{"w":1}]}"#
         );
         assert_eq!(
-            window.take_delivery().unwrap().text(),
+            window.take_delivery("", "").unwrap().text(),
             r#"{"page":"one","messages":[1,2]}"#
         );
-        assert!(window.take_delivery().is_none());
+        assert!(window.take_delivery("", "").is_none());
+    }
+
+    #[test]
+    fn a_wrapped_delivery_is_the_same_text_between_what_was_asked_for() {
+        let window = window(1 << 20);
+        let page = window.open_page("one".into(), "app://test");
+        window.queue_welcome("{\"w\":1}".into());
+        window.page("one").unwrap();
+        let big = format!("\"{}\"", "x".repeat(100_000));
+        window.queue_push(big.clone()).unwrap();
+        window.queue_answer(&page, "2");
+        for expected in [
+            r#"{"page":null,"messages":[{"w":1}]}"#.to_owned(),
+            format!(r#"{{"page":"one","messages":[{big},2]}}"#),
+        ] {
+            let delivery = window.take_delivery("f(", ");").unwrap();
+            assert_eq!(delivery.text(), expected);
+            assert_eq!(delivery.wrapped(), format!("f({expected});"));
+            assert_eq!(
+                format!("{delivery:?}"),
+                format!("Delivery {{ window: WindowId(1), bytes: {} }}", expected.len())
+            );
+        }
+        assert!(window.take_delivery("f(", ");").is_none());
     }
 
     #[test]
@@ -914,14 +961,14 @@ mod tests {
         window.queue_push("1").unwrap();
         window.queue_welcome("{\"w\":1}".into());
         assert_eq!(
-            window.take_delivery().unwrap().text(),
+            window.take_delivery("", "").unwrap().text(),
             r#"{"page":null,"messages":[{"w":1}]}"#
         );
-        assert!(window.take_delivery().is_none(), "the push waits for a page");
+        assert!(window.take_delivery("", "").is_none(), "the push waits for a page");
         window.open_page("one".into(), "app://test");
         window.page("one").unwrap();
         assert_eq!(
-            window.take_delivery().unwrap().text(),
+            window.take_delivery("", "").unwrap().text(),
             r#"{"page":"one","messages":[1]}"#
         );
     }
@@ -933,23 +980,23 @@ mod tests {
         window.page("old").unwrap();
         let big = "x".repeat(MAX_IN_TRANSIT);
         window.queue_push(big).unwrap();
-        let held = window.take_delivery().unwrap();
+        let held = window.take_delivery("", "").unwrap();
         assert!(!held.is_stale());
         window.queue_push("1").unwrap();
         assert!(
-            window.take_delivery().is_none(),
+            window.take_delivery("", "").is_none(),
             "no room while the old page's delivery is held"
         );
 
         window.queue_welcome("{\"w\":2}".into());
-        let welcome = window.take_delivery().expect("the welcome goes without room");
+        let welcome = window.take_delivery("", "").expect("the welcome goes without room");
         assert!(!welcome.is_stale(), "a welcome is for whichever page asked");
         window.open_page("new".into(), "app://test");
         window.page("new").unwrap();
         assert!(held.is_stale(), "the old page was replaced");
         drop((held, welcome));
         assert!(
-            window.take_delivery().is_none(),
+            window.take_delivery("", "").is_none(),
             "the push for the old page was dropped with it"
         );
         assert_eq!(window.queued_bytes(), 0);
@@ -959,11 +1006,11 @@ mod tests {
     fn pushes_before_any_page_wait_for_the_first_app_page() {
         let window = window(1 << 20);
         window.queue_push("1").unwrap();
-        assert!(window.take_delivery().is_none());
+        assert!(window.take_delivery("", "").is_none());
         window.open_page("one".into(), "app://test");
         window.page("one").unwrap();
         assert_eq!(
-            window.take_delivery().unwrap().text(),
+            window.take_delivery("", "").unwrap().text(),
             r#"{"page":"one","messages":[1]}"#
         );
     }
@@ -974,7 +1021,7 @@ mod tests {
         window.queue_push("1").unwrap();
         window.open_page("evil".into(), "https://evil.example");
         window.page("evil").unwrap();
-        assert!(window.take_delivery().is_none());
+        assert!(window.take_delivery("", "").is_none());
         assert!(matches!(window.queue_push("2"), Err(Refusal::Foreign(_))));
         assert_eq!(window.queued_bytes(), 0);
     }
@@ -987,7 +1034,7 @@ mod tests {
         window.queue_answer(&first, "1");
         window.open_page("two".into(), "app://test");
         window.page("two").unwrap();
-        assert!(window.take_delivery().is_none());
+        assert!(window.take_delivery("", "").is_none());
         assert_eq!(window.queued_bytes(), 0);
     }
 

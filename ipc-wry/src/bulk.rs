@@ -287,26 +287,31 @@ pub(crate) fn connect_expression(deliver: &str) -> String {
     )
 }
 
-/// The script that hands `text` (a delivery's JSON) to the page.
+/// The opening of a delivery script, before the delivery's JSON ([`delivery_script`]); the closing is
+/// [`DELIVERY_CALL_END`].
+pub(crate) fn delivery_call_start(deliver: &str) -> String {
+    format!("{deliver}(")
+}
+
+/// The closing of a delivery script, after the delivery's JSON.
+pub(crate) const DELIVERY_CALL_END: &str = ");";
+
+/// The script that hands `text` (a delivery's JSON) to the page, given the same text already written as a call
+/// (`deliver({...});`, from [`delivery_call_start`] and [`DELIVERY_CALL_END`]).
 ///
-/// Usually `deliver({...});`: the JSON itself as the argument, a script of the shape JavaScriptCore reads with its
-/// JSON parser rather than its script parser, so the page reads the delivery once. A JSON text is a valid
-/// JavaScript expression of the same value (U+2028 and U+2029 are allowed in string literals since ES2019) with one
-/// exception: in an object literal a `__proto__` key sets the object's prototype, where `JSON.parse` makes it data.
-/// A key can spell `__proto__` with `\u` escapes, so a text holding `__proto__` or any `\u` escape (which serde_json
-/// writes only for control characters) goes as a string instead: `deliver('...')`, a single-quoted literal built in
-/// one pass (JSON text holds no raw line breaks and few `'` or `\`, so nearly every byte is copied as it is), which
-/// the runtime reads with `JSON.parse`. Measured with `cargo bench -p tests --bench push_flood` (300 × 1 MiB pushes
-/// run directly as the bench's children, three runs each): 0.84–0.85 s as an expression against 0.99–1.13 s as a
-/// string; tiny pushes, batched a megabyte at a time, were level.
-pub(crate) fn delivery_script(deliver: &str, text: &str) -> String {
+/// Usually that call itself: the JSON as the argument, a script of the shape JavaScriptCore reads with its JSON
+/// parser rather than its script parser, so the page reads the delivery once. A JSON text is a valid JavaScript
+/// expression of the same value (U+2028 and U+2029 are allowed in string literals since ES2019) with one exception:
+/// in an object literal a `__proto__` key sets the object's prototype, where `JSON.parse` makes it data. A key can
+/// spell `__proto__` with `\u` escapes, so a text holding `__proto__` or any `\u` escape (which serde_json writes only
+/// for control characters) goes as a string instead: `deliver('...')`, a single-quoted literal built in one pass
+/// (JSON text holds no raw line breaks and few `'` or `\`, so nearly every byte is copied as it is), which the runtime
+/// reads with `JSON.parse`. Measured with `cargo bench -p tests --bench push_flood` (300 × 1 MiB pushes run directly
+/// as the bench's children, three runs each): 0.84–0.85 s as an expression against 0.99–1.13 s as a string; tiny
+/// pushes, batched a megabyte at a time, were level.
+pub(crate) fn delivery_script<'a>(deliver: &str, text: &str, call: &'a str) -> Cow<'a, str> {
     if !text.contains("__proto__") && !text.contains("\\u") {
-        let mut script = String::with_capacity(deliver.len() + text.len() + 3);
-        script.push_str(deliver);
-        script.push('(');
-        script.push_str(text);
-        script.push_str(");");
-        return script;
+        return Cow::Borrowed(call);
     }
     let mut script = String::with_capacity(deliver.len() + text.len() + text.len() / 64 + 8);
     script.push_str(deliver);
@@ -327,7 +332,7 @@ pub(crate) fn delivery_script(deliver: &str, text: &str) -> String {
     }
     script.push_str(&text[start..]);
     script.push_str("');");
-    script
+    Cow::Owned(script)
 }
 
 /// The script that hands a delivery with binary parts to a page that cannot fetch it (no app scheme): its frame in
@@ -442,21 +447,21 @@ mod tests {
 
     #[test]
     fn a_delivery_is_its_json_as_an_expression_unless_json_parse_would_read_it_differently() {
-        // JSON is a JavaScript expression of the same value: it goes as it is, U+2028 and line breaks included.
+        let call = |text: &str| format!("{}{text}{DELIVERY_CALL_END}", delivery_call_start("d"));
+        let script = |text: &str| delivery_script("d", text, &call(text)).into_owned();
+        // JSON is a JavaScript expression of the same value: the call goes as it is, U+2028 and line breaks included.
         let text = "{\"page\":\"p\",\n\"messages\":[{\"a\":\"it's \\\"q\\\" \\\\ é\\n\u{2028}\"}]}";
-        assert_eq!(delivery_script("d", text), format!("d({text});"));
+        assert!(matches!(delivery_script("d", text, &call(text)), Cow::Borrowed(_)));
+        assert_eq!(script(text), format!("d({text});"));
         // A `__proto__` key (plain, or spelled with escapes) would set a prototype in an object literal: a string
         // literal for JSON.parse instead, escaping only what would end or break the literal.
         assert_eq!(
-            delivery_script("d", r#"{"__proto__":"it's \"q\" \\ é"}"#),
+            script(r#"{"__proto__":"it's \"q\" \\ é"}"#),
             r#"d('{"__proto__":"it\'s \\"q\\" \\\\ é"}');"#
         );
+        assert_eq!(script(r#"{"\u005f_proto__":1}"#), r#"d('{"\\u005f_proto__":1}');"#);
         assert_eq!(
-            delivery_script("d", r#"{"\u005f_proto__":1}"#),
-            r#"d('{"\\u005f_proto__":1}');"#
-        );
-        assert_eq!(
-            delivery_script("d", "[\"__proto__\",\na\rc\u{2028}]"),
+            script("[\"__proto__\",\na\rc\u{2028}]"),
             "d('[\"__proto__\",\\na\\rc\u{2028}]');"
         );
     }

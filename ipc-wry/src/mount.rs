@@ -305,7 +305,8 @@ impl Mounted {
                 tracing::warn!(window = %self.link.id(), "could not confirm an upload to the page: {err}");
             }
         }
-        while let Some(delivery) = self.link.take_delivery() {
+        let call_start = bulk::delivery_call_start(&self.deliver);
+        while let Some(delivery) = self.link.take_delivery_wrapped(&call_start, bulk::DELIVERY_CALL_END) {
             let binary = !delivery.parts().is_empty();
             if binary && !self.can_pull {
                 // No app scheme to fetch from: the frame goes as script, in base64.
@@ -325,9 +326,11 @@ impl Mounted {
                 }
                 continue;
             }
-            let script = bulk::delivery_script(&self.deliver, delivery.text());
+            // The delivery's room is released when the callback drops the last reference, once the script has run.
+            let delivery = Arc::new(delivery);
+            let script = bulk::delivery_script(&self.deliver, delivery.text(), delivery.wrapped());
             self.counters.count(Path::DeliveryByScript);
-            let held = Mutex::new(Some(delivery));
+            let held = Mutex::new(Some(Arc::clone(&delivery)));
             let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
             if let Err(err) = self.webview.evaluate_script_with_callback(&script, done) {
                 tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
