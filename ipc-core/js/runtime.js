@@ -1039,14 +1039,17 @@
   /**
    * Takes one delivery from the transport: JSON text `{page, messages}`, that value already read (a transport that
    * evaluates the JSON as an expression, which it does only where that reads as JSON.parse would), or a binary frame
-   * (an `ArrayBuffer`) holding that text and the bytes its messages' placeholders stand for. Text is parsed with
+   * (an `ArrayBuffer`) holding that text and the bytes its messages' placeholders stand for, or that text with those
+   * bytes beside it (`attached`, for a transport that fetched a delivery's one part as it is). Text is parsed with
    * JSON.parse, so every key (even `__proto__`) is data. Anything not addressed to this page load is dropped.
-   * @param {string | object | ArrayBuffer} input
+   * @param {string | object | ArrayBuffer} input @param {Uint8Array[]} [attached]
    */
-  function receive(input) {
+  function receive(input, attached) {
     let text = input;
     let parts = null;
-    if (input instanceof Buffer) {
+    if (typeof input === "string" && isArray(attached)) {
+      parts = attached;
+    } else if (input instanceof Buffer) {
       const frame = splitFrame(input);
       if (frame === null) {
         console.error("host: a malformed binary delivery was dropped");

@@ -764,6 +764,19 @@ impl Delivery {
         &self.parts
     }
 
+    /// The JSON text and the parts, taken apart, for a transport that sends a part as it is: `Vec::from(part)`
+    /// keeps a part's buffer when nothing else holds it. Releases the delivery's room in the window's queue, as
+    /// dropping it does.
+    pub fn into_parts(self) -> (String, Vec<bytes::Bytes>) {
+        let Delivery {
+            mut text, json, parts, ..
+        } = self;
+        if json != (0..text.len()) {
+            text = text[json].to_owned();
+        }
+        (text, parts)
+    }
+
     /// The delivery as one binary frame, for a page runtime to take as an `ArrayBuffer` (see
     /// [`crate::protocol`]): the text's length (4 bytes, little-endian), the text (UTF-8), then each part as its
     /// length (4 bytes, little-endian) and its bytes.
@@ -953,6 +966,25 @@ mod tests {
             );
         }
         assert!(window.take_delivery("f(", ");").is_none());
+    }
+
+    #[test]
+    fn a_delivery_taken_apart_gives_its_text_and_parts_and_its_room_back() {
+        let window = window(1 << 20);
+        window.open_page("one".into(), "app://test");
+        window.page("one").unwrap();
+        let part = bytes::Bytes::from(vec![7u8; 1000]);
+        let message = Message {
+            text: "1".into(),
+            parts: vec![part.clone()],
+        };
+        window.queue_push(message).unwrap();
+        let delivery = window.take_delivery("f(", ");").unwrap();
+        assert!(window.queued_bytes() >= 1000);
+        let (text, parts) = delivery.into_parts();
+        assert_eq!(text, r#"{"page":"one","messages":[1]}"#);
+        assert_eq!(parts, vec![part]);
+        assert_eq!(window.queued_bytes(), 0);
     }
 
     #[test]

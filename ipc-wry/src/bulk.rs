@@ -18,7 +18,9 @@
 //!   never; and always for a delivery that carries [`Binary`](ipc_core::Binary) data). The delivery is held here
 //!   under a fresh random token, and the page is told, by a tiny script, to `GET app://localhost/__ipc/pull/<token>`.
 //!   The response is the delivery's binary frame ([`Delivery::to_frame`]), which the runtime takes as an
-//!   `ArrayBuffer`: binary parts arrive as `Uint8Array` views into it, copied nowhere. The token reaches only the
+//!   `ArrayBuffer`: binary parts arrive as `Uint8Array` views into it, copied nowhere. A delivery with one part and a
+//!   short text (most binary answers) is answered with the part itself as the body and the text, percent-encoded, in
+//!   an `x-ipc-message` header, so the part is not first copied into a frame. The token reaches only the
 //!   main frame, through the same randomly named delivery function as every delivery; a token is served once. A
 //!   window without the app scheme (one showing a URL) gets a delivery with binary parts as its frame in base64,
 //!   in a script.
@@ -59,6 +61,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use ipc_core::transport::{Delivery, WindowLink};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use wry::http::{header, Method, Request, Response, StatusCode};
 
 use crate::stats::{Counters, Path};
@@ -73,6 +76,9 @@ const PART: &str = "/__ipc/part";
 const PART_TEXT: usize = 4096;
 /// The header carrying an upload's number (see the module docs).
 const UPLOAD: &str = "x-ipc-upload";
+/// The header carrying, percent-encoded, the message posted beside its part, or the text of a delivery fetched as its
+/// one part.
+const MESSAGE: &str = "x-ipc-message";
 
 /// The default size from which messages from the page are `POST`ed on the app scheme: see
 /// [`WindowSpec::fetch_requests_above`](crate::WindowSpec::fetch_requests_above) and the module docs.
@@ -205,7 +211,7 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool, deliv
     const number = uploads;
     current = number;
     const headers = message === undefined ? {{ "{UPLOAD}": "" + number }}
-      : {{ "{UPLOAD}": "" + number, "x-ipc-message": escape(message) }};
+      : {{ "{UPLOAD}": "" + number, "{MESSAGE}": escape(message) }};
     const posted = apply(fetch, window, [path, {{ method: "POST", body, headers }}]);
     // A failed post goes through the handler instead, unless the host has said it took the message in.
     apply(then, posted, [() => taken(number), () => {{ if (number === current) {{ direct(fallback()); taken(number); }} }}]);
@@ -244,22 +250,29 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool, deliv
 
 /// The bridge's `connect` expression: defines the delivery function `deliver` on `window` (not writable, not
 /// configurable). `deliver(text)` hands a delivery's text to the runtime; `deliver(null, token)` starts fetching a
-/// held delivery (a binary frame) at once; `deliver(null, null, base64)` hands over a binary frame sent as script.
+/// held delivery (a binary frame, or one part with the text in a header) at once; `deliver(null, null, base64)` hands over a binary frame sent as script.
 /// Fetches run side by side, but deliveries reach the runtime strictly in the order they were announced.
 pub(crate) fn connect_expression(deliver: &str) -> String {
     format!(
         r#"(receive) => {{
   const apply = Reflect.apply, fetch = window.fetch, then = Promise.prototype.then;
   const readBytes = Response.prototype.arrayBuffer, fromBase64 = window.atob, charCodeAt = String.prototype.charCodeAt;
-  const Bytes = Uint8Array;
+  const headersOf = Object.getOwnPropertyDescriptor(Response.prototype, "headers").get, header = Headers.prototype.get;
+  const Bytes = Uint8Array, decode = decodeURIComponent, isArray = Array.isArray;
   const shift = Array.prototype.shift, push = Array.prototype.push;
   const line = [];
-  const hand = (delivery) => {{ try {{ receive(delivery); }} catch (error) {{ console.error(error); }} }};
+  const hand = (delivery, parts) => {{ try {{ receive(delivery, parts); }} catch (error) {{ console.error(error); }} }};
   const drain = () => {{
     while (line.length > 0 && line[0].done) {{
       const item = apply(shift, line, []);
-      if (item.delivery !== null) {{ hand(item.delivery); }}
+      if (item.delivery !== null) {{ hand(item.delivery, item.parts); }}
     }}
+  }};
+  // A fetched delivery: its frame, or (with its text in a header) its one part, as the body.
+  const read = (response) => {{
+    const message = apply(header, apply(headersOf, response, []), ["{MESSAGE}"]);
+    const body = apply(readBytes, response, []);
+    return message === null ? body : apply(then, body, [(bytes) => [decode(message), [new Bytes(bytes)]]]);
   }};
   const frameOf = (base64) => {{
     const text = fromBase64(base64);
@@ -275,11 +288,15 @@ pub(crate) fn connect_expression(deliver: &str) -> String {
         apply(push, line, [{{ done: true, delivery }}]);
         return;
       }}
-      const item = {{ done: false, delivery: null }};
+      const item = {{ done: false, delivery: null, parts: undefined }};
       apply(push, line, [item]);
       const fetched = apply(fetch, window, ["{PULL}" + token]);
-      const body = apply(then, fetched, [(response) => apply(readBytes, response, [])]);
-      const settle = (delivery) => {{ item.done = true; item.delivery = delivery; drain(); }};
+      const body = apply(then, fetched, [read]);
+      const settle = (got) => {{
+        item.done = true;
+        if (isArray(got)) {{ item.delivery = got[0]; item.parts = got[1]; }} else {{ item.delivery = got; }}
+        drain();
+      }};
       apply(then, body, [settle, (error) => {{ console.error("a delivery could not be fetched", error); settle(null); }}]);
     }},
   }});
@@ -356,7 +373,19 @@ pub(crate) fn serve(
             return respond(StatusCode::METHOD_NOT_ALLOWED, Vec::new());
         }
         return match held.take(token) {
-            // The delivery's room in the window's queue is released when it drops, after its text is copied here.
+            // The delivery's room in the window's queue is released when it drops, after its bytes are taken here.
+            Some(delivery) if delivery.parts().len() == 1 && delivery.text().len() <= PART_TEXT => {
+                // One part: the body is the part itself, the text a header.
+                counters.count(Path::DeliveryByFetch);
+                counters.count(Path::DeliveryByPart);
+                let (text, mut parts) = delivery.into_parts();
+                let message = utf8_percent_encode(&text, NON_ALPHANUMERIC).to_string();
+                let body = Vec::from(parts.pop().expect("one part"));
+                let mut response = respond(StatusCode::OK, body);
+                let value = header::HeaderValue::from_str(&message).expect("percent-encoded text is a header value");
+                response.headers_mut().insert(MESSAGE, value);
+                response
+            }
             Some(delivery) => {
                 counters.count(Path::DeliveryByFetch);
                 respond(StatusCode::OK, delivery.to_frame())
@@ -385,7 +414,7 @@ pub(crate) fn serve(
         };
         let message = request
             .headers()
-            .get("x-ipc-message")
+            .get(MESSAGE)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| percent_encoding::percent_decode_str(value).decode_utf8().ok());
         return match message {
@@ -610,6 +639,42 @@ console.log("ok");
         assert_eq!(hub.queued_bytes(client.window()), 0, "fetched, so released");
         let again = serve(get(&format!("{PULL}{token}")), Some(client.link()), &held, &counters);
         assert_eq!(again.status(), StatusCode::NOT_FOUND, "a token is served once");
+    }
+
+    #[test]
+    fn a_held_delivery_of_one_part_is_served_as_the_part_with_its_text_in_a_header() {
+        let (_runtime, hub) = hub();
+        let client = TestClient::new(&hub);
+        let held = Held::default();
+        let counters = Counters::default();
+        let data: Vec<u8> = (0..=255).collect();
+        hub.send_to_window(client.window(), "one", &ipc_core::Binary::from(data.clone()))
+            .unwrap();
+        let one = client.link().take_delivery().unwrap();
+        let text = one.text().to_owned();
+        let token = held.hold(one);
+        let response = serve(get(&format!("{PULL}{token}")), Some(client.link()), &held, &counters);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(&response.body()[..], &data[..], "the part, as it is");
+        let header = response.headers()[MESSAGE].to_str().unwrap();
+        assert_eq!(
+            percent_encoding::percent_decode_str(header).decode_utf8().unwrap(),
+            text
+        );
+        assert!(text.contains("\"channel\":\"one\""));
+        assert_eq!(counters.snapshot().deliveries_by_part, 1);
+
+        // More than one part goes as a frame.
+        let two = (ipc_core::Binary::from(vec![1u8]), ipc_core::Binary::from(vec![2u8]));
+        hub.send_to_window(client.window(), "two", &two).unwrap();
+        let delivery = client.link().take_delivery().unwrap();
+        let frame = delivery.to_frame();
+        let token = held.hold(delivery);
+        let response = serve(get(&format!("{PULL}{token}")), Some(client.link()), &held, &counters);
+        assert_eq!(&response.body()[..], &frame[..]);
+        assert!(response.headers().get(MESSAGE).is_none());
+        assert_eq!(counters.snapshot().deliveries_by_part, 1);
+        assert_eq!(hub.queued_bytes(client.window()), 0, "fetched, so released");
     }
 
     #[test]

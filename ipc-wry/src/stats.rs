@@ -24,6 +24,8 @@ pub struct TransportStats {
     pub deliveries_by_script: u64,
     /// Deliveries the page fetched from the app scheme.
     pub deliveries_by_fetch: u64,
+    /// Of those, deliveries with one binary part fetched with the part as the body, as it is (the text in a header).
+    pub deliveries_by_part: u64,
     /// Messages `POST`ed on the app scheme whose arrival the host confirmed to the page by script, ahead of their
     /// response, so that what the page posts next need not wait for it (see [`crate::bulk`]'s docs on uploads).
     pub uploads_confirmed: u64,
@@ -37,6 +39,7 @@ pub(crate) struct Counters {
     messages_by_part: AtomicU64,
     deliveries_by_script: AtomicU64,
     deliveries_by_fetch: AtomicU64,
+    deliveries_by_part: AtomicU64,
     uploads_confirmed: AtomicU64,
 }
 
@@ -48,6 +51,7 @@ pub(crate) enum Path {
     MessageByPart,
     DeliveryByScript,
     DeliveryByFetch,
+    DeliveryByPart,
     UploadConfirmed,
 }
 
@@ -59,18 +63,20 @@ impl Counters {
             Path::MessageByPart => &self.messages_by_part,
             Path::DeliveryByScript => &self.deliveries_by_script,
             Path::DeliveryByFetch => &self.deliveries_by_fetch,
+            Path::DeliveryByPart => &self.deliveries_by_part,
             Path::UploadConfirmed => &self.uploads_confirmed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn snapshot(&self) -> TransportStats {
+    pub(crate) fn snapshot(&self) -> TransportStats {
         TransportStats {
             messages_by_handler: self.messages_by_handler.load(Ordering::Relaxed),
             messages_by_post: self.messages_by_post.load(Ordering::Relaxed),
             messages_by_part: self.messages_by_part.load(Ordering::Relaxed),
             deliveries_by_script: self.deliveries_by_script.load(Ordering::Relaxed),
             deliveries_by_fetch: self.deliveries_by_fetch.load(Ordering::Relaxed),
+            deliveries_by_part: self.deliveries_by_part.load(Ordering::Relaxed),
             uploads_confirmed: self.uploads_confirmed.load(Ordering::Relaxed),
         }
     }

@@ -448,8 +448,9 @@ pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) 
     Ok(())
 }
 
-/// A call whose answer is `Binary`: the page gets a `Uint8Array` with exactly the bytes Rust returned, by a fetched
-/// frame in a window showing HTML and a base64 frame in a window showing a URL.
+/// A call whose answer is `Binary`: the page gets a `Uint8Array` with exactly the bytes Rust returned, fetched as the
+/// part itself (the answer's text in a header) in a window showing HTML and as a base64 frame in a window showing a
+/// URL.
 pub async fn a_binary_answer_comes_back_as_a_uint8array(handle: &AppHandle, w: &Windows) -> Result<(), String> {
     let script = r#"const data = new Uint8Array(2 * 1024 * 1024 + 3);
         for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 256;
@@ -465,9 +466,11 @@ pub async fn a_binary_answer_comes_back_as_a_uint8array(handle: &AppHandle, w: &
         }
         let after = handle.transport_stats(window).ok_or("the window is closed")?;
         let by_fetch = after.deliveries_by_fetch - before.deliveries_by_fetch;
-        if fetched != (by_fetch >= 1) {
+        let by_part = after.deliveries_by_part - before.deliveries_by_part;
+        if fetched != (by_fetch >= 1) || fetched != (by_part >= 1) {
             return Err(format!(
-                "{window}: {by_fetch} deliveries fetched, expected fetched: {fetched}"
+                "{window}: {by_fetch} deliveries fetched, {by_part} as their part; expected fetched as the part: \
+                 {fetched}"
             ));
         }
     }

@@ -794,6 +794,24 @@ test("a binary frame's parts replace their placeholders as Uint8Array views, mes
   assert.deepEqual([...third], [250], "the third message's placeholder 0 is the delivery's third part");
 });
 
+test("a delivery's text with its parts beside it (a fetched part) reads as its frame would", () => {
+  const p = welcomed();
+  const seen = [];
+  p.host.on("files.chunk", (payload) => seen.push(payload));
+  const text = JSON.stringify({ page: SECRET, messages: [
+    { type: "event", channel: "files.chunk", payload: { data: { [KEY]: 0 } }, binary: { key: KEY, count: 1 } },
+  ] });
+  const part = p.evaluate("new Uint8Array([4, 5, 6])");
+  p.window.__deliver(text, p.evaluate("(part) => [part]")(part));
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].data, part, "the part itself, not a copy");
+  // Parts beside text for another page, or beside a value already read, do nothing.
+  p.window.__deliver(text.replace(SECRET, OTHER_SECRET), [part]);
+  p.window.__deliver(JSON.parse(text), [part]);
+  assert.equal(seen.length, 2, "a value already read is taken as it is, its placeholder left as data");
+  assert.deepEqual(JSON.parse(JSON.stringify(seen[1])), { data: { [KEY]: 0 } });
+});
+
 test("objects that only look like placeholders stay data, and a __proto__ key beside parts stays a key", () => {
   const p = welcomed();
   const seen = [];
