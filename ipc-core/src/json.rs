@@ -12,6 +12,16 @@ use serde_json::value::RawValue;
 use crate::binary::Attached;
 use crate::error::{CallError, ErrorCode};
 
+/// A value serialized on a stack that grows when it runs low ([`serde_stacker`]), so no depth of nesting overflows
+/// the thread it runs on.
+struct Stacked<'a, T: ?Sized>(&'a T);
+
+impl<T: Serialize + ?Sized> Serialize for Stacked<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serde_stacker::Serializer::new(serializer))
+    }
+}
+
 /// The largest integer a JavaScript number holds exactly: 2^53 − 1.
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
@@ -24,7 +34,7 @@ pub(crate) fn to_renderer_json_with_integers<T: Serialize + ?Sized>(
     value: &T,
     what: impl Fn() -> String,
 ) -> Result<(Box<RawValue>, String), CallError> {
-    let (json, key) = crate::binary::collecting_integers(|| serde_json::value::to_raw_value(value));
+    let (json, key) = crate::binary::collecting_integers(|| serde_json::value::to_raw_value(&Stacked(value)));
     Ok((check(json, what)?, key))
 }
 
@@ -34,7 +44,7 @@ pub(crate) fn to_renderer_json_with_parts<T: Serialize + ?Sized>(
     value: &T,
     what: impl Fn() -> String,
 ) -> Result<(Box<RawValue>, Attached), CallError> {
-    let (json, attached) = crate::binary::collecting(|| serde_json::value::to_raw_value(value));
+    let (json, attached) = crate::binary::collecting(|| serde_json::value::to_raw_value(&Stacked(value)));
     if let Some(part) = attached.parts.iter().find(|part| u32::try_from(part.len()).is_err()) {
         return Err(CallError::new(
             ErrorCode::Serialization,

@@ -204,3 +204,14 @@ async fn a_window_denied_an_event_is_refused_by_to_window_and_skipped_by_to_all(
     let nothing = tokio::time::timeout(std::time::Duration::from_millis(50), barred.next_message()).await;
     assert!(nothing.is_err(), "the denied window received {nothing:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_nested_deeper_than_a_thread_s_stack_allows_is_delivered_whole() {
+    let hub = Hub::builder().service(FixtureImpl.into_service()).build().unwrap();
+    let mut page = TestClient::new(&hub);
+    let answer = page
+        .request(r#"{"type":"invoke","id":1,"channel":"fixture.nested","args":{"depth":5000}}"#)
+        .await;
+    let expected = format!("\"data\":{}\"deep\"{}", "[".repeat(5_000), "]".repeat(5_000));
+    assert!(answer.contains(&expected), "{answer:.200}");
+}
