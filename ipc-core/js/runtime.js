@@ -3,8 +3,9 @@
 // This file is one function expression; ipc-core calls it with its configuration (the table of error codes, kind ->
 // number, defined once in ipc_core::ErrorCode, and the largest request the hub accepts, in bytes) and a transport's
 // bridge: `post(text)` hands one message to the host, `connect(receive)` makes the transport call `receive(delivery)`
-// with every delivery (JSON text, its value already read, or an ArrayBuffer frame when it carries binary parts). Generated service clients add themselves to `host.services`. The wire protocol, and why each message
-// starts with the page's secret, is documented in ipc_core::protocol.
+// with every delivery (JSON text, its value already read, or an ArrayBuffer frame when it carries binary parts).
+// Generated service clients add themselves to `host.services`. The wire protocol, and why each message starts with
+// the page's secret, is documented in ipc_core::protocol.
 (function (config, bridge) {
   "use strict";
   const CODES = config.codes;

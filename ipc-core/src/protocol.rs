@@ -744,16 +744,20 @@ pub(crate) fn encode_welcome(nonce: &str, page: &str) -> String {
     serde_json::to_string(&welcome).expect("a welcome always serializes")
 }
 
-/// Starts a delivery to `page` (`None` for the welcome of a page not yet known to the runtime); messages follow, each
-/// preceded by a comma but the first, then [`DELIVERY_END`].
-pub(crate) fn delivery_start(page: Option<&str>) -> String {
+/// Starts a delivery to `page` (`None` for the welcome of a page not yet known to the runtime) at the end of `text`;
+/// messages follow, each preceded by a comma but the first, then [`DELIVERY_END`].
+pub(crate) fn push_delivery_start(text: &mut String, page: Option<&str>) {
     match page {
-        Some(page) => format!("{{\"page\":\"{page}\",\"messages\":["),
-        None => "{\"page\":null,\"messages\":[".to_owned(),
+        Some(page) => {
+            text.push_str("{\"page\":\"");
+            text.push_str(page);
+            text.push_str("\",\"messages\":[");
+        }
+        None => text.push_str("{\"page\":null,\"messages\":["),
     }
 }
 
-/// Ends a delivery begun with [`delivery_start`].
+/// Ends a delivery begun with [`push_delivery_start`].
 pub(crate) const DELIVERY_END: &str = "]}";
 
 #[cfg(test)]
@@ -946,15 +950,16 @@ mod tests {
 
     #[test]
     fn a_delivery_is_json_addressed_to_one_page() {
-        let text = format!(
-            "{}{}{DELIVERY_END}",
-            delivery_start(Some(PAGE)),
-            encode_welcome("n", PAGE)
-        );
+        let mut text = String::new();
+        push_delivery_start(&mut text, Some(PAGE));
+        text.push_str(&encode_welcome("n", PAGE));
+        text.push_str(DELIVERY_END);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["page"], PAGE);
         assert_eq!(value["messages"][0]["type"], "welcome");
-        let text = format!("{}{DELIVERY_END}", delivery_start(None));
+        let mut text = String::new();
+        push_delivery_start(&mut text, None);
+        text.push_str(DELIVERY_END);
         assert_eq!(text, r#"{"page":null,"messages":[]}"#);
     }
 

@@ -10,7 +10,7 @@ use futures::future::{AbortHandle, AbortRegistration};
 use tokio::sync::Notify;
 
 use crate::capability::{Capabilities, Direction};
-use crate::protocol::{delivery_start, DELIVERY_END};
+use crate::protocol::{push_delivery_start, DELIVERY_END};
 use crate::stream::Flow;
 use crate::transport::same_secret;
 
@@ -611,11 +611,11 @@ impl WindowState {
             let taken: usize = welcomes.iter().map(String::len).sum();
             outbox.in_transit += taken;
             drop(outbox);
-            let text = format!(
-                "{before}{}{}{DELIVERY_END}{after}",
-                delivery_start(None),
-                welcomes.join(",")
-            );
+            let mut text = String::from(before);
+            push_delivery_start(&mut text, None);
+            text.push_str(&welcomes.join(","));
+            text.push_str(DELIVERY_END);
+            text.push_str(after);
             return Some(self.delivery(text, before.len(), after.len(), Vec::new(), taken, None));
         }
         if outbox.in_transit >= MAX_IN_TRANSIT {
@@ -650,7 +650,7 @@ impl WindowState {
             match &target {
                 None => {
                     text.push_str(before);
-                    text.push_str(&delivery_start(Some(&to.token)));
+                    push_delivery_start(&mut text, Some(&to.token));
                     target = Some(to);
                 }
                 Some(existing) => {

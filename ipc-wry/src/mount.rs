@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ipc_core::transport::WindowLink;
+use ipc_core::transport::{Delivery, WindowLink};
 use ipc_core::{Hub, WindowEventKind, WindowId};
 use tao::event::WindowEvent;
 use tao::event_loop::EventLoopProxy;
@@ -101,8 +101,10 @@ struct Mounted {
     webview: WebView,
     /// The only strong reference: the WebView's message handler holds a weak one, so removing the mount detaches.
     link: Arc<WindowLink>,
-    /// The page's delivery function, named at random per WebView so no page without the runtime can define it.
+    /// The page's delivery function, named at random per WebView so no page without the runtime can define it, and
+    /// the opening of a call to it, which a delivery's text follows.
     deliver: String,
+    call_start: String,
     /// Deliveries waiting for the page to fetch them, and the size from which deliveries go that way.
     held: Arc<Held>,
     fetch_above: Option<usize>,
@@ -181,6 +183,7 @@ impl<E: From<IpcEvent> + Send + 'static> Mount<E> {
         let mounted = Mounted {
             webview,
             link,
+            call_start: bulk::delivery_call_start(&deliver),
             deliver,
             held,
             fetch_above: spec.fetch_thresholds().1,
@@ -298,43 +301,45 @@ impl Mounted {
         if let Some(number) = self.held.take_received() {
             // Ahead of the deliveries: one may answer that very upload, and the page may post its next on reading it.
             self.counters.count(Path::UploadConfirmed);
-            if let Err(err) = self
-                .webview
-                .evaluate_script(&bulk::received_script(&self.deliver, number))
-            {
-                tracing::warn!(window = %self.link.id(), "could not confirm an upload to the page: {err}");
-            }
+            self.evaluate(&bulk::received_script(&self.deliver, number), None);
         }
-        let call_start = bulk::delivery_call_start(&self.deliver);
-        while let Some(delivery) = self.link.take_delivery_wrapped(&call_start, bulk::DELIVERY_CALL_END) {
+        while let Some(delivery) = self
+            .link
+            .take_delivery_wrapped(&self.call_start, bulk::DELIVERY_CALL_END)
+        {
             let binary = !delivery.parts().is_empty();
             if binary && !self.can_pull {
                 // No app scheme to fetch from: the frame goes as script, in base64.
                 self.counters.count(Path::DeliveryByScript);
                 let script = bulk::frame_script(&self.deliver, &delivery.to_frame());
-                let held = Mutex::new(Some(delivery));
-                let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
-                if let Err(err) = self.webview.evaluate_script_with_callback(&script, done) {
-                    tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
-                }
+                self.evaluate(&script, Some(Arc::new(delivery)));
                 continue;
             }
             if binary || self.fetch_above.is_some_and(|above| delivery.text().len() >= above) {
                 let token = self.held.hold(delivery);
-                if let Err(err) = self.webview.evaluate_script(&bulk::pull_script(&self.deliver, &token)) {
-                    tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
-                }
+                self.evaluate(&bulk::pull_script(&self.deliver, &token), None);
                 continue;
             }
-            // The delivery's room is released when the callback drops the last reference, once the script has run.
+            self.counters.count(Path::DeliveryByScript);
             let delivery = Arc::new(delivery);
             let script = bulk::delivery_script(&self.deliver, delivery.text(), delivery.wrapped());
-            self.counters.count(Path::DeliveryByScript);
-            let held = Mutex::new(Some(Arc::clone(&delivery)));
-            let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
-            if let Err(err) = self.webview.evaluate_script_with_callback(&script, done) {
-                tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
+            self.evaluate(&script, Some(Arc::clone(&delivery)));
+        }
+    }
+
+    /// Evaluates `script` in the page. A delivery it carries is kept until WebKit reports the script has run, so its
+    /// bytes count against the window's queue until then.
+    fn evaluate(&self, script: &str, carries: Option<Arc<Delivery>>) {
+        let result = match carries {
+            None => self.webview.evaluate_script(script),
+            Some(delivery) => {
+                let held = Mutex::new(Some(delivery));
+                let done = move |_: String| drop(held.lock().unwrap_or_else(|e| e.into_inner()).take());
+                self.webview.evaluate_script_with_callback(script, done)
             }
+        };
+        if let Err(err) = result {
+            tracing::warn!(window = %self.link.id(), "could not deliver to the page: {err}");
         }
     }
 }
