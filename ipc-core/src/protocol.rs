@@ -683,9 +683,12 @@ impl<'a> BinaryParts<'a> {
     }
 }
 
-/// Splits a binary frame (the format of [`encode_frame`]) into its text and its parts, without copying the parts;
-/// `None` if it is cut short, has trailing bytes after its last part, or its text is not UTF-8.
-pub(crate) fn decode_frame(frame: Vec<u8>) -> Option<(String, Vec<bytes::Bytes>)> {
+/// Splits a binary frame (the format of [`Delivery::to_frame`](crate::transport::Delivery::to_frame), described
+/// above) into its text and its parts, without copying the parts; `None` if it is cut short, has trailing bytes after
+/// its last part, or its text is not UTF-8. [`WindowLink::receive_frame`](crate::transport::WindowLink::receive_frame)
+/// takes a frame whole; a transport that looks at the text first splits it here and hands both to
+/// [`WindowLink::receive_parts`](crate::transport::WindowLink::receive_parts).
+pub fn decode_frame(frame: Vec<u8>) -> Option<(String, Vec<bytes::Bytes>)> {
     let frame = bytes::Bytes::from(frame);
     let length = |at: usize| -> Option<usize> {
         let bytes: [u8; 4] = frame.get(at..at + 4)?.try_into().ok()?;

@@ -192,6 +192,14 @@ impl WindowLink {
         }
     }
 
+    /// Whether `message` carries the secret of a page load of this window that may still speak (the current one, or
+    /// one that said hello and has not posted since), judged at once and without taking the message: for a transport
+    /// that acts on a message's word before the hub reads it, such as telling the page that its upload was taken in.
+    /// A frame's forgery, a hello and a replaced page's message are not signed.
+    pub fn is_signed(&self, message: &str) -> bool {
+        split_secret(message).is_some_and(|(secret, _)| self.window.knows_page(secret))
+    }
+
     /// The next delivery for the page, or `None` when nothing waits.
     pub fn take_delivery(&self) -> Option<Delivery> {
         self.window.take_delivery("", "")
@@ -829,6 +837,47 @@ mod tests {
             .map(|m| m["nonce"].as_str().unwrap())
             .collect();
         assert_eq!(nonces, ["honest"], "the hello claiming another origin got no secret");
+    }
+
+    #[tokio::test]
+    async fn only_messages_of_a_page_that_may_still_speak_are_signed() {
+        let hub = Hub::builder().build().unwrap();
+        let woken = Arc::new(tokio::sync::Notify::new());
+        let wake = Arc::clone(&woken);
+        let link = WindowLink::attach(&hub, WindowConfig::new("app://localhost"), move || wake.notify_one());
+        let welcome = |nonce: &str| {
+            let hello = format!(r#"{{"type":"hello","nonce":"{nonce}","origin":"app://localhost"}}"#);
+            assert!(!link.is_signed(&hello), "a hello carries no secret");
+            link.receive(hello);
+            let woken = Arc::clone(&woken);
+            let link = &link;
+            async move {
+                woken.notified().await;
+                let welcome: serde_json::Value = serde_json::from_str(link.take_delivery().unwrap().text()).unwrap();
+                assert!(link.take_delivery().is_none(), "woken again when more comes");
+                welcome["messages"][0]["page"].as_str().unwrap().to_owned()
+            }
+        };
+        let answered = || async {
+            woken.notified().await;
+            assert!(link.take_delivery().is_some(), "the call was answered");
+            assert!(link.take_delivery().is_none(), "woken again when more comes");
+        };
+        let call = |secret: &str| format!(r#"{secret}:{{"type":"invoke","id":1,"channel":"no.such"}}"#);
+
+        let first = welcome("first").await;
+        assert!(link.is_signed(&call(&first)), "a page waiting for its first message");
+        assert!(!link.is_signed(&call(&new_secret())), "a guessed secret");
+        assert!(!link.is_signed(&call("")) && !link.is_signed("no colon"));
+        link.receive(call(&first));
+        answered().await;
+        assert!(link.is_signed(&call(&first)), "the current page");
+
+        let second = welcome("second").await;
+        link.receive(call(&second));
+        answered().await;
+        assert!(link.is_signed(&call(&second)), "the new current page");
+        assert!(!link.is_signed(&call(&first)), "a page replaced by a newer load");
     }
 
     #[test]

@@ -343,6 +343,17 @@ impl WindowState {
         Some(page)
     }
 
+    /// Whether `token` is the secret of the current page or of a page load still waiting to be confirmed, without
+    /// adopting it.
+    pub(crate) fn knows_page(&self, token: &str) -> bool {
+        let pages = self.pages();
+        pages
+            .current
+            .iter()
+            .chain(&pages.waiting)
+            .any(|p| same_secret(&p.token, token))
+    }
+
     /// The current page, if one has confirmed.
     pub(crate) fn current_page(&self) -> Option<Arc<Page>> {
         self.pages().current.clone()

@@ -198,6 +198,21 @@ pub async fn confirmed_uploads_keep_the_page_s_order(handle: &AppHandle, w: &Win
     Ok(())
 }
 
+/// Has the page in `window` make one small call and waits for its answer: one delivery to the page.
+async fn answered_once(handle: &AppHandle, window: WindowId) -> Result<(), String> {
+    eval(
+        handle,
+        window,
+        "window.__answered = false; host.services.probe.ordered(1).then(() => { __answered = true; }); true",
+    )
+    .await?;
+    handle
+        .wait_for(window, "__answered", PATIENCE)
+        .await
+        .map(drop)
+        .map_err(|e| format!("the call was not answered: {e}"))
+}
+
 /// Runs `script` in `window` and checks that the `seq` of the `COUNT` messages it sends on `e2e.upload` reach Rust
 /// as 0, 1, 2, ...
 async fn sent_in_order(handle: &AppHandle, window: WindowId, script: &str, count: usize) -> Result<(), String> {
@@ -224,6 +239,12 @@ async fn sent_in_order(handle: &AppHandle, window: WindowId, script: &str, count
 /// showing a URL posts forged base64 frames past the runtime. The posts reach the transport and are refused
 /// there like any unsigned message: no handler runs; guessed tokens find nothing.
 pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &Windows) -> Result<(), String> {
+    // A delivery first, which tells the page of any upload of its own still untold.
+    answered_once(handle, w.bulk).await?;
+    let confirmed_before = handle
+        .transport_stats(w.bulk)
+        .ok_or("the window is closed")?
+        .uploads_confirmed;
     let before = crate::scenarios::TOUCHES.load(std::sync::atomic::Ordering::SeqCst);
     let (_, posts_before) = fetches(handle, w.bulk)?;
     let parts_before = handle
@@ -241,12 +262,16 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
           view.setUint32(0, head.length, true); bytes.set(head, 4); view.setUint32(4 + head.length, 1, true);
           return bytes.buffer;
         };
+        // Each post names an upload, which the host would tell the page it took in were the post the page's.
+        let upload = 0;
+        const numbered = (headers = {}) => ({ ...headers, "x-ipc-upload": String(upload++) });
         const posted = [
-          ...attempts.map((body) => fetch("/__ipc/post", { method: "POST", body })),
-          ...attempts.map((text) => fetch("/__ipc/frame", { method: "POST", body: frame(text) })),
+          ...attempts.map((body) => fetch("/__ipc/post", { method: "POST", body, headers: numbered() })),
+          ...attempts.map((text) => fetch("/__ipc/frame", { method: "POST", body: frame(text), headers: numbered() })),
           // A message beside its one binary part, in a header: forged, missing, or not UTF-8 once decoded.
           ...attempts.map((text) => fetch("/__ipc/part", {
-            method: "POST", body: new Uint8Array([1]), headers: { "x-ipc-message": encodeURIComponent(text) } })),
+            method: "POST", body: new Uint8Array([1]),
+            headers: numbered({ "x-ipc-message": encodeURIComponent(text) }) })),
           fetch("/__ipc/part", { method: "POST", body: new Uint8Array([1]) }),
           fetch("/__ipc/part", { method: "POST", body: new Uint8Array([1]), headers: { "x-ipc-message": "%FF%FE" } }),
         ].map((request) => request.then((r) => r.status, () => "blocked"));
@@ -291,11 +316,16 @@ pub async fn forged_posts_and_guessed_pulls_get_nothing(handle: &AppHandle, w: &
             "no forged post reached the transport, so nothing was tried: {reports}"
         ));
     }
-    let parts = handle
-        .transport_stats(w.bulk)
-        .ok_or("the window is closed")?
-        .messages_by_part
-        - parts_before;
+    // A delivery after the attack: the host would tell the page of a forged upload number with it.
+    answered_once(handle, w.bulk).await?;
+    let stats = handle.transport_stats(w.bulk).ok_or("the window is closed")?;
+    if stats.uploads_confirmed != confirmed_before {
+        return Err(format!(
+            "the host told the page of {} uploads on a forged post's word",
+            stats.uploads_confirmed - confirmed_before
+        ));
+    }
+    let parts = stats.messages_by_part - parts_before;
     if parts < 3 {
         return Err(format!(
             "{parts} forged messages beside a part reached the transport, so they were not tried: {reports}"
