@@ -1,9 +1,0 @@
-//! Compile-time behaviour of `#[ipc_service]`: every signature that cannot work over IPC is refused with an error at the
-//! user's own token (`ui/fail`, one rule per file, with its reviewed `.stderr`), and what must compile does (`ui/pass`).
-
-#[test]
-fn ui() {
-    let cases = trybuild::TestCases::new();
-    cases.compile_fail("ui/fail/*.rs");
-    cases.pass("ui/pass/*.rs");
-}
