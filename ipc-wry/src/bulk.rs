@@ -325,11 +325,13 @@ pub(crate) const DELIVERY_CALL_END: &str = ");";
 /// spell `__proto__` with `\u` escapes, so a text holding `__proto__` or any `\u` escape (which serde_json writes only
 /// for control characters) goes as a string instead: `deliver('...')`, a single-quoted literal built in one pass
 /// (JSON text holds no raw line breaks and few `'` or `\`, so nearly every byte is copied as it is), which the runtime
-/// reads with `JSON.parse`. Measured with `cargo bench -p tests --bench push_flood` (300 × 1 MiB pushes run directly
-/// as the bench's children, three runs each): 0.84–0.85 s as an expression against 0.99–1.13 s as a string; tiny
-/// pushes, batched a megabyte at a time, were level.
+/// reads with `JSON.parse`. So does a text nested deeper than [`MAX_EXPRESSION_NESTING`]: the script parser refuses
+/// it, and the delivery would be lost, where `JSON.parse` reads any depth. Measured with
+/// `cargo bench -p tests --bench push_flood` (300 × 1 MiB pushes run directly as the bench's children, three runs
+/// each): 0.84–0.85 s as an expression against 0.99–1.13 s as a string; tiny pushes, batched a megabyte at a time,
+/// were level.
 pub(crate) fn delivery_script<'a>(deliver: &str, text: &str, call: &'a str) -> Cow<'a, str> {
-    if !text.contains("__proto__") && !text.contains("\\u") {
+    if !text.contains("__proto__") && !text.contains("\\u") && !nests_deeper_than(text, MAX_EXPRESSION_NESTING) {
         return Cow::Borrowed(call);
     }
     let mut script = String::with_capacity(deliver.len() + text.len() + text.len() / 64 + 8);
@@ -352,6 +354,40 @@ pub(crate) fn delivery_script<'a>(deliver: &str, text: &str, call: &'a str) -> C
     script.push_str(&text[start..]);
     script.push_str("');");
     Cow::Owned(script)
+}
+
+/// The deepest nesting of arrays and objects a delivery goes with as a script expression. JavaScriptCore's script
+/// parser (WebKitGTK 2.50) read a call with an array argument nested 3,000 levels deep and refused one of 4,000; a
+/// third of that leaves room for other builds and stacks.
+const MAX_EXPRESSION_NESTING: usize = 1000;
+
+/// Whether the JSON `text` nests arrays and objects more than `limit` levels deep. A text with no more than `limit`
+/// of `[` and `{` in all cannot, which one quick count tells for most texts; the others are walked, skipping strings.
+fn nests_deeper_than(text: &str, limit: usize) -> bool {
+    let bytes = text.as_bytes();
+    if memchr::memchr2_iter(b'[', b'{', bytes).nth(limit).is_none() {
+        return false;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in bytes {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' if depth == limit => return true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The script that hands a delivery with binary parts to a page that cannot fetch it (no app scheme): its frame in
@@ -507,6 +543,18 @@ mod tests {
             script("[\"__proto__\",\na\rc\u{2028}]"),
             "d('[\"__proto__\",\\na\\rc\u{2028}]');"
         );
+        // Nested deeper than the script parser reads: a string too. Brackets in strings and siblings do not nest.
+        let nested = |depth: usize| format!("{}1{}", "[{\"a\":".repeat(depth / 2), "}]".repeat(depth / 2));
+        assert_eq!(
+            script(&nested(MAX_EXPRESSION_NESTING)),
+            format!("d({});", nested(MAX_EXPRESSION_NESTING))
+        );
+        let deeper = nested(MAX_EXPRESSION_NESTING + 2);
+        assert_eq!(script(&deeper), format!("d('{deeper}');"));
+        let wide = format!("[{}[]]", "[],".repeat(5 * MAX_EXPRESSION_NESTING));
+        assert_eq!(script(&wide), format!("d({wide});"));
+        let quoted = format!("[\"{}\\\"{}\"]", "[{".repeat(MAX_EXPRESSION_NESTING), "[".repeat(9));
+        assert_eq!(script(&quoted), format!("d({quoted});"));
     }
 
     use ipc_core::testing::TestClient;

@@ -302,10 +302,10 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "a_deeply_nested_answer_arrives_whole",
             page: Page::Js(
-                "host.services.fixture.nested(2000).then((v) => { let depth = 0; while (Array.isArray(v)) { v = v[0]; depth++; } return [depth, v]; })",
+                "host.services.fixture.nested(5000).then((v) => { let depth = 0; while (Array.isArray(v)) { v = v[0]; depth++; } return [depth, v]; })",
             ),
             request: None,
-            check: |o| o.expect_data(json!([2000, "deep"])),
+            check: |o| o.expect_data(json!([5000, "deep"])),
         },
         Case {
             name: "unit_return_answers_null",
