@@ -53,8 +53,9 @@
 //! before the next delivery the host tells the page, by script, the number of the last upload it took in; the page
 //! then posts what waits. Only an upload whose message carries the secret of one of the window's pages is told of
 //! ([`WindowLink::is_signed`]): a frame can post on the app scheme too, with any number, and the page would then post
-//! its next message ahead of the upload under way. Measured with `cargo bench -p tests --bench binary` (64 MiB page → host against raw wry,
-//! the same build with and without the confirmation, three runs each): 0.96–1.01× with it, 0.82–0.91× without.
+//! its next message ahead of the upload under way. Measured with `cargo bench -p tests --bench binary` (64 MiB page
+//! → host against raw wry, the same build with and without the confirmation, three runs each): 0.96–1.01× with it,
+//! 0.82–0.91× without.
 //!
 //! A held delivery counts against the window's queue until it is fetched, or until the page it is for is replaced
 //! (a page that navigates away never fetches it); it is then dropped.
