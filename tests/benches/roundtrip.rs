@@ -7,13 +7,16 @@
 //! - `raw, UI waits`: the answer is made on tokio while the IPC handler blocks the UI thread until it comes, then
 //!   evaluates it: no trip back through the event loop. No app should block its UI thread so; it is here as the floor
 //!   of any design that keeps handlers off the UI thread (one hop to another thread and one back);
+//! - `raw, protocol`: the page `POST`s the request to a custom protocol with `fetch`, and the protocol's handler
+//!   answers it in the response body, on the UI thread (the fastest raw transport for large calls);
 //! - `framework`: `await host.services.bench.echo(payload)` through `ipc_wry::Mount` (requests from 512 KiB are
 //!   `POST`ed on the app scheme);
 //! - `script only`: the same with every request through the script message handler
 //!   (`WindowSpec::fetch_requests_above(usize::MAX)`), which shows what the POST path gains.
 //!
 //! Each measurement times a batch of sequential calls in the page (`performance.now()` is coarse here) and divides;
-//! the median of several rounds is reported with the framework's ratios to `raw, UI thread` and `raw, tokio`. The
+//! the median of several rounds is reported with the framework's ratios to `raw, UI thread`, to `raw, tokio` and to
+//! the fastest raw page of that row (`best raw`). The
 //! rounds are interleaved: each round measures every page once, so a change in the machine's load reaches them alike.
 //! A second table gives the throughput of tiny calls with 64 in flight at a time, with its ratio to `raw, UI thread`.
 //!
@@ -22,6 +25,7 @@
 //! cargo bench -p tests --bench roundtrip -- --smoke   # a few calls, to check it still runs (CI)
 //! ```
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -111,6 +115,20 @@ fn raw_page() -> String {
     )
 }
 
+/// A raw page that `POST`s each request to its own custom protocol and reads the answer from the response.
+fn raw_protocol_page() -> String {
+    format!(
+        r#"<!doctype html><html><body><script>
+  let next = 1;
+  const call = async (payload) => {{
+    const response = await fetch("/call", {{ method: "POST", body: JSON.stringify({{ id: next++, payload }}) }});
+    return JSON.parse(await response.text());
+  }};
+  {BENCH_JS}
+</script></body></html>"#
+    )
+}
+
 fn framework_page() -> String {
     format!(
         r#"<!doctype html><html><body><script>
@@ -120,18 +138,34 @@ fn framework_page() -> String {
     )
 }
 
+/// A raw page's request: its id and its payload, as JSON text.
+#[derive(serde::Deserialize)]
+struct RawRequest<'a> {
+    id: u64,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+}
+
 /// What a raw handler does with a request: read the id and payload, and build the answer script.
 fn raw_answer(body: &str) -> String {
-    #[derive(serde::Deserialize)]
-    struct Request<'a> {
-        id: u64,
-        #[serde(borrow)]
-        payload: &'a serde_json::value::RawValue,
-    }
-    match serde_json::from_str::<Request>(body) {
+    match serde_json::from_str::<RawRequest>(body) {
         Ok(request) => format!("window.__answer({}, {});", request.id, request.payload.get()),
         Err(_) => String::new(),
     }
+}
+
+/// What the raw protocol's handler answers: the page itself, or a request's payload as the response body.
+fn raw_protocol_response(request: &wry::http::Request<Vec<u8>>) -> wry::http::Response<Cow<'static, [u8]>> {
+    let (kind, body) = if request.uri().path() == "/call" {
+        let payload = serde_json::from_slice::<RawRequest>(request.body()).map(|r| r.payload.get().as_bytes().to_vec());
+        ("application/json", payload.unwrap_or_default())
+    } else {
+        ("text/html", raw_protocol_page().into_bytes())
+    };
+    wry::http::Response::builder()
+        .header("content-type", kind)
+        .body(Cow::Owned(body))
+        .unwrap()
 }
 
 fn main() -> ExitCode {
@@ -198,6 +232,22 @@ fn main() -> ExitCode {
         raw_views.push(slot);
         raw_windows.push(window);
     }
+    // Raw page 3 posts its requests to a custom protocol, answered on the UI thread.
+    let protocol_window = WindowBuilder::new()
+        .with_title("raw, protocol")
+        .build(&event_loop)
+        .unwrap();
+    let protocol_view = {
+        use tao::platform::unix::WindowExtUnix;
+        use wry::WebViewBuilderExtUnix;
+        WebViewBuilder::new()
+            .with_custom_protocol("rawbench".to_owned(), |_id, request| raw_protocol_response(&request))
+            .with_url("rawbench://localhost/")
+            .build_gtk(protocol_window.default_vbox().unwrap())
+            .unwrap()
+    };
+    raw_views.push(Rc::new(RefCell::new(Some(protocol_view))));
+    raw_windows.push(protocol_window);
     let framework_window = WindowBuilder::new().with_title("framework").build(&event_loop).unwrap();
     let framework = mount
         .add_webview(&framework_window, &WindowSpec::html("framework", framework_page()))
@@ -251,6 +301,9 @@ fn main() -> ExitCode {
         }
     });
 }
+
+/// Raw pages, measured first: the framework's page comes right after them.
+const RAW_PAGES: usize = 4;
 
 /// How a raw page's IPC handler answers.
 #[derive(Clone, Copy)]
@@ -332,6 +385,7 @@ fn measure(
             ("raw, UI thread", Target::Raw(0)),
             ("raw, tokio", Target::Raw(1)),
             ("raw, UI waits", Target::Raw(2)),
+            ("raw, protocol", Target::Raw(3)),
             ("framework", Target::Framework(framework)),
             ("script only", Target::Framework(script_only)),
         ];
@@ -363,13 +417,13 @@ fn measure(
         };
         println!(
             "round trip in WebKitGTK: median of {rounds} interleaved batches, mean per call; the framework's ratio to \
-             `raw, UI thread` and to `raw, tokio`"
+             `raw, UI thread`, to `raw, tokio` and to the fastest raw page"
         );
         print!("{:<8}", "payload");
         for (name, _) in targets {
             print!(" {name:>14}");
         }
-        println!(" {:>9} {:>9}", "/ UI", "/ tokio");
+        println!(" {:>9} {:>9} {:>10}", "/ UI", "/ tokio", "/ best raw");
         for (name, size, n) in sizes {
             let mut times = vec![Vec::new(); targets.len()];
             for _ in 0..rounds {
@@ -388,7 +442,14 @@ fn measure(
             for ms in &medians {
                 print!(" {:>11.0} µs", ms * 1000.0);
             }
-            println!(" {:>8.2}x {:>8.2}x", medians[3] / medians[0], medians[3] / medians[1]);
+            let best_raw = medians[..RAW_PAGES].iter().copied().fold(f64::INFINITY, f64::min);
+            let framework = medians[RAW_PAGES];
+            println!(
+                " {:>8.2}x {:>8.2}x {:>9.2}x",
+                framework / medians[0],
+                framework / medians[1],
+                framework / best_raw
+            );
         }
         let (calls, width) = if smoke { (200, 64) } else { (20_000, 64) };
         println!("\nthroughput of {calls} tiny calls, {width} in flight: median of {rounds} batches; ratio to `raw, UI thread`");
