@@ -16,15 +16,16 @@
 //!   binary` (page → host, against raw wry POSTing the same bytes, three runs each, same session): 16 MiB 0.78–0.91×
 //!   with the part as the body against 0.44–0.66× through a frame, 64 MiB 0.55–0.85× against 0.41–0.55×.
 //! - **Host → page** ([`WindowSpec::fetch_deliveries_above`](crate::WindowSpec::fetch_deliveries_above), default
-//!   never; and always for a delivery that carries [`Binary`](ipc_core::Binary) data). The delivery is held here
+//!   never; and for a delivery that carries [`Binary`](ipc_core::Binary) data from 128 KiB, below which its frame
+//!   goes in base64 in a script, which saves a round trip up to about that size). The delivery is held here
 //!   under a fresh random token, and the page is told, by a tiny script, to `GET app://localhost/__ipc/pull/<token>`.
 //!   The response is the delivery's binary frame ([`Delivery::to_frame`]), which the runtime takes as an
 //!   `ArrayBuffer`: binary parts arrive as `Uint8Array` views into it, copied nowhere. A delivery with one part and a
 //!   short text (most binary answers) is answered with the part itself as the body and the text, percent-encoded, in
 //!   an `x-ipc-message` header, so the part is not first copied into a frame. The token reaches only the
 //!   main frame, through the same randomly named delivery function as every delivery; a token is served once. A
-//!   window without the app scheme (one showing a URL) gets a delivery with binary parts as its frame in base64,
-//!   in a script.
+//!   window without the app scheme (one showing a URL) gets every delivery with binary parts as its frame in base64,
+//!   in a script; the page decodes it with `Uint8Array.fromBase64` where the engine has it.
 //!
 //! Why those defaults: `cargo bench -p tests --bench roundtrip` (release, WebKitGTK 2.50, echoing a string of the
 //! given size, mean round trip against the same window with script only, one run each):
@@ -87,6 +88,13 @@ const MESSAGE: &str = "x-ipc-message";
 /// The default size from which messages from the page are `POST`ed on the app scheme: see
 /// [`WindowSpec::fetch_requests_above`](crate::WindowSpec::fetch_requests_above) and the module docs.
 pub const DEFAULT_FETCH_REQUESTS_ABOVE: usize = 512 * 1024;
+
+/// The size (text and parts) below which a delivery with binary parts goes as script, its frame in base64, rather
+/// than being fetched: one script the page reads at once costs less than a script and then a fetch, until the base64
+/// costs more. Measured with `cargo bench -p tests --bench binary` (host → page, MiB/s, two runs each way, same
+/// build): 4 KiB 7 and 7 as script against 4 and 4 fetched; 64 KiB 52 and 49 against 45 and 45; 256 KiB 97 and 87
+/// against 101 and 91; 1 MiB 118 and 106 against 153 to 167.
+pub(crate) const BINARY_BY_SCRIPT_BELOW: usize = 128 * 1024;
 
 /// What the reserved paths share with the window's deliveries: deliveries waiting for the page to fetch them, by
 /// token, and the number of the last upload taken in that the page has not yet been told of.
@@ -253,7 +261,8 @@ pub(crate) fn post_expression(fetch_above: Option<usize>, can_fetch: bool, deliv
 /// The bridge's `connect` expression: defines the delivery function `deliver` on `window` (not writable, not
 /// configurable). `deliver(text)` hands a delivery's text (or its value, see [`delivery_script`]) to the runtime;
 /// `deliver(null, token)` starts fetching a held delivery (a binary frame, or one part with the text in a header) at
-/// once; `deliver(null, null, base64)` hands over a binary frame sent as script.
+/// once; `deliver(null, null, base64)` hands over a binary frame sent as script (decoded with
+/// `Uint8Array.fromBase64` where the engine has it, byte by byte from `atob` where not).
 /// Fetches run side by side, but deliveries reach the runtime strictly in the order they were announced.
 pub(crate) fn connect_expression(deliver: &str) -> String {
     format!(
@@ -277,7 +286,9 @@ pub(crate) fn connect_expression(deliver: &str) -> String {
     const body = apply(readBytes, response, []);
     return message === null ? body : apply(then, body, [(bytes) => [decode(message), [new Bytes(bytes)]]]);
   }};
+  const nativeBase64 = typeof Bytes.fromBase64 === "function" ? Bytes.fromBase64 : null;
   const frameOf = (base64) => {{
+    if (nativeBase64 !== null) {{ return apply(nativeBase64, Bytes, [base64]).buffer; }}
     const text = fromBase64(base64);
     const bytes = new Bytes(text.length);
     for (let i = 0; i < text.length; i++) {{ bytes[i] = apply(charCodeAt, text, [i]); }}
@@ -704,21 +715,56 @@ console.log("ok");
 "#,
             expression = post_expression(Some(100), true, "d")
         );
-        let dir = std::env::temp_dir().join(format!("ipc-wry-bulk-{}", std::process::id()));
+        assert_eq!(run_node("uploads", &harness), "ok");
+    }
+
+    /// Runs `harness` as an ES module in Node and returns what it printed, or panics with its output if it failed.
+    fn run_node(name: &str, harness: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("ipc-wry-bulk-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("uploads.mjs");
+        let file = dir.join(format!("{name}.mjs"));
         std::fs::write(&file, harness).unwrap();
         let out = std::process::Command::new("node")
             .arg(&file)
             .output()
             .expect("node runs (scripts/test installs Node.js)");
         let _ = std::fs::remove_dir_all(&dir);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.trim() == "ok",
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+        let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        stdout
+    }
+
+    /// The page's side of a binary frame sent as script, in Node: decoded the same by `Uint8Array.fromBase64` where
+    /// the engine has it (Node 20 does not: a stand-in counts its calls) and byte by byte from `atob` where not.
+    #[test]
+    fn a_frame_in_base64_reaches_the_runtime_as_its_bytes_with_or_without_from_base64() {
+        let harness = format!(
+            r#"
+const connect = {expression};
+const frame = Uint8Array.from({{ length: 600 }}, (_, i) => (i * 37) % 256);
+const base64 = Buffer.from(frame).toString("base64");
+const received = (window) => {{
+  const got = [];
+  globalThis.window = window;
+  connect((delivery) => got.push(delivery));
+  window.d(null, null, base64);
+  return got;
+}};
+const same = (got) => got.length === 1 && got[0] instanceof ArrayBuffer
+  && Buffer.from(got[0]).equals(Buffer.from(frame));
+if (typeof Uint8Array.fromBase64 === "function") {{ console.log("expected Node without fromBase64"); process.exit(1); }}
+if (!same(received({{ fetch, atob }}))) {{ console.log("decoded from atob: wrong bytes"); process.exit(1); }}
+let calls = 0;
+Uint8Array.fromBase64 = (text) => {{ calls++; return new Uint8Array(Buffer.from(text, "base64")); }};
+if (!same(received({{ fetch, atob: () => {{ throw new Error("atob used"); }} }})) || calls !== 1) {{
+  console.log(`decoded by fromBase64: wrong bytes or ${{calls}} calls`);
+  process.exit(1);
+}}
+console.log("ok");
+"#,
+            expression = connect_expression("d")
         );
+        assert_eq!(run_node("base64", &harness), "ok");
     }
 
     #[test]

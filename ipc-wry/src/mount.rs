@@ -308,8 +308,9 @@ impl Mounted {
             .take_delivery_wrapped(&self.call_start, bulk::DELIVERY_CALL_END)
         {
             let binary = !delivery.parts().is_empty();
-            if binary && !self.can_pull {
-                // No app scheme to fetch from: the frame goes as script, in base64.
+            let size = delivery.text().len() + delivery.parts().iter().map(bytes::Bytes::len).sum::<usize>();
+            if binary && (!self.can_pull || size < bulk::BINARY_BY_SCRIPT_BELOW) {
+                // Small, or no app scheme to fetch from: the frame goes as script, in base64.
                 self.counters.count(Path::DeliveryByScript);
                 let script = bulk::frame_script(&self.deliver, &delivery.to_frame());
                 self.evaluate(&script, Some(Arc::new(delivery)));

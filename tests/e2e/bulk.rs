@@ -478,29 +478,32 @@ pub async fn binary_arguments_reach_rust_whole(handle: &AppHandle, w: &Windows) 
     Ok(())
 }
 
-/// A call whose answer is `Binary`: the page gets a `Uint8Array` with exactly the bytes Rust returned, fetched as the
-/// part itself (the answer's text in a header) in a window showing HTML and as a base64 frame in a window showing a
-/// URL.
+/// A call whose answer is `Binary`: the page gets a `Uint8Array` with exactly the bytes Rust returned. In a window
+/// showing HTML a large answer is fetched as the part itself (the answer's text in a header) and a small one comes
+/// in a script as a base64 frame; in a window showing a URL both come as base64 frames.
 pub async fn a_binary_answer_comes_back_as_a_uint8array(handle: &AppHandle, w: &Windows) -> Result<(), String> {
-    let script = r#"const data = new Uint8Array(2 * 1024 * 1024 + 3);
-        for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 256;
-        const back = await host.services.probe.reverse(data);
-        let same = back.length === data.length;
-        for (let i = 0; same && i < data.length; i++) same = back[i] === data[data.length - 1 - i];
-        return { kind: Object.prototype.toString.call(back), same };"#;
-    for (window, fetched) in [(w.main, true), (w.remote, false)] {
+    let large = 2 * 1024 * 1024 + 3;
+    for (window, size, fetched) in [(w.main, large, true), (w.main, 1000, false), (w.remote, large, false)] {
+        let script = format!(
+            r#"const data = new Uint8Array({size});
+            for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 256;
+            const back = await host.services.probe.reverse(data);
+            let same = back.length === data.length;
+            for (let i = 0; same && i < data.length; i++) same = back[i] === data[data.length - 1 - i];
+            return {{ kind: Object.prototype.toString.call(back), same }};"#
+        );
         let before = handle.transport_stats(window).ok_or("the window is closed")?;
-        let got = run(handle, window, script).await?;
+        let got = run(handle, window, &script).await?;
         if got != json!({ "kind": "[object Uint8Array]", "same": true }) {
-            return Err(format!("{window}: {got}"));
+            return Err(format!("{window}, {size} bytes: {got}"));
         }
         let after = handle.transport_stats(window).ok_or("the window is closed")?;
         let by_fetch = after.deliveries_by_fetch - before.deliveries_by_fetch;
         let by_part = after.deliveries_by_part - before.deliveries_by_part;
         if fetched != (by_fetch >= 1) || fetched != (by_part >= 1) {
             return Err(format!(
-                "{window}: {by_fetch} deliveries fetched, {by_part} as their part; expected fetched as the part: \
-                 {fetched}"
+                "{window}, {size} bytes: {by_fetch} deliveries fetched, {by_part} as their part; expected fetched \
+                 as the part: {fetched}"
             ));
         }
     }
