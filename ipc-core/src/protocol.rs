@@ -175,9 +175,10 @@
 //!
 //! The transport hands the delivery to the page as text, which the runtime parses with `JSON.parse` (so every key,
 //! even `__proto__`, is data), or as the value already read where reading it another way gives what `JSON.parse`
-//! would (ipc-wry evaluates a delivery as a JavaScript expression unless it holds `__proto__` or a `\u` escape). The
-//! runtime drops a delivery unless `page` is its own secret, or `null` for a welcome. So an answer or push
-//! meant for one page load never reaches the next one, whatever the timing of a navigation.
+//! would (ipc-wry evaluates a delivery as a JavaScript expression unless it holds `__proto__` or a `\u` escape, or
+//! nests deeper than the script parser reads). The runtime drops a delivery unless `page` is its own secret, or `null`
+//! for a welcome. So an answer or push meant for one page load never reaches the next one, whatever the timing of a
+//! navigation.
 //!
 //! # Binary parts
 //!
